@@ -1,0 +1,95 @@
+import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import { z } from 'zod';
+import { unauthenticatedRequest } from '../errors';
+
+export const PLATFORM_OPERATOR = 'PLATFORM_OPERATOR';
+
+/** Who is calling, taken only from a verified access token. */
+export type Principal =
+  | { kind: 'anonymous' }
+  | {
+      kind: 'user';
+      userId: string;
+      tenantId: string;
+      tenantSlug: string;
+      roles: string[];
+      sessionId: string;
+    }
+  | { kind: 'operator'; operatorId: string; roles: string[]; sessionId: string };
+
+export const ANONYMOUS: Principal = { kind: 'anonymous' };
+
+/** Asymmetric algorithms only: `none` and HMAC are never accepted, whatever the token header says. */
+export const ACCEPTED_ALGORITHMS = ['EdDSA', 'RS256'];
+
+const claimsSchema = z.object({
+  sub: z.string().min(1),
+  sid: z.string().min(1),
+  roles: z.array(z.string()),
+  tid: z.uuid().optional(),
+  tslug: z.string().optional(),
+});
+
+export interface VerifierOptions {
+  /** A JWKS document of public keys; tokens are refused when there is none. */
+  jwks?: JSONWebKeySet;
+  issuer: string;
+  audience: string;
+}
+
+/**
+ * The one access-token verifier, used by the router and by every subgraph. It pins the
+ * algorithms, issuer and audience, and maps claims onto a Principal.
+ */
+export class TokenVerifier {
+  private readonly keys: JWTVerifyGetKey | undefined;
+
+  constructor(private readonly options: VerifierOptions) {
+    this.keys = options.jwks ? createLocalJWKSet(options.jwks) : undefined;
+  }
+
+  async verify(token: string): Promise<Principal> {
+    if (!this.keys) throw unauthenticatedRequest('Invalid access token');
+    let payload: unknown;
+    try {
+      ({ payload } = await jwtVerify(token, this.keys, {
+        algorithms: ACCEPTED_ALGORITHMS,
+        issuer: this.options.issuer,
+        audience: this.options.audience,
+        requiredClaims: ['exp', 'iat', 'sub'],
+      }));
+    } catch {
+      // One message for every failure, so that callers learn nothing about why.
+      throw unauthenticatedRequest('Invalid access token');
+    }
+    const claims = claimsSchema.safeParse(payload);
+    if (!claims.success) throw unauthenticatedRequest('Invalid access token');
+    const { sub, sid, roles, tid, tslug } = claims.data;
+    if (roles.includes(PLATFORM_OPERATOR)) {
+      if (tid !== undefined) throw unauthenticatedRequest('Invalid access token');
+      return { kind: 'operator', operatorId: sub, roles: [PLATFORM_OPERATOR], sessionId: sid };
+    }
+    if (tid === undefined || tslug === undefined) throw unauthenticatedRequest('Invalid access token');
+    return { kind: 'user', userId: sub, tenantId: tid, tenantSlug: tslug, roles, sessionId: sid };
+  }
+
+  /** Reads an `Authorization` header value: none means anonymous, anything malformed is refused. */
+  async fromAuthorizationHeader(header: string | undefined): Promise<Principal> {
+    if (header === undefined || header === '') return ANONYMOUS;
+    const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/.exec(header.trim());
+    if (!match) throw unauthenticatedRequest('Malformed Authorization header');
+    return this.verify(match[1]);
+  }
+}
+
+export function verifierFromConfig(config: {
+  JWT_JWKS?: string;
+  JWT_ISSUER: string;
+  JWT_AUDIENCE: string;
+}): TokenVerifier {
+  return new TokenVerifier({
+    jwks: config.JWT_JWKS ? (JSON.parse(config.JWT_JWKS) as JSONWebKeySet) : undefined,
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+  });
+}

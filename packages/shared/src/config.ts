@@ -1,0 +1,99 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/** Repository root, so that file defaults work whatever the working directory. */
+export const REPO_ROOT = path.resolve(__dirname, '../../..');
+
+/** 0 lets the OS choose a free port (tests). */
+const port = z.coerce.number().int().min(0).max(65535);
+const url = z.string().url();
+
+/** Every environment variable the stack reads, with defaults that fit local development. */
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `pretty` is for a developer's terminal (npm start); services in production log JSON. */
+  LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+
+  DATABASE_URL: url.default('postgres://postgres@127.0.0.1:5432/tradesage'),
+  CONTROL_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case Postgres identifier')
+    .default('control'),
+  DB_POOL_MAX: z.coerce.number().int().min(1).max(500).default(10),
+  TENANT_CLIENT_CACHE_MAX: z.coerce.number().int().min(1).max(100_000).default(200),
+  TENANT_DIRECTORY_TTL_MS: z.coerce.number().int().min(0).default(30_000),
+  PRISMA_DIR: z.string().default(path.join(REPO_ROOT, 'prisma')),
+
+  REDIS_URL: url.default('redis://127.0.0.1:6379'),
+  REDIS_KEY_PREFIX: z.string().default('ts:'),
+
+  JWT_ISSUER: z.string().min(1).default('https://auth.tradesage.local'),
+  JWT_AUDIENCE: z.string().min(1).default('tradesage-api'),
+  /** Public keys that verify access tokens, as a JWKS JSON document. Without it every token is refused. */
+  JWT_JWKS: z.string().optional(),
+
+  ROUTER_PORT: port.default(4000),
+  AUTH_PORT: port.default(4001),
+  TENANT_PORT: port.default(4002),
+  USER_PORT: port.default(4003),
+  SESSION_PORT: port.default(4004),
+  AUTH_SUBGRAPH_URL: url.default('http://127.0.0.1:4001/graphql'),
+  TENANT_SUBGRAPH_URL: url.default('http://127.0.0.1:4002/graphql'),
+  USER_SUBGRAPH_URL: url.default('http://127.0.0.1:4003/graphql'),
+  SESSION_SUBGRAPH_URL: url.default('http://127.0.0.1:4004/graphql'),
+  SUPERGRAPH_PATH: z.string().default(path.join(REPO_ROOT, 'schema/supergraph.graphql')),
+});
+
+export type Config = z.infer<typeof schema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment once. Throws a ConfigError that names every missing or invalid variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`),
+    );
+  }
+  const config = result.data;
+  if (config.JWT_JWKS !== undefined) {
+    try {
+      const parsed = JSON.parse(config.JWT_JWKS) as { keys?: unknown };
+      if (!Array.isArray(parsed.keys)) throw new Error('no "keys" array');
+    } catch (error) {
+      throw new ConfigError([`JWT_JWKS: must be a JWKS JSON document (${(error as Error).message})`]);
+    }
+  }
+  return config;
+}
+
+export type SubgraphName = 'auth' | 'tenant' | 'user' | 'session';
+export const SUBGRAPH_NAMES: readonly SubgraphName[] = ['auth', 'tenant', 'user', 'session'];
+
+export function subgraphPort(config: Config, name: SubgraphName): number {
+  const ports: Record<SubgraphName, number> = {
+    auth: config.AUTH_PORT,
+    tenant: config.TENANT_PORT,
+    user: config.USER_PORT,
+    session: config.SESSION_PORT,
+  };
+  return ports[name];
+}
+
+export function subgraphUrl(config: Config, name: SubgraphName): string {
+  const urls: Record<SubgraphName, string> = {
+    auth: config.AUTH_SUBGRAPH_URL,
+    tenant: config.TENANT_SUBGRAPH_URL,
+    user: config.USER_SUBGRAPH_URL,
+    session: config.SESSION_SUBGRAPH_URL,
+  };
+  return urls[name];
+}

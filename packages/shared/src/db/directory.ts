@@ -1,0 +1,65 @@
+import { LRUCache } from 'lru-cache';
+import type pg from 'pg';
+import { qualified } from './sql';
+import { isUuid } from './identifiers';
+
+export type TenantStatus = 'PROVISIONING' | 'ACTIVE' | 'SUSPENDED' | 'DELETED';
+
+export interface TenantLocation {
+  id: string;
+  slug: string;
+  status: TenantStatus;
+  schemaName: string;
+  clusterId: string;
+  /** NULL in the directory means the process's own DATABASE_URL. */
+  connectionUrl: string | null;
+}
+
+/**
+ * Where each tenant lives, read from the control-plane directory and cached. The cache is
+ * short-lived, and `invalidate` drops an entry at once when the tenant changes.
+ */
+export class TenantDirectory {
+  private readonly cache: LRUCache<string, TenantLocation>;
+  private readonly negative: LRUCache<string, true>;
+
+  constructor(
+    private readonly controlPool: pg.Pool,
+    private readonly controlSchema: string,
+    options: { ttlMs: number; max?: number },
+  ) {
+    const ttl = Math.max(options.ttlMs, 1);
+    this.cache = new LRUCache({ max: options.max ?? 10_000, ttl });
+    // Unknown ids are remembered briefly too, so that garbage ids cannot hammer the control plane.
+    this.negative = new LRUCache({ max: 10_000, ttl: Math.min(ttl, 5_000) });
+  }
+
+  async lookup(tenantId: string): Promise<TenantLocation | null> {
+    if (!isUuid(tenantId)) return null;
+    const cached = this.cache.get(tenantId);
+    if (cached) return cached;
+    if (this.negative.has(tenantId)) return null;
+    const { rows } = await this.controlPool.query<TenantLocation>(
+      `SELECT t.id, t.slug, t.status, t.schema_name AS "schemaName", t.cluster_id AS "clusterId",
+              c.connection_url AS "connectionUrl"
+         FROM ${qualified(this.controlSchema, 'tenants')} t
+         JOIN ${qualified(this.controlSchema, 'db_clusters')} c ON c.id = t.cluster_id
+        WHERE t.id = $1`,
+      [tenantId],
+    );
+    const location = rows[0] ?? null;
+    if (location) this.cache.set(tenantId, location);
+    else this.negative.set(tenantId, true);
+    return location;
+  }
+
+  invalidate(tenantId?: string): void {
+    if (tenantId === undefined) {
+      this.cache.clear();
+      this.negative.clear();
+    } else {
+      this.cache.delete(tenantId);
+      this.negative.delete(tenantId);
+    }
+  }
+}

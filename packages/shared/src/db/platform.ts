@@ -1,0 +1,149 @@
+import { PrismaPg } from '@prisma/adapter-pg';
+import { LRUCache } from 'lru-cache';
+import type pg from 'pg';
+import type { Config } from '../config';
+import { AppError, notFound } from '../errors';
+import type { Logger } from '../logger';
+import { TenantDirectory, type TenantLocation } from './directory';
+import { assertIdentifier } from './identifiers';
+import { ClusterPools } from './pools';
+
+/** What the data layer needs of a generated Prisma client. */
+export interface DisposableClient {
+  $disconnect(): Promise<void>;
+}
+
+/** Builds one subgraph's generated Prisma client over an adapter aimed at one schema. */
+export type ClientFactory<T extends DisposableClient> = (adapter: PrismaPg) => T;
+
+/**
+ * The process-wide data layer: one pool per cluster, the tenant directory, and caches of
+ * schema-scoped Prisma clients. Create one per process and share it.
+ */
+export class DataPlatform {
+  readonly pools: ClusterPools;
+  readonly controlPool: pg.Pool;
+  readonly directory: TenantDirectory;
+  private readonly clientCaches: TenantClients<DisposableClient>[] = [];
+
+  constructor(
+    readonly config: Pick<
+      Config,
+      | 'DATABASE_URL'
+      | 'CONTROL_SCHEMA'
+      | 'DB_POOL_MAX'
+      | 'TENANT_CLIENT_CACHE_MAX'
+      | 'TENANT_DIRECTORY_TTL_MS'
+    >,
+    readonly log: Logger,
+    applicationName = 'tradesage',
+  ) {
+    this.pools = new ClusterPools({
+      max: config.DB_POOL_MAX,
+      maxAdapters: config.TENANT_CLIENT_CACHE_MAX,
+      applicationName,
+      log,
+    });
+    this.controlPool = this.pools.get(config.DATABASE_URL);
+    this.directory = new TenantDirectory(this.controlPool, config.CONTROL_SCHEMA, {
+      ttlMs: config.TENANT_DIRECTORY_TTL_MS,
+    });
+  }
+
+  /**
+   * The location of an active tenant. Unknown and deleted tenants get NOT_FOUND, suspended ones
+   * TENANT_SUSPENDED, so a stale token can never reach a schema that should be closed.
+   */
+  async activeTenant(tenantId: string): Promise<TenantLocation> {
+    const location = await this.directory.lookup(tenantId);
+    if (!location || location.status === 'DELETED' || location.status === 'PROVISIONING') {
+      throw notFound('Tenant not found');
+    }
+    if (location.status === 'SUSPENDED') {
+      throw new AppError('TENANT_SUSPENDED', 'This tenant is suspended');
+    }
+    return location;
+  }
+
+  poolFor(location: Pick<TenantLocation, 'connectionUrl'>): pg.Pool {
+    return this.pools.get(location.connectionUrl ?? this.config.DATABASE_URL);
+  }
+
+  /** A cache of tenant-scoped clients of one generated Prisma client type. */
+  tenantClients<T extends DisposableClient>(
+    factory: ClientFactory<T>,
+    max = this.config.TENANT_CLIENT_CACHE_MAX,
+  ): TenantClients<T> {
+    const clients = new TenantClients(this, factory, max);
+    this.clientCaches.push(clients as unknown as TenantClients<DisposableClient>);
+    return clients;
+  }
+
+  /** A client aimed at the control-plane schema (used by the tenant subgraph, which owns it). */
+  controlClient<T extends DisposableClient>(factory: ClientFactory<T>): T {
+    return factory(new PrismaPg(this.controlPool, { schema: this.config.CONTROL_SCHEMA }));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.clientCaches.map((cache) => cache.clear()));
+    await this.pools.close();
+  }
+}
+
+/**
+ * Tenant-scoped Prisma clients in a bounded LRU. A client is built once per tenant schema and
+ * disposed on eviction, which removes its adapter's pool listener.
+ */
+export class TenantClients<T extends DisposableClient> {
+  private readonly cache: LRUCache<string, T>;
+  private readonly disposals = new Set<Promise<void>>();
+
+  constructor(
+    private readonly platform: DataPlatform,
+    private readonly factory: ClientFactory<T>,
+    max: number,
+  ) {
+    this.cache = new LRUCache<string, T>({
+      max,
+      dispose: (client) => this.dispose(client),
+    });
+  }
+
+  /** The client for an active tenant (see DataPlatform.activeTenant). */
+  async forTenant(tenantId: string): Promise<T> {
+    return this.forLocation(await this.platform.activeTenant(tenantId));
+  }
+
+  /** The client for a schema on a given cluster, whatever the tenant's status (provisioning, migrations). */
+  forLocation(location: Pick<TenantLocation, 'schemaName' | 'connectionUrl'>): T {
+    const schema = assertIdentifier(location.schemaName);
+    const connectionString = location.connectionUrl ?? this.platform.config.DATABASE_URL;
+    const key = `${connectionString}\u0000${schema}`;
+    let client = this.cache.get(key);
+    if (!client) {
+      client = this.factory(new PrismaPg(this.platform.pools.get(connectionString), { schema }));
+      this.cache.set(key, client);
+    }
+    return client;
+  }
+
+  get size(): number {
+    return this.cache.size;
+  }
+
+  /** Disposes every cached client and waits until all are disconnected. */
+  async clear(): Promise<void> {
+    this.cache.clear();
+    await Promise.all([...this.disposals]);
+  }
+
+  private dispose(client: T): void {
+    const done = client
+      .$disconnect()
+      .catch((error: unknown) =>
+        this.platform.log.warn({ err: error }, 'disposing a tenant client failed'),
+      )
+      .finally(() => this.disposals.delete(done));
+    this.disposals.add(done);
+  }
+}

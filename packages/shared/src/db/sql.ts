@@ -1,0 +1,41 @@
+import type pg from 'pg';
+import { quoteIdent } from './identifiers';
+
+/** `"schema"."table"`, both identifiers checked and quoted. */
+export function qualified(schema: string, table: string): string {
+  return `${quoteIdent(schema)}.${quoteIdent(table)}`;
+}
+
+/** Runs fn in one transaction on one connection, rolling back on any error. */
+export async function withTransaction<T>(
+  pool: pg.Pool,
+  fn: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/**
+ * Raw SQL inside one schema: a transaction whose search_path is only that schema, so unqualified
+ * names cannot reach another tenant's tables by accident.
+ */
+export async function withSchema<T>(
+  pool: pg.Pool,
+  schema: string,
+  fn: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
+  return withTransaction(pool, async (client) => {
+    await client.query(`SET LOCAL search_path TO ${quoteIdent(schema)}`);
+    return fn(client);
+  });
+}

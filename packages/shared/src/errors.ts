@@ -1,0 +1,72 @@
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+
+/** The error codes that clients rely on (see docs/api.md). Every GraphQL error carries one. */
+export const ERROR_CODES = [
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'BAD_USER_INPUT',
+  'NOT_FOUND',
+  'CONFLICT',
+  'RATE_LIMITED',
+  'LIMIT_EXCEEDED',
+  'MFA_REQUIRED',
+  'TENANT_SUSPENDED',
+  'INTERNAL_SERVER_ERROR',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** A client-facing error: its message is safe to show and its code is one of ERROR_CODES. */
+export class AppError extends GraphQLError {
+  constructor(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}) {
+    super(message, { extensions: { ...extensions, code } });
+    this.name = 'AppError';
+  }
+}
+
+export const unauthenticated = (message = 'Authentication required') =>
+  new AppError('UNAUTHENTICATED', message);
+/** For a request refused before execution (a bad token): the response itself is an HTTP 401. */
+export const unauthenticatedRequest = (message: string) =>
+  new AppError('UNAUTHENTICATED', message, { http: { status: 401 } });
+export const forbidden = (message = 'Not allowed') => new AppError('FORBIDDEN', message);
+export const notFound = (message = 'Not found') => new AppError('NOT_FOUND', message);
+export const badUserInput = (message: string, extensions?: Record<string, unknown>) =>
+  new AppError('BAD_USER_INPUT', message, extensions);
+
+/** Apollo's own codes for malformed requests; they describe the request, never the server. */
+const REQUEST_ERROR_CODES: Record<string, ErrorCode> = {
+  GRAPHQL_PARSE_FAILED: 'BAD_USER_INPUT',
+  GRAPHQL_VALIDATION_FAILED: 'BAD_USER_INPUT',
+  BAD_REQUEST: 'BAD_USER_INPUT',
+  PERSISTED_QUERY_NOT_FOUND: 'BAD_USER_INPUT',
+  PERSISTED_QUERY_NOT_SUPPORTED: 'BAD_USER_INPUT',
+  OPERATION_RESOLUTION_FAILURE: 'BAD_USER_INPUT',
+};
+
+const KNOWN = new Set<string>(ERROR_CODES);
+
+/**
+ * Apollo `formatError` for every service: maps each error onto a client code, and in production
+ * replaces the message of anything unexpected, so no stack trace, SQL or path reaches a client.
+ */
+export function createErrorFormatter(options: { production: boolean }) {
+  return (formatted: GraphQLFormattedError): GraphQLFormattedError => {
+    const rawCode = String(formatted.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
+    const requestCode = REQUEST_ERROR_CODES[rawCode];
+    const code: ErrorCode = KNOWN.has(rawCode)
+      ? (rawCode as ErrorCode)
+      : (requestCode ?? 'INTERNAL_SERVER_ERROR');
+    const hideMessage = options.production && code === 'INTERNAL_SERVER_ERROR';
+    const extensions: Record<string, unknown> = { ...formatted.extensions, code };
+    if (options.production) {
+      delete extensions.stacktrace;
+      delete extensions.exception;
+    }
+    if (requestCode) extensions.reason = rawCode;
+    return {
+      ...formatted,
+      message: hideMessage ? 'Internal server error' : formatted.message,
+      extensions,
+    };
+  };
+}

@@ -1,0 +1,155 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer, type ApolloServerOptions, type ApolloServerPlugin } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import {
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+  ApolloServerPluginSchemaReportingDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import express from 'express';
+import type { IncomingHttpHeaders } from 'node:http';
+import { createErrorFormatter } from '../errors';
+import type { Logger } from '../logger';
+import type { ServiceMetrics } from '../metrics';
+
+/** A dependency that /readyz checks; it should answer within a second or two. */
+export type ReadinessCheck = () => Promise<void>;
+
+export interface GraphQLServiceOptions<TContext extends object> {
+  name: string;
+  host: string;
+  port: number;
+  production: boolean;
+  log: Logger;
+  metrics: ServiceMetrics;
+  readiness: Record<string, ReadinessCheck>;
+  /** Apollo options specific to this service: a schema or a gateway. */
+  apollo: Omit<ApolloServerOptions<TContext>, 'plugins' | 'formatError'> & { plugins?: ApolloServerPlugin<TContext>[] };
+  context: (headers: IncomingHttpHeaders) => Promise<TContext>;
+  /** Extra cleanup after HTTP has drained (pools, Redis). */
+  onStop?: () => Promise<void>;
+}
+
+export interface RunningService {
+  url: string;
+  port: number;
+  stop: () => Promise<void>;
+}
+
+const READINESS_TIMEOUT_MS = 2_000;
+
+function withTimeout(check: ReadinessCheck): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('timed out')), READINESS_TIMEOUT_MS);
+    check().then(
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}
+
+/**
+ * The HTTP shell of every service, the router included: /graphql, /healthz, /readyz and
+ * /metrics, with the same error masking, metrics and graceful shutdown everywhere.
+ */
+export async function startGraphQLService<TContext extends object>(
+  options: GraphQLServiceOptions<TContext>,
+): Promise<RunningService> {
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = http.createServer(app);
+
+  const server = new ApolloServer<TContext>({
+    ...(options.apollo as ApolloServerOptions<TContext>),
+    introspection: options.apollo.introspection ?? !options.production,
+    includeStacktraceInErrorResponses: !options.production,
+    formatError: createErrorFormatter({ production: options.production }),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      // Self-hosted: nothing is reported to Apollo's cloud.
+      ApolloServerPluginUsageReportingDisabled(),
+      ApolloServerPluginSchemaReportingDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+      options.production
+        ? ApolloServerPluginLandingPageDisabled()
+        : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
+      options.metrics.plugin as ApolloServerPlugin<TContext>,
+      ...(options.apollo.plugins ?? []),
+    ],
+  });
+  await server.start();
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const checks: Record<string, string> = {};
+    await Promise.all(
+      Object.entries(options.readiness).map(async ([name, check]) => {
+        try {
+          await withTimeout(check);
+          checks[name] = 'ok';
+        } catch (error) {
+          checks[name] = 'unavailable';
+          options.log.warn({ err: error, dependency: name }, 'readiness check failed');
+        }
+      }),
+    );
+    const ready = Object.values(checks).every((status) => status === 'ok');
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.set('Content-Type', options.metrics.registry.contentType);
+    res.send(await options.metrics.registry.metrics());
+  });
+  app.use(
+    '/graphql',
+    express.json({ limit: '1mb' }),
+    expressMiddleware(server, { context: async ({ req }) => options.context(req.headers) }),
+  );
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(options.port, options.host, () => resolve());
+  });
+  const { port } = httpServer.address() as AddressInfo;
+  const url = `http://${options.host}:${port}/graphql`;
+  options.log.info({ url }, `${options.name} listening`);
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      await server.stop();
+      await options.onStop?.();
+      options.log.info(`${options.name} stopped`);
+    })();
+    return stopping;
+  };
+  return { url, port, stop };
+}
+
+/** Stops the service on SIGINT or SIGTERM, then exits. */
+export function stopOnSignals(service: RunningService, log: Logger): void {
+  const handler = (signal: NodeJS.Signals) => {
+    log.info({ signal }, 'shutting down');
+    service.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', handler);
+  process.once('SIGTERM', handler);
+}

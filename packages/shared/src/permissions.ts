@@ -1,0 +1,54 @@
+import { GraphQLError } from 'graphql';
+import { allow, deny, rule, shield, type IRules } from 'graphql-shield';
+import type { RequestContext } from './auth/context';
+import { AppError, forbidden, unauthenticated } from './errors';
+
+export { allow, deny, and, or, not, chain } from 'graphql-shield';
+
+/** Rules never cache across fields (`no_cache`): a decision is only as old as the field it guards. */
+export const isAuthenticated = rule({ cache: 'no_cache' })(
+  (_parent, _args, ctx: RequestContext) => ctx.principal.kind !== 'anonymous' || unauthenticated(),
+);
+
+export const isTenantMember = rule({ cache: 'no_cache' })((_parent, _args, ctx: RequestContext) => {
+  if (ctx.principal.kind === 'anonymous') return unauthenticated();
+  return ctx.principal.kind === 'user' || forbidden();
+});
+
+export const isOperator = rule({ cache: 'no_cache' })((_parent, _args, ctx: RequestContext) => {
+  if (ctx.principal.kind === 'anonymous') return unauthenticated();
+  return ctx.principal.kind === 'operator' || forbidden();
+});
+
+/** Rules per type: a rule for the whole type, or one per field. */
+export type PermissionRules = Record<string, IRules | ReturnType<typeof rule>>;
+
+/** Adds the federation fields the router needs. Entities are then guarded field by field. */
+function withFederationFields(rules: PermissionRules & { Query?: Record<string, unknown> }): IRules {
+  return {
+    ...rules,
+    Query: { ...(rules.Query ?? {}), _service: allow, _entities: allow },
+    _Service: { sdl: allow },
+  } as IRules;
+}
+
+/**
+ * The shield for one subgraph: deny by default, with the federation fields allowed.
+ * Errors a resolver throws on purpose (AppError) pass through; anything else becomes an
+ * internal error, and a `false` rule becomes FORBIDDEN.
+ */
+export function buildPermissions(rules: PermissionRules) {
+  return shield(withFederationFields(rules), {
+    fallbackRule: deny,
+    allowExternalErrors: false,
+    fallbackError: (error: unknown) => {
+      if (error === null || error === undefined) return forbidden();
+      if (error instanceof AppError) return error;
+      if (error instanceof GraphQLError && error.extensions.code) return error;
+      return new GraphQLError('Internal server error', {
+        extensions: { code: 'INTERNAL_SERVER_ERROR' },
+        originalError: error as Error,
+      });
+    },
+  });
+}

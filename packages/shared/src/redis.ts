@@ -1,0 +1,24 @@
+import { Redis } from 'ioredis';
+import type { Config } from './config';
+import type { Logger } from './logger';
+
+export type { Redis };
+
+/** The one way services connect to Redis: bounded retries per command, errors logged not thrown. */
+export function createRedis(config: Pick<Config, 'REDIS_URL'>, log: Logger): Redis {
+  const redis = new Redis(config.REDIS_URL, {
+    maxRetriesPerRequest: 2,
+    connectTimeout: 5_000,
+    enableAutoPipelining: true,
+  });
+  let lastError = '';
+  redis.on('error', (error: Error) => {
+    // Reconnect attempts repeat the same error; log each distinct one once.
+    if (error.message !== lastError) log.warn({ err: error }, 'Redis connection error');
+    lastError = error.message;
+  });
+  redis.on('ready', () => {
+    lastError = '';
+  });
+  return redis;
+}

@@ -1,0 +1,119 @@
+import fs from 'node:fs';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { parse, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { applyMiddleware } from 'graphql-middleware';
+import { type PermissionRules } from './permissions';
+import { buildRequestContext, type RequestContext } from './auth/context';
+import { verifierFromConfig } from './auth/principal';
+import { loadConfig, subgraphPort, type Config, type SubgraphName } from './config';
+import { DataPlatform } from './db/platform';
+import { startGraphQLService, stopOnSignals, type RunningService } from './http/service';
+import { createLogger, type Logger } from './logger';
+import { createMetrics } from './metrics';
+import { buildPermissions } from './permissions';
+import { createRedis, type Redis } from './redis';
+
+/** The process-wide dependencies every subgraph gets. */
+export interface SubgraphDeps {
+  config: Config;
+  log: Logger;
+  platform: DataPlatform;
+  redis: Redis;
+}
+
+export interface SubgraphContext<TServices> extends RequestContext {
+  services: TServices;
+}
+
+/**
+ * One subgraph, in the shape all four share: its SDL, resolvers, permissions, and the data
+ * access services built once per process.
+ */
+export interface SubgraphDefinition<TServices> {
+  name: SubgraphName;
+  typeDefs: DocumentNode;
+  resolvers: GraphQLResolverMap<SubgraphContext<TServices>>;
+  permissions: PermissionRules;
+  createServices(deps: SubgraphDeps): TServices;
+}
+
+export function loadSdl(file: string): DocumentNode {
+  return parse(fs.readFileSync(file, 'utf8'));
+}
+
+/** The executable subgraph schema with its shield applied (deny by default). */
+export function buildGuardedSubgraphSchema<T>(definition: SubgraphDefinition<T>): GraphQLSchema {
+  const schema = buildSubgraphSchema({
+    typeDefs: definition.typeDefs,
+    resolvers: definition.resolvers as GraphQLResolverMap<unknown>,
+  });
+  return applyMiddleware(schema, buildPermissions(definition.permissions));
+}
+
+export interface StartOptions {
+  config?: Config;
+  port?: number;
+}
+
+export async function startSubgraph<T>(
+  definition: SubgraphDefinition<T>,
+  options: StartOptions = {},
+): Promise<RunningService> {
+  const config = options.config ?? loadConfig();
+  const log = createLogger(`${definition.name}-subgraph`, config);
+  const platform = new DataPlatform(config, log, `tradesage-${definition.name}`);
+  const redis = createRedis(config, log);
+  const services = definition.createServices({ config, log, platform, redis });
+  const verifier = verifierFromConfig(config);
+  const production = config.NODE_ENV === 'production';
+
+  return startGraphQLService<SubgraphContext<T>>({
+    name: `${definition.name} subgraph`,
+    host: config.HOST,
+    port: options.port ?? subgraphPort(config, definition.name),
+    production,
+    log,
+    metrics: createMetrics(`${definition.name}-subgraph`),
+    readiness: {
+      postgres: async () => {
+        await platform.controlPool.query('SELECT 1');
+      },
+      redis: async () => {
+        await redis.ping();
+      },
+    },
+    apollo: { schema: buildGuardedSubgraphSchema(definition) },
+    context: async (headers) => ({
+      ...(await buildRequestContext(headers, verifier, log)),
+      services,
+    }),
+    onStop: async () => {
+      await platform.close();
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  });
+}
+
+/** Entry point of a subgraph process: start, stop cleanly on signals, and fail fast on bad config. */
+export function runSubgraphMain<T>(definition: SubgraphDefinition<T>): void {
+  const config = loadConfigOrExit();
+  const log = createLogger(`${definition.name}-subgraph`, config);
+  startSubgraph(definition, { config }).then(
+    (service) => stopOnSignals(service, log),
+    (error: unknown) => {
+      log.fatal({ err: error }, 'start-up failed');
+      process.exit(1);
+    },
+  );
+}
+
+/** Loads configuration, or prints every problem and exits: start-up fails fast and says why. */
+export function loadConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exit(1);
+  }
+}

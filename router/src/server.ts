@@ -1,0 +1,88 @@
+import fs from 'node:fs';
+import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import {
+  buildRequestContext,
+  createLogger,
+  createMetrics,
+  createRedis,
+  DataPlatform,
+  loadConfigOrExit,
+  startGraphQLService,
+  stopOnSignals,
+  SUBGRAPH_NAMES,
+  subgraphUrl,
+  verifierFromConfig,
+  type Config,
+  type RequestContext,
+  type RunningService,
+  type SubgraphName,
+} from '@tradesage/shared';
+
+/** Forwards the caller's token and request id, so each subgraph verifies the token itself. */
+class AuthForwardingDataSource extends RemoteGraphQLDataSource<RequestContext> {
+  override willSendRequest({
+    request,
+    context,
+  }: Parameters<NonNullable<RemoteGraphQLDataSource<RequestContext>['willSendRequest']>>[0]) {
+    if (context.authorization) request.http?.headers.set('authorization', context.authorization);
+    if (context.requestId) request.http?.headers.set('x-request-id', context.requestId);
+  }
+}
+
+function subgraphUrlByGraphName(config: Config, name: string): string {
+  const known = SUBGRAPH_NAMES.find((subgraph) => subgraph === name.toLowerCase());
+  if (!known) throw new Error(`The supergraph names an unknown subgraph: ${name}`);
+  return subgraphUrl(config, known as SubgraphName);
+}
+
+/** The router: serves the static supergraph and sends each subgraph fetch to its configured URL. */
+export async function startRouter(
+  config: Config,
+  options: { port?: number } = {},
+): Promise<RunningService> {
+  const log = createLogger('router', config);
+  const redis = createRedis(config, log);
+  const platform = new DataPlatform(config, log, 'tradesage-router');
+  const verifier = verifierFromConfig(config);
+  const gateway = new ApolloGateway({
+    supergraphSdl: fs.readFileSync(config.SUPERGRAPH_PATH, 'utf8'),
+    buildService: ({ name }) =>
+      new AuthForwardingDataSource({ url: subgraphUrlByGraphName(config, name) }),
+    logger: log,
+  });
+
+  return startGraphQLService<RequestContext>({
+    name: 'router',
+    host: config.HOST,
+    port: options.port ?? config.ROUTER_PORT,
+    production: config.NODE_ENV === 'production',
+    log,
+    metrics: createMetrics('router'),
+    readiness: {
+      postgres: async () => {
+        await platform.controlPool.query('SELECT 1');
+      },
+      redis: async () => {
+        await redis.ping();
+      },
+    },
+    apollo: { gateway },
+    context: (headers) => buildRequestContext(headers, verifier, log),
+    onStop: async () => {
+      await platform.close();
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  });
+}
+
+if (require.main === module) {
+  const config = loadConfigOrExit();
+  const log = createLogger('router', config);
+  startRouter(config).then(
+    (router) => stopOnSignals(router, log),
+    (error: unknown) => {
+      log.fatal({ err: error }, 'router start-up failed');
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,50 @@
+/**
+ * Composes the four subgraph SDL files into schema/supergraph.graphql with @apollo/composition.
+ * `--check` fails instead of writing when the committed file is stale.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { composeServices } from '@apollo/composition';
+import { parse } from 'graphql';
+import { loadConfig, REPO_ROOT, SUBGRAPH_NAMES, subgraphUrl } from '@tradesage/shared';
+
+export function composeSupergraph(): string {
+  const config = loadConfig({});
+  const result = composeServices(
+    SUBGRAPH_NAMES.map((name) => ({
+      name,
+      // The URL in the file is only a default: the router takes every subgraph URL from its config.
+      url: subgraphUrl(config, name),
+      typeDefs: parse(
+        fs.readFileSync(path.join(REPO_ROOT, 'subgraphs', name, 'src', 'schema.graphql'), 'utf8'),
+      ),
+    })),
+  );
+  if (result.errors) {
+    const report = result.errors.map((error) => `  - ${error.message}`).join('\n');
+    throw new Error(`Composition failed:\n${report}`);
+  }
+  return result.supergraphSdl;
+}
+
+if (require.main === module) {
+  const target = path.join(REPO_ROOT, 'schema', 'supergraph.graphql');
+  const check = process.argv.includes('--check');
+  try {
+    const sdl = composeSupergraph();
+    const current = fs.existsSync(target) ? fs.readFileSync(target, 'utf8') : '';
+    if (check) {
+      if (current !== sdl) {
+        console.error('schema/supergraph.graphql is stale: run `npm run schema:compose` and commit it.');
+        process.exit(1);
+      }
+      console.log('schema/supergraph.graphql is up to date');
+    } else {
+      fs.writeFileSync(target, sdl);
+      console.log(`wrote ${path.relative(REPO_ROOT, target)}`);
+    }
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exit(1);
+  }
+}

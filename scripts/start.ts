@@ -1,0 +1,48 @@
+/**
+ * `npm start`: applies the control-plane migrations, then runs the four subgraphs and the router
+ * with prefixed logs. Ctrl-C (SIGINT) or SIGTERM stops them all cleanly.
+ */
+import { concurrently } from 'concurrently';
+import { createLogger, loadConfigOrExit, REPO_ROOT, SUBGRAPH_NAMES } from '@tradesage/shared';
+import { ensureDatabase, migrateControlPlane } from './lib/bootstrap';
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const log = createLogger('start', config);
+  if (config.NODE_ENV !== 'production') await ensureDatabase(config, log);
+  await migrateControlPlane(config, log);
+
+  const env = { LOG_FORMAT: config.NODE_ENV === 'production' ? 'json' : 'pretty', ...process.env };
+  // Paths are relative to cwd (REPO_ROOT), so no quoting is needed whatever the checkout path.
+  const node = (file: string) => `node --import tsx ${file}`;
+  const { result } = concurrently(
+    [
+      ...SUBGRAPH_NAMES.map((name) => ({
+        name,
+        command: node(`subgraphs/${name}/src/server.ts`),
+        env,
+      })),
+      { name: 'router', command: node('router/src/server.ts'), env },
+    ],
+    {
+      prefix: 'name',
+      prefixColors: ['blue', 'magenta', 'green', 'yellow', 'cyan'],
+      killOthersOn: ['failure'],
+      cwd: REPO_ROOT,
+    },
+  );
+  log.info(
+    { router: `http://${config.HOST}:${config.ROUTER_PORT}/graphql` },
+    'starting the router and the four subgraphs',
+  );
+  await result;
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    // concurrently rejects with the close events when a service failed; a real error has a message.
+    if (error instanceof Error) console.error(error.message);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,7 @@
+import { isTenantMember, type PermissionRules } from '@tradesage/shared';
+
+export const permissions: PermissionRules = {
+  User: isTenantMember,
+  Session: isTenantMember,
+  Device: isTenantMember,
+};
