@@ -28,8 +28,9 @@ export class ClusterPools {
         application_name: this.options.applicationName,
         idleTimeoutMillis: 30_000,
       });
-      // Every cached tenant client's adapter listens on its pool; allow up to the cache bound.
-      pool.setMaxListeners(this.options.maxAdapters + 16);
+      // Every cached tenant client's adapter listens on its pool. An evicted client detaches only
+      // once its asynchronous disconnect finishes, so allow the cache bound twice over, plus ours.
+      pool.setMaxListeners(this.options.maxAdapters * 2 + 16);
       const log = this.options.log.child({ cluster: redactUrl(connectionString) });
       pool.on('error', (error) => log.error({ err: error }, 'idle Postgres connection failed'));
       this.pools.set(connectionString, pool);
