@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import { getDMMF } from '@prisma/internals';
 import type pg from 'pg';
+import { withSchema } from '@tradesage/shared';
 
 type Dmmf = Awaited<ReturnType<typeof getDMMF>>;
 type Model = Dmmf['datamodel']['models'][number];
@@ -134,6 +135,11 @@ const HISTORY_TABLE = '_prisma_migrations';
 
 /** The same facts, read from the Postgres catalog for one schema. */
 export async function actualFromDatabase(pool: pg.Pool, schema: string): Promise<Set<string>> {
+  // With the schema on the search_path, format_type names its enum types without the schema.
+  return withSchema(pool, schema, (client) => readCatalog(client, schema));
+}
+
+async function readCatalog(pool: pg.ClientBase, schema: string): Promise<Set<string>> {
   const facts = new Set<string>();
   const stripQuotes = (type: string) => type.replace(/"/g, '');
 

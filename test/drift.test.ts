@@ -1,0 +1,55 @@
+import path from 'node:path';
+import pg from 'pg';
+import { loadMigrations, MIGRATION_OWNERS, migrateSchema, REPO_ROOT, type Plane } from '@tradesage/shared';
+import { createTestDatabase, testConfig, type TestDatabase } from '@tradesage/shared/testing';
+import { checkDrift } from '../scripts/lib/drift';
+
+const config = testConfig();
+const schemaFile = (owner: string) => path.join(REPO_ROOT, 'prisma', owner, 'schema.prisma');
+let db: TestDatabase;
+let pool: pg.Pool;
+
+beforeAll(async () => {
+  db = await createTestDatabase('ts_drift');
+  pool = new pg.Pool({ connectionString: db.url, max: 3 });
+});
+afterAll(async () => {
+  await pool.end();
+  await db.drop();
+});
+
+describe('drift check: migrations against the Prisma schemas', () => {
+  test.each<Plane>(['control', 'tenant'])('the %s plane matches its Prisma schemas exactly', async (plane) => {
+    const schema = `drift_${plane}`;
+    await migrateSchema(pool, schema, loadMigrations(config.PRISMA_DIR, plane));
+    const differences = await checkDrift(pool, schema, MIGRATION_OWNERS[plane].map(schemaFile));
+    expect(differences).toEqual([]);
+  });
+
+  test('reports a Prisma field that no migration created', async () => {
+    const schema = 'drift_fixture';
+    await migrateSchema(pool, schema, loadMigrations(config.PRISMA_DIR, 'tenant'));
+    const differences = await checkDrift(pool, schema, [
+      path.join(REPO_ROOT, 'test/fixtures/drift/auth-extra-field.prisma'),
+      schemaFile('user'),
+      schemaFile('session'),
+    ]);
+    expect(differences).toEqual(['missing in database: column accounts.nickname text']);
+  });
+
+  test('reports database changes the Prisma schema does not know', async () => {
+    const schema = 'drift_db_changes';
+    await migrateSchema(pool, schema, loadMigrations(config.PRISMA_DIR, 'tenant'));
+    await pool.query(`ALTER TABLE ${schema}.profiles ALTER COLUMN avatar_url SET NOT NULL`);
+    await pool.query(`CREATE INDEX extra_idx ON ${schema}.login_history (device_type)`);
+    await pool.query(`ALTER TABLE ${schema}.accounts ALTER COLUMN email TYPE varchar(320)`);
+    const differences = await checkDrift(pool, schema, MIGRATION_OWNERS.tenant.map(schemaFile));
+    expect(differences).toEqual([
+      'missing in database: column accounts.email text NOT NULL',
+      'missing in database: column profiles.avatar_url text',
+      'not in Prisma schema: column accounts.email character varying(320) NOT NULL',
+      'not in Prisma schema: column profiles.avatar_url text NOT NULL',
+      'not in Prisma schema: index extra_idx: login_history (device_type)',
+    ]);
+  });
+});
