@@ -1,0 +1,251 @@
+/**
+ * The stack started the way `npm start` starts it (control-plane migrations, four subgraphs and
+ * the router as separate processes), then queried through the router like a client would.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import pino from 'pino';
+import { DataPlatform, REPO_ROOT, SessionStore } from '@tradesage/shared';
+import { PrismaClient as AuthClient } from '../prisma/auth/generated/client';
+import { PrismaClient as UserClient } from '../prisma/user/generated/client';
+import {
+  createTestDatabase,
+  createTestSigner,
+  createTestTenant,
+  freePort,
+  testConfig,
+  uniqueName,
+  waitForOk,
+  type TestDatabase,
+  type TestSigner,
+  type TestTenant,
+} from '@tradesage/shared/testing';
+
+const config = testConfig();
+let db: TestDatabase;
+let admin: pg.Pool;
+let platform: DataPlatform;
+let redis: Redis;
+let signer: TestSigner;
+let stack: ChildProcess;
+let output = '';
+let ports: Record<'router' | 'auth' | 'tenant' | 'user' | 'session', number>;
+const redisPrefix = `${uniqueName('e2e')}:`;
+
+interface Seeded {
+  tenant: TestTenant;
+  userId: string;
+  sessionId: string;
+  token: string;
+}
+
+async function seedUser(slug: string, email: string, name: string): Promise<Seeded> {
+  const tenant = await createTestTenant(admin, config, slug);
+  const userId = randomUUID();
+  const sessionId = randomUUID();
+  // Each subgraph's own Prisma client writes its own table, as the services will.
+  const location = { schemaName: tenant.schemaName, connectionUrl: null };
+  await platform
+    .tenantClients((adapter) => new AuthClient({ adapter }))
+    .forLocation(location)
+    .account.create({ data: { id: userId, email, emailVerified: true, roles: ['OWNER'] } });
+  await platform
+    .tenantClients((adapter) => new UserClient({ adapter }))
+    .forLocation(location)
+    .profile.create({ data: { userId, name } });
+  const now = new Date();
+  await new SessionStore(redis, redisPrefix).save({
+    id: sessionId,
+    tenantId: tenant.id,
+    userId,
+    deviceType: 'DESKTOP',
+    deviceName: 'Work laptop',
+    os: 'Linux',
+    browser: 'Firefox',
+    ipAddress: '203.0.113.7',
+    createdAt: now.toISOString(),
+    lastSeenAt: now.toISOString(),
+    expiresAt: new Date(now.getTime() + 3_600_000).toISOString(),
+  });
+  const token = await signer.sign({ sub: userId, tid: tenant.id, tslug: tenant.slug, roles: ['OWNER'], sid: sessionId });
+  return { tenant, userId, sessionId, token };
+}
+
+async function graphql(url: string, query: string, token?: string, variables?: Record<string, unknown>) {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: JSON.stringify({ query, variables }),
+  });
+  return { status: response.status, body: (await response.json()) as { data?: any; errors?: any[] } };
+}
+
+const routerUrl = () => `http://127.0.0.1:${ports.router}/graphql`;
+
+beforeAll(async () => {
+  db = await createTestDatabase('ts_e2e');
+  admin = new pg.Pool({ connectionString: db.url, max: 3 });
+  platform = new DataPlatform(testConfig({ DATABASE_URL: db.url }), pino({ level: 'silent' }));
+  redis = new Redis(config.REDIS_URL);
+  signer = await createTestSigner(config);
+  ports = {
+    router: await freePort(),
+    auth: await freePort(),
+    tenant: await freePort(),
+    user: await freePort(),
+    session: await freePort(),
+  };
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    NODE_ENV: 'development',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: db.url,
+    REDIS_KEY_PREFIX: redisPrefix,
+    JWT_JWKS: signer.jwks,
+    ROUTER_PORT: String(ports.router),
+  };
+  for (const name of ['auth', 'tenant', 'user', 'session'] as const) {
+    env[`${name.toUpperCase()}_PORT`] = String(ports[name]);
+    env[`${name.toUpperCase()}_SUBGRAPH_URL`] = `http://127.0.0.1:${ports[name]}/graphql`;
+  }
+  stack = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'scripts/start.ts')], {
+    cwd: REPO_ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  stack.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  stack.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  try {
+    for (const port of Object.values(ports)) await waitForOk(`http://127.0.0.1:${port}/readyz`, 90_000);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n--- stack output ---\n${output}`);
+  }
+}, 120_000);
+
+afterAll(async () => {
+  if (stack && stack.exitCode === null) stack.kill('SIGKILL');
+  const keys = await redis.keys(`${redisPrefix}*`);
+  if (keys.length) await redis.del(...keys);
+  redis.disconnect();
+  await platform.close();
+  await admin.end();
+  await db.drop();
+});
+
+const ME = `query Me {
+  me {
+    id name avatarUrl
+    email emailVerified roles
+    tenant { id slug name plan status }
+    sessions { id current device { type os browser name } ipAddress }
+  }
+}`;
+
+describe('supergraph through the router', () => {
+  let alpha: Seeded;
+  let beta: Seeded;
+
+  beforeAll(async () => {
+    alpha = await seedUser('alpha-trading', 'ann@alpha.test', 'Ann Alpha');
+    beta = await seedUser('beta-trading', 'bob@beta.test', 'Bob Beta');
+  });
+
+  test('one query reads fields from all four subgraphs', async () => {
+    const { status, body } = await graphql(routerUrl(), ME, alpha.token);
+    expect(status).toBe(200);
+    expect(body.errors).toBeUndefined();
+    expect(body.data.me).toEqual({
+      id: alpha.userId,
+      name: 'Ann Alpha', // user subgraph
+      avatarUrl: null,
+      email: 'ann@alpha.test', // auth subgraph
+      emailVerified: true,
+      roles: ['OWNER'],
+      tenant: { id: alpha.tenant.id, slug: 'alpha-trading', name: 'Tenant alpha-trading', plan: 'FREE', status: 'ACTIVE' }, // tenant subgraph
+      sessions: [
+        // session subgraph (Redis)
+        {
+          id: alpha.sessionId,
+          current: true,
+          device: { type: 'DESKTOP', os: 'Linux', browser: 'Firefox', name: 'Work laptop' },
+          ipAddress: '203.0.113.7',
+        },
+      ],
+    });
+  });
+
+  test('each tenant sees only its own data', async () => {
+    const { body } = await graphql(routerUrl(), ME, beta.token);
+    expect(body.errors).toBeUndefined();
+    expect(body.data.me.email).toBe('bob@beta.test');
+    expect(body.data.me.tenant.slug).toBe('beta-trading');
+    expect(body.data.me.sessions.map((s: { id: string }) => s.id)).toEqual([beta.sessionId]);
+    expect(JSON.stringify(body)).not.toContain('alpha');
+  });
+
+  test('_entities with another tenant\'s ids, sent straight to each subgraph, returns nothing foreign', async () => {
+    const auth = await graphql(
+      `http://127.0.0.1:${ports.auth}/graphql`,
+      `query ($reps: [_Any!]!) { _entities(representations: $reps) { ... on User { id email } } }`,
+      alpha.token,
+      { reps: [{ __typename: 'User', id: beta.userId }] },
+    );
+    expect(auth.body.data._entities).toEqual([null]);
+    const tenant = await graphql(
+      `http://127.0.0.1:${ports.tenant}/graphql`,
+      `query ($reps: [_Any!]!) { _entities(representations: $reps) { ... on Tenant { id slug } } }`,
+      alpha.token,
+      { reps: [{ __typename: 'Tenant', id: beta.tenant.id }] },
+    );
+    expect(tenant.body.data._entities).toEqual([null]);
+    const session = await graphql(
+      `http://127.0.0.1:${ports.session}/graphql`,
+      `query ($reps: [_Any!]!) { _entities(representations: $reps) { ... on User { sessions { id } } } }`,
+      alpha.token,
+      { reps: [{ __typename: 'User', id: beta.userId }] },
+    );
+    expect(session.body.data?._entities?.[0]?.sessions ?? null).toBeNull();
+    expect(session.body.errors[0].extensions.code).toBe('FORBIDDEN');
+    const leaked = JSON.stringify([auth.body, tenant.body, session.body]);
+    expect(leaked).not.toContain('bob@beta.test');
+    expect(leaked).not.toContain('beta-trading');
+  });
+
+  test('anonymous callers get UNAUTHENTICATED; a bad token is refused with HTTP 401', async () => {
+    const anonymous = await graphql(routerUrl(), ME);
+    expect(anonymous.body.data.me).toBeNull();
+    expect(anonymous.body.errors.map((e: any) => e.extensions.code)).toEqual(['UNAUTHENTICATED']);
+
+    const forged = `${alpha.token.slice(0, -4)}AAAA`;
+    const refused = await graphql(routerUrl(), ME, forged);
+    expect(refused.status).toBe(401);
+    expect(refused.body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
+  });
+
+  test('every service exposes health, readiness and Prometheus metrics', async () => {
+    for (const port of Object.values(ports)) {
+      const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+      expect(health.status).toBe(200);
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      expect(metrics).toContain('graphql_requests_total');
+      expect(metrics).toContain('process_cpu_user_seconds_total');
+    }
+    const routerMetrics = await (await fetch(`http://127.0.0.1:${ports.router}/metrics`)).text();
+    expect(routerMetrics).toMatch(/graphql_requests_total\{[^}]*operation="Me"[^}]*outcome="success"[^}]*\} [1-9]/);
+  });
+
+  test('Ctrl-C (SIGINT) stops the router and all four subgraphs cleanly', async () => {
+    const exited = new Promise<number | null>((resolve) => stack.once('exit', (code) => resolve(code)));
+    stack.kill('SIGINT');
+    expect(await exited).toBe(0);
+    for (const port of Object.values(ports)) {
+      await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+    }
+  });
+});
