@@ -1,0 +1,24 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Supergraph } from '@apollo/federation-internals';
+import { parse, validate } from 'graphql';
+import { REPO_ROOT } from '@tradesage/shared';
+import { composeSupergraph } from '../scripts/compose-supergraph';
+
+const committed = fs.readFileSync(path.join(REPO_ROOT, 'schema/supergraph.graphql'), 'utf8');
+
+describe('schema/supergraph.graphql', () => {
+  test('is what composing the four subgraph SDL files produces (run `npm run schema:compose`)', () => {
+    expect(composeSupergraph()).toBe(committed);
+  });
+
+  test('has all four subgraphs, and its API schema serves the cross-subgraph Me query', () => {
+    const supergraph = Supergraph.build(committed);
+    expect(supergraph.subgraphs().names().sort()).toEqual(['auth', 'session', 'tenant', 'user']);
+    const api = supergraph.apiSchema().toGraphQLJSSchema();
+    const query = parse('{ me { id name email roles tenant { id slug } sessions { id current } } }');
+    expect(validate(api, query)).toEqual([]);
+    // Federation internals never leak into the public API schema.
+    expect(api.getQueryType()?.getFields()._entities).toBeUndefined();
+  });
+});
