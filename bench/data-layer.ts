@@ -33,7 +33,10 @@ async function main(): Promise<void> {
   const clientCount = numericArg('clients', 300);
   const db = await createTestDatabase('ts_bench');
   const admin = new pg.Pool({ connectionString: db.url, max: 2 });
-  const config = testConfig({ DATABASE_URL: db.url, TENANT_CLIENT_CACHE_MAX: String(clientCount + 10) });
+  const config = testConfig({
+    DATABASE_URL: db.url,
+    TENANT_CLIENT_CACHE_MAX: String(clientCount + 10),
+  });
   const platform = new DataPlatform(config, pino({ level: 'silent' }));
   try {
     await migrateControlPlane(admin, config);
@@ -42,7 +45,10 @@ async function main(): Promise<void> {
     const client = await accounts.forTenant(tenant.id);
     const ids: string[] = [];
     for (let i = 0; i < 200; i++) {
-      ids.push((await client.account.create({ data: { email: `user${i}@bench.test`, roles: ['TRADER'] } })).id);
+      ids.push(
+        (await client.account.create({ data: { email: `user${i}@bench.test`, roles: ['TRADER'] } }))
+          .id,
+      );
     }
     const pool = platform.controlPool;
     const table = qualified(tenant.schemaName, 'accounts');
@@ -76,7 +82,9 @@ async function main(): Promise<void> {
     const heapAfter = heapUsed();
     const perClient = (heapAfter - heapBefore) / clientCount;
 
-    console.log(`data layer benchmark: ${iterations} point reads by primary key, 1 tenant, 200 rows`);
+    console.log(
+      `data layer benchmark: ${iterations} point reads by primary key, 1 tenant, 200 rows`,
+    );
     console.log(row('raw pg (pool.query)', rawSummary));
     console.log(row('tenant client (forTenant+findUnique)', prismaSummary));
     console.log(

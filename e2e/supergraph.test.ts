@@ -70,11 +70,22 @@ async function seedUser(slug: string, email: string, name: string): Promise<Seed
     lastSeenAt: now.toISOString(),
     expiresAt: new Date(now.getTime() + 3_600_000).toISOString(),
   });
-  const token = await signer.sign({ sub: userId, tid: tenant.id, tslug: tenant.slug, roles: ['OWNER'], sid: sessionId });
+  const token = await signer.sign({
+    sub: userId,
+    tid: tenant.id,
+    tslug: tenant.slug,
+    roles: ['OWNER'],
+    sid: sessionId,
+  });
   return { tenant, userId, sessionId, token };
 }
 
-async function graphql(url: string, query: string, token?: string, variables?: Record<string, unknown>) {
+async function graphql(
+  url: string,
+  query: string,
+  token?: string,
+  variables?: Record<string, unknown>,
+) {
   const response = await fetch(url, {
     method: 'POST',
     headers: {
@@ -83,7 +94,10 @@ async function graphql(url: string, query: string, token?: string, variables?: R
     },
     body: JSON.stringify({ query, variables }),
   });
-  return { status: response.status, body: (await response.json()) as { data?: any; errors?: any[] } };
+  return {
+    status: response.status,
+    body: (await response.json()) as { data?: any; errors?: any[] },
+  };
 }
 
 const routerUrl = () => `http://127.0.0.1:${ports.router}/graphql`;
@@ -122,7 +136,8 @@ beforeAll(async () => {
   stack.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   stack.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   try {
-    for (const port of Object.values(ports)) await waitForOk(`http://127.0.0.1:${port}/readyz`, 90_000);
+    for (const port of Object.values(ports))
+      await waitForOk(`http://127.0.0.1:${port}/readyz`, 90_000);
   } catch (error) {
     throw new Error(`${(error as Error).message}\n--- stack output ---\n${output}`);
   }
@@ -167,7 +182,13 @@ describe('supergraph through the router', () => {
       email: 'ann@alpha.test', // auth subgraph
       emailVerified: true,
       roles: ['OWNER'],
-      tenant: { id: alpha.tenant.id, slug: 'alpha-trading', name: 'Tenant alpha-trading', plan: 'FREE', status: 'ACTIVE' }, // tenant subgraph
+      tenant: {
+        id: alpha.tenant.id,
+        slug: 'alpha-trading',
+        name: 'Tenant alpha-trading',
+        plan: 'FREE',
+        status: 'ACTIVE',
+      }, // tenant subgraph
       sessions: [
         // session subgraph (Redis)
         {
@@ -189,24 +210,52 @@ describe('supergraph through the router', () => {
     expect(JSON.stringify(body)).not.toContain('alpha');
   });
 
-  test('_entities with another tenant\'s ids, sent straight to each subgraph, returns nothing foreign', async () => {
+  test("_entities with another tenant's ids, sent straight to each subgraph, returns nothing foreign", async () => {
     const auth = await graphql(
       `http://127.0.0.1:${ports.auth}/graphql`,
-      `query ($reps: [_Any!]!) { _entities(representations: $reps) { ... on User { id email } } }`,
+      `
+        query ($reps: [_Any!]!) {
+          _entities(representations: $reps) {
+            ... on User {
+              id
+              email
+            }
+          }
+        }
+      `,
       alpha.token,
       { reps: [{ __typename: 'User', id: beta.userId }] },
     );
     expect(auth.body.data._entities).toEqual([null]);
     const tenant = await graphql(
       `http://127.0.0.1:${ports.tenant}/graphql`,
-      `query ($reps: [_Any!]!) { _entities(representations: $reps) { ... on Tenant { id slug } } }`,
+      `
+        query ($reps: [_Any!]!) {
+          _entities(representations: $reps) {
+            ... on Tenant {
+              id
+              slug
+            }
+          }
+        }
+      `,
       alpha.token,
       { reps: [{ __typename: 'Tenant', id: beta.tenant.id }] },
     );
     expect(tenant.body.data._entities).toEqual([null]);
     const session = await graphql(
       `http://127.0.0.1:${ports.session}/graphql`,
-      `query ($reps: [_Any!]!) { _entities(representations: $reps) { ... on User { sessions { id } } } }`,
+      `
+        query ($reps: [_Any!]!) {
+          _entities(representations: $reps) {
+            ... on User {
+              sessions {
+                id
+              }
+            }
+          }
+        }
+      `,
       alpha.token,
       { reps: [{ __typename: 'User', id: beta.userId }] },
     );
@@ -237,11 +286,15 @@ describe('supergraph through the router', () => {
       expect(metrics).toContain('process_cpu_user_seconds_total');
     }
     const routerMetrics = await (await fetch(`http://127.0.0.1:${ports.router}/metrics`)).text();
-    expect(routerMetrics).toMatch(/graphql_requests_total\{[^}]*operation="Me"[^}]*outcome="success"[^}]*\} [1-9]/);
+    expect(routerMetrics).toMatch(
+      /graphql_requests_total\{[^}]*operation="Me"[^}]*outcome="success"[^}]*\} [1-9]/,
+    );
   });
 
   test('Ctrl-C (SIGINT) stops the router and all four subgraphs cleanly', async () => {
-    const exited = new Promise<number | null>((resolve) => stack.once('exit', (code) => resolve(code)));
+    const exited = new Promise<number | null>((resolve) =>
+      stack.once('exit', (code) => resolve(code)),
+    );
     stack.kill('SIGINT');
     expect(await exited).toBe(0);
     for (const port of Object.values(ports)) {

@@ -35,7 +35,9 @@ if (require.main === module) {
     const current = fs.existsSync(target) ? fs.readFileSync(target, 'utf8') : '';
     if (check) {
       if (current !== sdl) {
-        console.error('schema/supergraph.graphql is stale: run `npm run schema:compose` and commit it.');
+        console.error(
+          'schema/supergraph.graphql is stale: run `npm run schema:compose` and commit it.',
+        );
         process.exit(1);
       }
       console.log('schema/supergraph.graphql is up to date');

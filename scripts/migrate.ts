@@ -6,7 +6,8 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const log = createLogger('migrate', config);
   const target = process.argv[2] ?? 'control';
-  if (target !== 'control') throw new Error(`Unknown migration target ${target}; expected "control"`);
+  if (target !== 'control')
+    throw new Error(`Unknown migration target ${target}; expected "control"`);
   const result = await migrateControlPlane(config, log);
   log.info(
     { schema: result.schema, applied: result.applied, alreadyApplied: result.alreadyApplied },

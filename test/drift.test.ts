@@ -1,6 +1,12 @@
 import path from 'node:path';
 import pg from 'pg';
-import { loadMigrations, MIGRATION_OWNERS, migrateSchema, REPO_ROOT, type Plane } from '@tradesage/shared';
+import {
+  loadMigrations,
+  MIGRATION_OWNERS,
+  migrateSchema,
+  REPO_ROOT,
+  type Plane,
+} from '@tradesage/shared';
 import { createTestDatabase, testConfig, type TestDatabase } from '@tradesage/shared/testing';
 import { checkDrift } from '../scripts/lib/drift';
 
@@ -19,12 +25,15 @@ afterAll(async () => {
 });
 
 describe('drift check: migrations against the Prisma schemas', () => {
-  test.each<Plane>(['control', 'tenant'])('the %s plane matches its Prisma schemas exactly', async (plane) => {
-    const schema = `drift_${plane}`;
-    await migrateSchema(pool, schema, loadMigrations(config.PRISMA_DIR, plane));
-    const differences = await checkDrift(pool, schema, MIGRATION_OWNERS[plane].map(schemaFile));
-    expect(differences).toEqual([]);
-  });
+  test.each<Plane>(['control', 'tenant'])(
+    'the %s plane matches its Prisma schemas exactly',
+    async (plane) => {
+      const schema = `drift_${plane}`;
+      await migrateSchema(pool, schema, loadMigrations(config.PRISMA_DIR, plane));
+      const differences = await checkDrift(pool, schema, MIGRATION_OWNERS[plane].map(schemaFile));
+      expect(differences).toEqual([]);
+    },
+  );
 
   test('reports a Prisma field that no migration created', async () => {
     const schema = 'drift_fixture';

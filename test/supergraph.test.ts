@@ -16,7 +16,9 @@ describe('schema/supergraph.graphql', () => {
     const supergraph = Supergraph.build(committed);
     expect(supergraph.subgraphs().names().sort()).toEqual(['auth', 'session', 'tenant', 'user']);
     const api = supergraph.apiSchema().toGraphQLJSSchema();
-    const query = parse('{ me { id name email roles tenant { id slug } sessions { id current } } }');
+    const query = parse(
+      '{ me { id name email roles tenant { id slug } sessions { id current } } }',
+    );
     expect(validate(api, query)).toEqual([]);
     // Federation internals never leak into the public API schema.
     expect(api.getQueryType()?.getFields()._entities).toBeUndefined();

@@ -21,7 +21,9 @@ export async function ensureDatabase(config: Config, log: Logger): Promise<void>
   const client = new pg.Client({ connectionString: admin.toString() });
   await client.connect();
   try {
-    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [
+      database,
+    ]);
     if (rowCount === 0) {
       await client.query(`CREATE DATABASE ${quoteIdent(database)}`);
       log.info({ database: redactUrl(config.DATABASE_URL) }, 'created database');
@@ -36,7 +38,8 @@ export async function migrateControlPlane(config: Config, log: Logger): Promise<
   try {
     const migrations = loadMigrations(config.PRISMA_DIR, 'control');
     const result = await migrateSchema(pool, config.CONTROL_SCHEMA, migrations);
-    for (const name of result.applied) log.info({ migration: name }, 'applied control-plane migration');
+    for (const name of result.applied)
+      log.info({ migration: name }, 'applied control-plane migration');
     return result;
   } finally {
     await pool.end();

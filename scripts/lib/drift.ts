@@ -88,7 +88,9 @@ export async function expectedFromPrisma(prismaSchemaPath: string): Promise<Set<
     });
 
   for (const en of dmmf.datamodel.enums) {
-    facts.add(`enum ${en.dbName ?? en.name} (${en.values.map((v) => v.dbName ?? v.name).join(', ')})`);
+    facts.add(
+      `enum ${en.dbName ?? en.name} (${en.values.map((v) => v.dbName ?? v.name).join(', ')})`,
+    );
   }
   for (const model of dmmf.datamodel.models) {
     const table = tableOf.get(model.name)!;
@@ -120,7 +122,8 @@ export async function expectedFromPrisma(prismaSchemaPath: string): Promise<Set<
         model,
         index.fields.map((f) => f.name),
       );
-      const kind = index.type === 'id' ? 'primary key' : index.type === 'unique' ? 'unique index' : 'index';
+      const kind =
+        index.type === 'id' ? 'primary key' : index.type === 'unique' ? 'unique index' : 'index';
       const defaultName =
         index.type === 'id'
           ? `${table}_pkey`
@@ -152,7 +155,12 @@ async function readCatalog(pool: pg.ClientBase, schema: string): Promise<Set<str
   );
   for (const row of enums.rows) facts.add(`enum ${row.name} (${row.labels.join(', ')})`);
 
-  const columns = await pool.query<{ table: string; column: string; type: string; notnull: boolean }>(
+  const columns = await pool.query<{
+    table: string;
+    column: string;
+    type: string;
+    notnull: boolean;
+  }>(
     `SELECT c.relname AS table, a.attname AS column, format_type(a.atttypid, a.atttypmod) AS type,
             a.attnotnull AS notnull
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -162,7 +170,9 @@ async function readCatalog(pool: pg.ClientBase, schema: string): Promise<Set<str
   );
   for (const row of columns.rows) {
     facts.add(`table ${row.table}`);
-    facts.add(`column ${row.table}.${row.column} ${stripQuotes(row.type)}${row.notnull ? ' NOT NULL' : ''}`);
+    facts.add(
+      `column ${row.table}.${row.column} ${stripQuotes(row.type)}${row.notnull ? ' NOT NULL' : ''}`,
+    );
   }
 
   const indexes = await pool.query<{
@@ -227,7 +237,9 @@ export async function checkDrift(
   }
   const actual = await actualFromDatabase(pool, schema);
   const differences: string[] = [];
-  for (const fact of expected) if (!actual.has(fact)) differences.push(`missing in database: ${fact}`);
-  for (const fact of actual) if (!expected.has(fact)) differences.push(`not in Prisma schema: ${fact}`);
+  for (const fact of expected)
+    if (!actual.has(fact)) differences.push(`missing in database: ${fact}`);
+  for (const fact of actual)
+    if (!expected.has(fact)) differences.push(`not in Prisma schema: ${fact}`);
   return differences.sort();
 }

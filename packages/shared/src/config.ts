@@ -69,7 +69,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       const parsed = JSON.parse(config.JWT_JWKS) as { keys?: unknown };
       if (!Array.isArray(parsed.keys)) throw new Error('no "keys" array');
     } catch (error) {
-      throw new ConfigError([`JWT_JWKS: must be a JWKS JSON document (${(error as Error).message})`]);
+      throw new ConfigError([
+        `JWT_JWKS: must be a JWKS JSON document (${(error as Error).message})`,
+      ]);
     }
   }
   return config;

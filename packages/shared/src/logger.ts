@@ -34,7 +34,11 @@ export function createLogger(
       ? {
           transport: {
             target: 'pino-pretty',
-            options: { colorize: true, ignore: 'pid,hostname,service,name', translateTime: 'HH:MM:ss.l' },
+            options: {
+              colorize: true,
+              ignore: 'pid,hostname,service,name',
+              translateTime: 'HH:MM:ss.l',
+            },
           },
         }
       : {}),

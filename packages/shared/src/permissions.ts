@@ -24,7 +24,9 @@ export const isOperator = rule({ cache: 'no_cache' })((_parent, _args, ctx: Requ
 export type PermissionRules = Record<string, IRules | ReturnType<typeof rule>>;
 
 /** Adds the federation fields the router needs. Entities are then guarded field by field. */
-function withFederationFields(rules: PermissionRules & { Query?: Record<string, unknown> }): IRules {
+function withFederationFields(
+  rules: PermissionRules & { Query?: Record<string, unknown> },
+): IRules {
   return {
     ...rules,
     Query: { ...(rules.Query ?? {}), _service: allow, _entities: allow },

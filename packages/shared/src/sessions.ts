@@ -49,9 +49,12 @@ export class SessionStore {
   async listForUser(tenantId: string, userId: string): Promise<SessionRecord[]> {
     const ids = await this.redis.smembers(this.userSessionsKey(tenantId, userId));
     if (ids.length === 0) return [];
-    const hashes = await Promise.all(ids.map((id) => this.redis.hgetall(this.sessionKey(tenantId, id))));
+    const hashes = await Promise.all(
+      ids.map((id) => this.redis.hgetall(this.sessionKey(tenantId, id))),
+    );
     const expired = ids.filter((_, i) => Object.keys(hashes[i]).length === 0);
-    if (expired.length > 0) await this.redis.srem(this.userSessionsKey(tenantId, userId), ...expired);
+    if (expired.length > 0)
+      await this.redis.srem(this.userSessionsKey(tenantId, userId), ...expired);
     return hashes
       .filter((hash) => Object.keys(hash).length > 0)
       .map((hash) => hash as unknown as SessionRecord)

@@ -72,8 +72,14 @@ describe('tenant data layer', () => {
     const config = testConfig({ DATABASE_URL: db.url });
     const suspended = await createTestTenant(admin, config, 'gamma-corp');
     const deleted = await createTestTenant(admin, config, 'delta-corp');
-    await admin.query(`UPDATE ${qualified('control', 'tenants')} SET status = 'SUSPENDED' WHERE id = $1`, [suspended.id]);
-    await admin.query(`UPDATE ${qualified('control', 'tenants')} SET status = 'DELETED' WHERE id = $1`, [deleted.id]);
+    await admin.query(
+      `UPDATE ${qualified('control', 'tenants')} SET status = 'SUSPENDED' WHERE id = $1`,
+      [suspended.id],
+    );
+    await admin.query(
+      `UPDATE ${qualified('control', 'tenants')} SET status = 'DELETED' WHERE id = $1`,
+      [deleted.id],
+    );
     try {
       const accounts = platform.tenantClients((adapter) => new AuthClient({ adapter }));
       const code = (p: Promise<unknown>) =>
@@ -81,7 +87,9 @@ describe('tenant data layer', () => {
           () => 'resolved',
           (e: unknown) => (e instanceof AppError ? e.extensions.code : String(e)),
         );
-      expect(await code(accounts.forTenant('00000000-0000-4000-8000-000000000000'))).toBe('NOT_FOUND');
+      expect(await code(accounts.forTenant('00000000-0000-4000-8000-000000000000'))).toBe(
+        'NOT_FOUND',
+      );
       expect(await code(accounts.forTenant("x'; DROP SCHEMA control; --"))).toBe('NOT_FOUND');
       expect(await code(accounts.forTenant(suspended.id))).toBe('TENANT_SUSPENDED');
       expect(await code(accounts.forTenant(deleted.id))).toBe('NOT_FOUND');
@@ -94,7 +102,10 @@ describe('tenant data layer', () => {
   test('creating and evicting 1,000 tenant clients leaks no listeners and never exceeds the pool', async () => {
     const poolMax = 5;
     const cacheMax = 40;
-    const platform = platformFor({ DB_POOL_MAX: String(poolMax), TENANT_CLIENT_CACHE_MAX: String(cacheMax) });
+    const platform = platformFor({
+      DB_POOL_MAX: String(poolMax),
+      TENANT_CLIENT_CACHE_MAX: String(cacheMax),
+    });
     try {
       const pool = platform.controlPool;
       let peak = 0;
@@ -104,7 +115,8 @@ describe('tenant data layer', () => {
       // Node warns (MaxListenersExceededWarning) exactly when a count passes getMaxListeners().
       let peakErrorListeners = 0;
       pool.on('newListener', (event: string) => {
-        if (event === 'error') peakErrorListeners = Math.max(peakErrorListeners, pool.listenerCount('error') + 1);
+        if (event === 'error')
+          peakErrorListeners = Math.max(peakErrorListeners, pool.listenerCount('error') + 1);
       });
       const baseListeners = pool.listenerCount('error');
       const accounts = platform.tenantClients((adapter) => new AuthClient({ adapter }));
@@ -114,7 +126,10 @@ describe('tenant data layer', () => {
       for (let start = 0; start < total; start += 25) {
         await Promise.all(
           Array.from({ length: 25 }, async (_, i) => {
-            const client = accounts.forLocation({ schemaName: `t_probe_${start + i}`, connectionUrl: null });
+            const client = accounts.forLocation({
+              schemaName: `t_probe_${start + i}`,
+              connectionUrl: null,
+            });
             const rows = await client.$queryRaw<{ one: number }[]>`SELECT 1 AS one`;
             expect(rows[0].one).toBe(1);
             peak = Math.max(peak, pool.totalCount);
@@ -144,13 +159,22 @@ describe('tenant data layer', () => {
     try {
       const first = await platform.directory.lookup(tenantA.id);
       expect(first?.schemaName).toBe(tenantA.schemaName);
-      await admin.query(`UPDATE ${qualified('control', 'tenants')} SET name = 'renamed' WHERE id = $1`, [tenantA.id]);
-      await admin.query(`UPDATE ${qualified('control', 'tenants')} SET status = 'SUSPENDED' WHERE id = $1`, [tenantA.id]);
+      await admin.query(
+        `UPDATE ${qualified('control', 'tenants')} SET name = 'renamed' WHERE id = $1`,
+        [tenantA.id],
+      );
+      await admin.query(
+        `UPDATE ${qualified('control', 'tenants')} SET status = 'SUSPENDED' WHERE id = $1`,
+        [tenantA.id],
+      );
       expect((await platform.directory.lookup(tenantA.id))?.status).toBe('ACTIVE');
       platform.directory.invalidate(tenantA.id);
       expect((await platform.directory.lookup(tenantA.id))?.status).toBe('SUSPENDED');
     } finally {
-      await admin.query(`UPDATE ${qualified('control', 'tenants')} SET status = 'ACTIVE' WHERE id = $1`, [tenantA.id]);
+      await admin.query(
+        `UPDATE ${qualified('control', 'tenants')} SET status = 'ACTIVE' WHERE id = $1`,
+        [tenantA.id],
+      );
       await platform.close();
     }
   });

@@ -28,7 +28,11 @@ afterAll(async () => {
 });
 
 async function history(schema: string) {
-  const { rows } = await pool.query<{ migration_name: string; checksum: string; finished_at: Date | null }>(
+  const { rows } = await pool.query<{
+    migration_name: string;
+    checksum: string;
+    finished_at: Date | null;
+  }>(
     `SELECT migration_name, checksum, finished_at FROM ${qualified(schema, '_prisma_migrations')} ORDER BY migration_name`,
   );
   return rows;
@@ -52,7 +56,13 @@ describe('migration runner', () => {
     const names = tenantMigrations.map((m) => m.name);
     expect([...names].sort()).toEqual(names);
     for (const migration of tenantMigrations) {
-      const file = path.join(config.PRISMA_DIR, migration.owner, 'migrations', migration.name, 'migration.sql');
+      const file = path.join(
+        config.PRISMA_DIR,
+        migration.owner,
+        'migrations',
+        migration.name,
+        'migration.sql',
+      );
       expect(migration.checksum).toBe(checksumOf(fs.readFileSync(file)));
       expect(migration.checksum).toMatch(/^[0-9a-f]{64}$/);
     }
@@ -72,7 +82,11 @@ describe('migration runner', () => {
 
   test('history table has the columns Prisma Migrate uses', async () => {
     await migrateSchema(pool, 'prisma_columns', tenantMigrations);
-    const { rows } = await pool.query<{ column_name: string; data_type: string; is_nullable: string }>(
+    const { rows } = await pool.query<{
+      column_name: string;
+      data_type: string;
+      is_nullable: string;
+    }>(
       `SELECT column_name, data_type, is_nullable FROM information_schema.columns
         WHERE table_schema = 'prisma_columns' AND table_name = '_prisma_migrations' ORDER BY ordinal_position`,
     );
@@ -92,7 +106,9 @@ describe('migration runner', () => {
     // Separate pools, so that the runners really are separate database sessions.
     const pools = [1, 2, 3].map(() => new pg.Pool({ connectionString: db.url, max: 2 }));
     try {
-      const results = await Promise.all(pools.map((p) => migrateSchema(p, 'concurrent', tenantMigrations)));
+      const results = await Promise.all(
+        pools.map((p) => migrateSchema(p, 'concurrent', tenantMigrations)),
+      );
       const appliedByAll = results.flatMap((r) => r.applied).sort();
       expect(appliedByAll).toEqual(tenantMigrations.map((m) => m.name).sort());
       const rows = await history('concurrent');
@@ -106,7 +122,13 @@ describe('migration runner', () => {
     const dir = copyPrismaDir();
     try {
       await migrateSchema(pool, 'changed_file', loadMigrations(dir, 'tenant'));
-      const target = path.join(dir, 'user', 'migrations', '20261125000200_user_init', 'migration.sql');
+      const target = path.join(
+        dir,
+        'user',
+        'migrations',
+        '20261125000200_user_init',
+        'migration.sql',
+      );
       fs.appendFileSync(target, '\nCREATE INDEX "profiles_name_idx" ON "profiles"("name");\n');
       const changed = loadMigrations(dir, 'tenant');
       const error = await migrateSchema(pool, 'changed_file', changed).catch((e: unknown) => e);
@@ -128,12 +150,19 @@ describe('migration runner', () => {
     try {
       const broken = path.join(dir, 'session', 'migrations', '20261125000900_broken');
       fs.mkdirSync(broken);
-      fs.writeFileSync(path.join(broken, 'migration.sql'), 'CREATE TABLE "half" ("id" INT);\nSELECT * FROM "no_such_table";\n');
-      const error = await migrateSchema(pool, 'failing', loadMigrations(dir, 'tenant')).catch((e: unknown) => e);
+      fs.writeFileSync(
+        path.join(broken, 'migration.sql'),
+        'CREATE TABLE "half" ("id" INT);\nSELECT * FROM "no_such_table";\n',
+      );
+      const error = await migrateSchema(pool, 'failing', loadMigrations(dir, 'tenant')).catch(
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(MigrationFailedError);
       const rows = await history('failing');
       expect(rows.map((r) => r.migration_name)).not.toContain('20261125000900_broken');
-      const { rowCount } = await pool.query(`SELECT 1 FROM pg_tables WHERE schemaname = 'failing' AND tablename = 'half'`);
+      const { rowCount } = await pool.query(
+        `SELECT 1 FROM pg_tables WHERE schemaname = 'failing' AND tablename = 'half'`,
+      );
       expect(rowCount).toBe(0);
       fs.writeFileSync(path.join(broken, 'migration.sql'), 'CREATE TABLE "half" ("id" INT);\n');
       const retry = await migrateSchema(pool, 'failing', loadMigrations(dir, 'tenant'));

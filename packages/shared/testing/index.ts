@@ -16,7 +16,8 @@ import {
   type Config,
 } from '../src';
 
-const ADMIN_URL = process.env.TEST_POSTGRES_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const ADMIN_URL =
+  process.env.TEST_POSTGRES_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export interface TestDatabase {
   name: string;
@@ -96,7 +97,9 @@ export interface TestSigner {
 }
 
 /** An Ed25519 key pair that signs access tokens the way the auth service will. */
-export async function createTestSigner(config: Pick<Config, 'JWT_ISSUER' | 'JWT_AUDIENCE'>): Promise<TestSigner> {
+export async function createTestSigner(
+  config: Pick<Config, 'JWT_ISSUER' | 'JWT_AUDIENCE'>,
+): Promise<TestSigner> {
   const { publicKey, privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
   const kid = randomUUID();
   const jwk: JWK = { ...(await exportJWK(publicKey)), kid, alg: 'EdDSA', use: 'sig' };

@@ -14,7 +14,8 @@ async function ownTenant(id: string, ctx: Context) {
 export const resolvers: GraphQLResolverMap<Context> = {
   DateTime: DateTimeScalar,
   Query: {
-    currentTenant: (_parent, _args, ctx: Context) => ownTenant(requireTenantUser(ctx).tenantId, ctx),
+    currentTenant: (_parent, _args, ctx: Context) =>
+      ownTenant(requireTenantUser(ctx).tenantId, ctx),
   },
   Tenant: {
     __resolveReference: (reference: { id: string }, ctx: Context) => ownTenant(reference.id, ctx),

@@ -69,7 +69,8 @@ export class TokenVerifier {
       if (tid !== undefined) throw unauthenticatedRequest('Invalid access token');
       return { kind: 'operator', operatorId: sub, roles: [PLATFORM_OPERATOR], sessionId: sid };
     }
-    if (tid === undefined || tslug === undefined) throw unauthenticatedRequest('Invalid access token');
+    if (tid === undefined || tslug === undefined)
+      throw unauthenticatedRequest('Invalid access token');
     return { kind: 'user', userId: sub, tenantId: tid, tenantSlug: tslug, roles, sessionId: sid };
   }
 

@@ -6,7 +6,8 @@ const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export function assertIdentifier(name: string): string {
-  if (!IDENTIFIER.test(name)) throw new Error(`Invalid Postgres identifier: ${JSON.stringify(name)}`);
+  if (!IDENTIFIER.test(name))
+    throw new Error(`Invalid Postgres identifier: ${JSON.stringify(name)}`);
   return name;
 }
 

@@ -28,7 +28,9 @@ export interface GraphQLServiceOptions<TContext extends object> {
   metrics: ServiceMetrics;
   readiness: Record<string, ReadinessCheck>;
   /** Apollo options specific to this service: a schema or a gateway. */
-  apollo: Omit<ApolloServerOptions<TContext>, 'plugins' | 'formatError'> & { plugins?: ApolloServerPlugin<TContext>[] };
+  apollo: Omit<ApolloServerOptions<TContext>, 'plugins' | 'formatError'> & {
+    plugins?: ApolloServerPlugin<TContext>[];
+  };
   context: (headers: IncomingHttpHeaders) => Promise<TContext>;
   /** Extra cleanup after HTTP has drained (pools, Redis). */
   onStop?: () => Promise<void>;

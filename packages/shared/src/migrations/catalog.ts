@@ -44,7 +44,12 @@ export function loadMigrations(prismaDir: string, plane: Plane): Migration[] {
       }
       const file = path.join(dir, entry.name, 'migration.sql');
       const bytes = fs.readFileSync(file);
-      migrations.push({ owner, name: entry.name, sql: bytes.toString('utf8'), checksum: checksumOf(bytes) });
+      migrations.push({
+        owner,
+        name: entry.name,
+        sql: bytes.toString('utf8'),
+        checksum: checksumOf(bytes),
+      });
     }
   }
   migrations.sort((a, b) => a.name.localeCompare(b.name));

@@ -101,7 +101,11 @@ async function lockAndPlan(
   return { pending, alreadyApplied: migrations.length - pending.length };
 }
 
-async function applyOne(client: pg.ClientBase, schema: string, migration: Migration): Promise<void> {
+async function applyOne(
+  client: pg.ClientBase,
+  schema: string,
+  migration: Migration,
+): Promise<void> {
   // Migration files are written without schema names; the search_path aims them at this schema.
   await client.query(`SET LOCAL search_path TO ${quoteIdent(schema)}`);
   try {
