@@ -96,7 +96,7 @@ async function graphql(
   });
   return {
     status: response.status,
-    body: (await response.json()) as { data?: any; errors?: any[] },
+    body: (await response.json()) as { data?: any; errors?: any },
   };
 }
 

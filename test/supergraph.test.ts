@@ -14,7 +14,12 @@ describe('schema/supergraph.graphql', () => {
 
   test('has all four subgraphs, and its API schema serves the cross-subgraph Me query', () => {
     const supergraph = Supergraph.build(committed);
-    expect(supergraph.subgraphs().names().sort()).toEqual(['auth', 'session', 'tenant', 'user']);
+    expect([...supergraph.subgraphs().names()].sort()).toEqual([
+      'auth',
+      'session',
+      'tenant',
+      'user',
+    ]);
     const api = supergraph.apiSchema().toGraphQLJSSchema();
     const query = parse(
       '{ me { id name email roles tenant { id slug } sessions { id current } } }',

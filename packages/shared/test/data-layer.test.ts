@@ -114,7 +114,7 @@ describe('tenant data layer', () => {
       });
       // Node warns (MaxListenersExceededWarning) exactly when a count passes getMaxListeners().
       let peakErrorListeners = 0;
-      pool.on('newListener', (event: string) => {
+      (pool as NodeJS.EventEmitter).on('newListener', (event: string) => {
         if (event === 'error')
           peakErrorListeners = Math.max(peakErrorListeners, pool.listenerCount('error') + 1);
       });
