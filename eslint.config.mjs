@@ -2,7 +2,14 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'prisma/*/generated/**', 'coverage/**'] },
+  {
+    ignores: [
+      'node_modules/**',
+      'prisma/*/generated/**',
+      'subgraphs/*/src/generated/**',
+      'coverage/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

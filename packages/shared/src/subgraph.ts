@@ -33,7 +33,8 @@ export interface SubgraphContext<TServices> extends RequestContext {
 export interface SubgraphDefinition<TServices> {
   name: SubgraphName;
   typeDefs: DocumentNode;
-  resolvers: GraphQLResolverMap<SubgraphContext<TServices>>;
+  /** The subgraph's resolvers, typed by its generated `Resolvers` (see codegen.ts). */
+  resolvers: object;
   permissions: PermissionRules;
   createServices(deps: SubgraphDeps): TServices;
 }

@@ -1,12 +1,9 @@
-import { isUuid, requireTenantUser, type SubgraphContext } from '@tradesage/shared';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import type { AuthServices } from './data';
+import { isUuid, requireTenantUser } from '@tradesage/shared';
+import type { Resolvers } from './generated/resolvers';
 
-type Context = SubgraphContext<AuthServices>;
-
-export const resolvers: GraphQLResolverMap<Context> = {
+export const resolvers: Resolvers = {
   Query: {
-    authStatus: (_parent, _args, ctx: Context) => {
+    authStatus: (_parent, _args, ctx) => {
       const principal = ctx.principal;
       switch (principal.kind) {
         case 'anonymous':
@@ -25,7 +22,7 @@ export const resolvers: GraphQLResolverMap<Context> = {
   },
   User: {
     // The account is looked up in the caller's own tenant schema, so a foreign id finds nothing.
-    __resolveReference: async (reference: { id: string }, ctx: Context) => {
+    __resolveReference: async (reference, ctx) => {
       const caller = requireTenantUser(ctx);
       if (!isUuid(reference.id)) return null;
       return ctx.services.account(caller.tenantId, reference.id);

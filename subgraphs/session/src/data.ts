@@ -1,6 +1,22 @@
 import { SessionStore, type SubgraphDeps } from '@tradesage/shared';
 import { PrismaClient } from '../../../prisma/session/generated/client';
 
+/** A session as the resolvers return it: the Redis record, shaped for the schema. */
+export interface SessionModel {
+  id: string;
+  current: boolean;
+  device: {
+    type: 'DESKTOP' | 'MOBILE' | 'TABLET' | 'OTHER';
+    os: string | null;
+    browser: string | null;
+    name: string | null;
+  };
+  ipAddress: string | null;
+  createdAt: string;
+  lastSeenAt: string;
+  expiresAt: string;
+}
+
 export function createServices({ platform, redis, config }: SubgraphDeps) {
   return {
     /** Durable login history, in each tenant's schema. */

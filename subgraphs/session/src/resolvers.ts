@@ -3,21 +3,18 @@ import {
   forbidden,
   requireTenantUser,
   type SessionRecord,
-  type SubgraphContext,
 } from '@tradesage/shared';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import type { SessionServices } from './data';
+import type { SessionModel } from './data';
+import type { DeviceType, Resolvers } from './generated/resolvers';
 
-type Context = SubgraphContext<SessionServices>;
+const DEVICE_TYPES = new Set<string>(['DESKTOP', 'MOBILE', 'TABLET']);
 
-const DEVICE_TYPES = new Set(['DESKTOP', 'MOBILE', 'TABLET']);
-
-function toSession(record: SessionRecord, currentSessionId: string) {
+function toSession(record: SessionRecord, currentSessionId: string): SessionModel {
   return {
     id: record.id,
     current: record.id === currentSessionId,
     device: {
-      type: DEVICE_TYPES.has(record.deviceType) ? record.deviceType : 'OTHER',
+      type: (DEVICE_TYPES.has(record.deviceType) ? record.deviceType : 'OTHER') as DeviceType,
       os: record.os ?? null,
       browser: record.browser ?? null,
       name: record.deviceName ?? null,
@@ -29,11 +26,12 @@ function toSession(record: SessionRecord, currentSessionId: string) {
   };
 }
 
-export const resolvers: GraphQLResolverMap<Context> = {
+export const resolvers: Resolvers = {
   DateTime: DateTimeScalar,
   User: {
-    __resolveReference: (reference: { id: string }) => ({ id: reference.id }),
-    sessions: async (user: { id: string }, _args, ctx: Context) => {
+    // Nothing to load: the user's sessions are resolved per field, from the caller's own tenant.
+    __resolveReference: (reference) => reference,
+    sessions: async (user, _args, ctx) => {
       const caller = requireTenantUser(ctx);
       if (user.id !== caller.userId) throw forbidden('Only the user may list their sessions');
       // The tenant comes from the token, so another tenant's sessions are never in reach.

@@ -1,8 +1,6 @@
-import { DateTimeScalar, requireTenantUser, type SubgraphContext } from '@tradesage/shared';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import type { TenantServices } from './data';
-
-type Context = SubgraphContext<TenantServices>;
+import { DateTimeScalar, requireTenantUser } from '@tradesage/shared';
+import type { Context } from './context';
+import type { Resolvers } from './generated/resolvers';
 
 /** A tenant user sees only their own tenant; any other id resolves to nothing. */
 async function ownTenant(id: string, ctx: Context) {
@@ -11,13 +9,12 @@ async function ownTenant(id: string, ctx: Context) {
   return ctx.services.tenantById(id);
 }
 
-export const resolvers: GraphQLResolverMap<Context> = {
+export const resolvers: Resolvers = {
   DateTime: DateTimeScalar,
   Query: {
-    currentTenant: (_parent, _args, ctx: Context) =>
-      ownTenant(requireTenantUser(ctx).tenantId, ctx),
+    currentTenant: (_parent, _args, ctx) => ownTenant(requireTenantUser(ctx).tenantId, ctx),
   },
   Tenant: {
-    __resolveReference: (reference: { id: string }, ctx: Context) => ownTenant(reference.id, ctx),
+    __resolveReference: (reference, ctx) => ownTenant(reference.id, ctx),
   },
 };

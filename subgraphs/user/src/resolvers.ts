@@ -1,28 +1,17 @@
-import { requireTenantUser, type SubgraphContext } from '@tradesage/shared';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import type { UserServices } from './data';
+import { requireTenantUser } from '@tradesage/shared';
+import type { Context } from './context';
+import type { Resolvers } from './generated/resolvers';
 
-type Context = SubgraphContext<UserServices>;
+/** Users are always looked up in the caller's own tenant (taken from the verified token). */
+const userInCallerTenant = (id: string, ctx: Context) =>
+  ctx.services.user(requireTenantUser(ctx).tenantId, id);
 
-/** Loads a user of the caller's tenant. A user with no stored profile still resolves, with defaults. */
-async function userInCallerTenant(id: string, ctx: Context) {
-  const caller = requireTenantUser(ctx);
-  const profile = await ctx.services.profile(caller.tenantId, id);
-  return {
-    id,
-    tenantId: caller.tenantId,
-    name: profile?.name ?? '',
-    avatarUrl: profile?.avatarUrl ?? null,
-  };
-}
-
-export const resolvers: GraphQLResolverMap<Context> = {
+export const resolvers: Resolvers = {
   Query: {
-    me: (_parent, _args, ctx: Context) => userInCallerTenant(requireTenantUser(ctx).userId, ctx),
+    me: (_parent, _args, ctx) => userInCallerTenant(requireTenantUser(ctx).userId, ctx),
   },
   User: {
-    __resolveReference: (reference: { id: string }, ctx: Context) =>
-      userInCallerTenant(reference.id, ctx),
-    tenant: (user: { tenantId: string }) => ({ __typename: 'Tenant', id: user.tenantId }),
+    __resolveReference: (reference, ctx) => userInCallerTenant(reference.id, ctx),
+    tenant: (user) => ({ id: user.tenantId }),
   },
 };
