@@ -17,5 +17,6 @@ module.exports = {
   },
   // Integration tests share one Postgres and one Redis on a 2-core machine.
   maxWorkers: 2,
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   testTimeout: 60_000,
 };

@@ -4,6 +4,7 @@ import {
   buildRequestContext,
   createLogger,
   createMetrics,
+  closeRedis,
   createRedis,
   DataPlatform,
   loadConfigOrExit,
@@ -70,7 +71,7 @@ export async function startRouter(
     context: (headers) => buildRequestContext(headers, verifier, log),
     onStop: async () => {
       await platform.close();
-      await redis.quit().catch(() => redis.disconnect());
+      await closeRedis(redis);
     },
   });
 }

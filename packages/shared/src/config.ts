@@ -4,9 +4,42 @@ import { z } from 'zod';
 /** Repository root, so that file defaults work whatever the working directory. */
 export const REPO_ROOT = path.resolve(__dirname, '../../..');
 
+/** A whole number from an environment string; a blank value is an error, not 0. */
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .transform((value, ctx) => {
+      const trimmed = value.trim();
+      if (!/^-?\d+$/.test(trimmed)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: trimmed === '' ? 'must not be empty' : 'must be a whole number',
+        });
+        return z.NEVER;
+      }
+      return Number(trimmed);
+    })
+    .pipe(z.number().int().min(min).max(max));
 /** 0 lets the OS choose a free port (tests). */
-const port = z.coerce.number().int().min(0).max(65535);
+const port = int(0, 65535);
 const url = z.string().url();
+
+/** Why a string is not a usable JWKS document, or undefined when it is. */
+function jwksProblem(value: string): string | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    return 'not JSON';
+  }
+  const keys = (parsed as { keys?: unknown } | null)?.keys;
+  if (!Array.isArray(keys) || keys.length === 0) return 'no "keys" array with at least one key';
+  const bad = keys.findIndex(
+    (key) =>
+      typeof key !== 'object' || key === null || typeof (key as { kty?: unknown }).kty !== 'string',
+  );
+  return bad === -1 ? undefined : `key ${bad} has no "kty"`;
+}
 
 /** Every environment variable the stack reads, with defaults that fit local development. */
 const schema = z.object({
@@ -21,9 +54,9 @@ const schema = z.object({
     .string()
     .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case Postgres identifier')
     .default('control'),
-  DB_POOL_MAX: z.coerce.number().int().min(1).max(500).default(10),
-  TENANT_CLIENT_CACHE_MAX: z.coerce.number().int().min(1).max(100_000).default(200),
-  TENANT_DIRECTORY_TTL_MS: z.coerce.number().int().min(0).default(30_000),
+  DB_POOL_MAX: int(1, 500).default(10),
+  TENANT_CLIENT_CACHE_MAX: int(1, 100_000).default(200),
+  TENANT_DIRECTORY_TTL_MS: int(0, 86_400_000).default(30_000),
   PRISMA_DIR: z.string().default(path.join(REPO_ROOT, 'prisma')),
 
   REDIS_URL: url.default('redis://127.0.0.1:6379'),
@@ -32,7 +65,15 @@ const schema = z.object({
   JWT_ISSUER: z.string().min(1).default('https://auth.tradesage.local'),
   JWT_AUDIENCE: z.string().min(1).default('tradesage-api'),
   /** Public keys that verify access tokens, as a JWKS JSON document. Without it every token is refused. */
-  JWT_JWKS: z.string().optional(),
+  JWT_JWKS: z
+    .string()
+    .optional()
+    .superRefine((value, ctx) => {
+      if (value === undefined) return;
+      const problem = jwksProblem(value);
+      if (problem)
+        ctx.addIssue({ code: 'custom', message: `must be a JWKS JSON document (${problem})` });
+    }),
 
   ROUTER_PORT: port.default(4000),
   AUTH_PORT: port.default(4001),
@@ -64,16 +105,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   const config = result.data;
-  if (config.JWT_JWKS !== undefined) {
-    try {
-      const parsed = JSON.parse(config.JWT_JWKS) as { keys?: unknown };
-      if (!Array.isArray(parsed.keys)) throw new Error('no "keys" array');
-    } catch (error) {
-      throw new ConfigError([
-        `JWT_JWKS: must be a JWKS JSON document (${(error as Error).message})`,
-      ]);
-    }
-  }
   return config;
 }
 

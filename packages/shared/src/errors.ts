@@ -56,17 +56,21 @@ export function createErrorFormatter(options: { production: boolean }) {
     const code: ErrorCode = KNOWN.has(rawCode)
       ? (rawCode as ErrorCode)
       : (requestCode ?? 'INTERNAL_SERVER_ERROR');
-    const hideMessage = options.production && code === 'INTERNAL_SERVER_ERROR';
+    if (options.production && code === 'INTERNAL_SERVER_ERROR') {
+      // Nothing of an unexpected error reaches the client: not its message, not its extensions.
+      return {
+        message: 'Internal server error',
+        locations: formatted.locations,
+        path: formatted.path,
+        extensions: { code },
+      };
+    }
     const extensions: Record<string, unknown> = { ...formatted.extensions, code };
     if (options.production) {
       delete extensions.stacktrace;
       delete extensions.exception;
     }
     if (requestCode) extensions.reason = rawCode;
-    return {
-      ...formatted,
-      message: hideMessage ? 'Internal server error' : formatted.message,
-      extensions,
-    };
+    return { ...formatted, extensions };
   };
 }

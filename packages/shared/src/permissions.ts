@@ -1,4 +1,4 @@
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { allow, deny, rule, shield, type IRules } from 'graphql-shield';
 import type { RequestContext } from './auth/context';
 import { AppError, forbidden, unauthenticated } from './errors';
@@ -23,14 +23,26 @@ export const isOperator = rule({ cache: 'no_cache' })((_parent, _args, ctx: Requ
 /** Rules per type: a rule for the whole type, or one per field. */
 export type PermissionRules = Record<string, IRules | ReturnType<typeof rule>>;
 
-/** Adds the federation fields the router needs. Entities are then guarded field by field. */
-function withFederationFields(
-  rules: PermissionRules & { Query?: Record<string, unknown> },
-): IRules {
+/** graphql-shield's rule objects, as opposed to a map of field rules. */
+function isRule(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && 'resolve' in value;
+}
+
+/**
+ * Adds the federation fields the router needs (those the schema has: `_entities` exists only when
+ * the subgraph defines entities). Entities are then guarded field by field.
+ */
+function withFederationFields(rules: PermissionRules, schema: GraphQLSchema): IRules {
+  const queryFields = schema.getQueryType()?.getFields() ?? {};
+  const federation: Record<string, unknown> = {};
+  for (const field of ['_service', '_entities']) if (queryFields[field]) federation[field] = allow;
+  const query = rules.Query;
+  // A rule for the whole Query type becomes shield's per-type wildcard, beside the federation fields.
+  const queryRules = isRule(query) ? { '*': query } : ((query as Record<string, unknown>) ?? {});
   return {
     ...rules,
-    Query: { ...(rules.Query ?? {}), _service: allow, _entities: allow },
-    _Service: { sdl: allow },
+    Query: { ...queryRules, ...federation },
+    ...(schema.getType('_Service') ? { _Service: { sdl: allow } } : {}),
   } as IRules;
 }
 
@@ -39,8 +51,8 @@ function withFederationFields(
  * Errors a resolver throws on purpose (AppError) pass through; anything else becomes an
  * internal error, and a `false` rule becomes FORBIDDEN.
  */
-export function buildPermissions(rules: PermissionRules) {
-  return shield(withFederationFields(rules), {
+export function buildPermissions(rules: PermissionRules, schema: GraphQLSchema) {
+  return shield(withFederationFields(rules, schema), {
     fallbackRule: deny,
     allowExternalErrors: false,
     fallbackError: (error: unknown) => {

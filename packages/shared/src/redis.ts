@@ -22,3 +22,12 @@ export function createRedis(config: Pick<Config, 'REDIS_URL'>, log: Logger): Red
   });
   return redis;
 }
+
+/** Closes a connection: gracefully when it is up, at once when it is not (QUIT would wait forever). */
+export async function closeRedis(redis: Redis): Promise<void> {
+  if (redis.status === 'ready') {
+    await redis.quit().catch(() => redis.disconnect());
+  } else {
+    redis.disconnect();
+  }
+}

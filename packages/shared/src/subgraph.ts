@@ -12,7 +12,7 @@ import { startGraphQLService, stopOnSignals, type RunningService } from './http/
 import { createLogger, type Logger } from './logger';
 import { createMetrics } from './metrics';
 import { buildPermissions } from './permissions';
-import { createRedis, type Redis } from './redis';
+import { closeRedis, createRedis, type Redis } from './redis';
 
 /** The process-wide dependencies every subgraph gets. */
 export interface SubgraphDeps {
@@ -49,7 +49,7 @@ export function buildGuardedSubgraphSchema<T>(definition: SubgraphDefinition<T>)
     typeDefs: definition.typeDefs,
     resolvers: definition.resolvers as GraphQLResolverMap<unknown>,
   });
-  return applyMiddleware(schema, buildPermissions(definition.permissions));
+  return applyMiddleware(schema, buildPermissions(definition.permissions, schema));
 }
 
 export interface StartOptions {
@@ -91,7 +91,7 @@ export async function startSubgraph<T>(
     }),
     onStop: async () => {
       await platform.close();
-      await redis.quit().catch(() => redis.disconnect());
+      await closeRedis(redis);
     },
   });
 }

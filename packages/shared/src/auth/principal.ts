@@ -77,7 +77,8 @@ export class TokenVerifier {
   /** Reads an `Authorization` header value: none means anonymous, anything malformed is refused. */
   async fromAuthorizationHeader(header: string | undefined): Promise<Principal> {
     if (header === undefined || header === '') return ANONYMOUS;
-    const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/.exec(header.trim());
+    // The scheme name is case-insensitive in HTTP (RFC 9110 §11.1).
+    const match = /^Bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/i.exec(header.trim());
     if (!match) throw unauthenticatedRequest('Malformed Authorization header');
     return this.verify(match[1]);
   }
