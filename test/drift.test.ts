@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import {
@@ -38,8 +40,17 @@ describe('drift check: migrations against the Prisma schemas', () => {
   test('reports a Prisma field that no migration created', async () => {
     const schema = 'drift_fixture';
     await migrateSchema(pool, schema, loadMigrations(config.PRISMA_DIR, 'tenant'));
+    // The fixture: the real auth schema with one field that no migration creates.
+    const fixture = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ts-drift-')), 'schema.prisma');
+    const auth = fs.readFileSync(schemaFile('auth'), 'utf8');
+    const withExtraField = auth.replace(
+      /model Account \{\n/,
+      'model Account {\n  nickname String?\n',
+    );
+    expect(withExtraField).not.toBe(auth);
+    fs.writeFileSync(fixture, withExtraField);
     const differences = await checkDrift(pool, schema, [
-      path.join(REPO_ROOT, 'test/fixtures/drift/auth-extra-field.prisma'),
+      fixture,
       schemaFile('user'),
       schemaFile('session'),
     ]);

@@ -52,7 +52,11 @@ describe('migration runner', () => {
   const tenantMigrations = loadMigrations(config.PRISMA_DIR, 'tenant');
 
   test('loads every owner of a plane in timestamp order, with Prisma checksums', () => {
-    expect(tenantMigrations.map((m) => m.owner)).toEqual(['auth', 'user', 'session']);
+    expect([...new Set(tenantMigrations.map((m) => m.owner))].sort()).toEqual([
+      'auth',
+      'session',
+      'user',
+    ]);
     const names = tenantMigrations.map((m) => m.name);
     expect([...names].sort()).toEqual(names);
     for (const migration of tenantMigrations) {
@@ -148,7 +152,7 @@ describe('migration runner', () => {
   test('a failing migration is rolled back and not recorded; the fixed file then applies', async () => {
     const dir = copyPrismaDir();
     try {
-      const broken = path.join(dir, 'session', 'migrations', '20261125000900_broken');
+      const broken = path.join(dir, 'session', 'migrations', '20991231000000_broken');
       fs.mkdirSync(broken);
       fs.writeFileSync(
         path.join(broken, 'migration.sql'),
@@ -159,14 +163,14 @@ describe('migration runner', () => {
       );
       expect(error).toBeInstanceOf(MigrationFailedError);
       const rows = await history('failing');
-      expect(rows.map((r) => r.migration_name)).not.toContain('20261125000900_broken');
+      expect(rows.map((r) => r.migration_name)).not.toContain('20991231000000_broken');
       const { rowCount } = await pool.query(
         `SELECT 1 FROM pg_tables WHERE schemaname = 'failing' AND tablename = 'half'`,
       );
       expect(rowCount).toBe(0);
       fs.writeFileSync(path.join(broken, 'migration.sql'), 'CREATE TABLE "half" ("id" INT);\n');
       const retry = await migrateSchema(pool, 'failing', loadMigrations(dir, 'tenant'));
-      expect(retry.applied).toEqual(['20261125000900_broken']);
+      expect(retry.applied).toEqual(['20991231000000_broken']);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
