@@ -7,10 +7,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import pino from 'pino';
-import { DataPlatform, REPO_ROOT, SessionStore } from '@tradesage/shared';
-import { PrismaClient as AuthClient } from '../prisma/auth/generated/client';
-import { PrismaClient as UserClient } from '../prisma/user/generated/client';
+import { REPO_ROOT, SessionStore } from '@tradesage/shared';
 import {
   createTestDatabase,
   createTestSigner,
@@ -27,7 +24,6 @@ import {
 const config = testConfig();
 let db: TestDatabase;
 let admin: pg.Pool;
-let platform: DataPlatform;
 let redis: Redis;
 let signer: TestSigner;
 let stack: ChildProcess;
@@ -43,19 +39,10 @@ interface Seeded {
 }
 
 async function seedUser(slug: string, email: string, name: string): Promise<Seeded> {
-  const tenant = await createTestTenant(admin, config, slug);
-  const userId = randomUUID();
+  // Provisioned the way the tenant service does it: schema, role, migrations, owner account and profile.
+  const tenant = await createTestTenant(admin, config, slug, { email, name });
+  const userId = tenant.owner.id;
   const sessionId = randomUUID();
-  // Each subgraph's own Prisma client writes its own table, as the services will.
-  const location = { schemaName: tenant.schemaName, connectionUrl: null };
-  await platform
-    .tenantClients((adapter) => new AuthClient({ adapter }))
-    .forLocation(location)
-    .account.create({ data: { id: userId, email, emailVerified: true, roles: ['OWNER'] } });
-  await platform
-    .tenantClients((adapter) => new UserClient({ adapter }))
-    .forLocation(location)
-    .profile.create({ data: { userId, name } });
   const now = new Date();
   await new SessionStore(redis, redisPrefix).save({
     id: sessionId,
@@ -105,7 +92,6 @@ const routerUrl = () => `http://127.0.0.1:${ports.router}/graphql`;
 beforeAll(async () => {
   db = await createTestDatabase('ts_e2e');
   admin = new pg.Pool({ connectionString: db.url, max: 3 });
-  platform = new DataPlatform(testConfig({ DATABASE_URL: db.url }), pino({ level: 'silent' }));
   redis = new Redis(config.REDIS_URL);
   signer = await createTestSigner(config);
   ports = {
@@ -148,7 +134,6 @@ afterAll(async () => {
   const keys = await redis.keys(`${redisPrefix}*`);
   if (keys.length) await redis.del(...keys);
   redis.disconnect();
-  await platform.close();
   await admin.end();
   await db.drop();
 });
@@ -180,7 +165,7 @@ describe('supergraph through the router', () => {
       name: 'Ann Alpha', // user subgraph
       avatarUrl: null,
       email: 'ann@alpha.test', // auth subgraph
-      emailVerified: true,
+      emailVerified: false,
       roles: ['OWNER'],
       tenant: {
         id: alpha.tenant.id,

@@ -14,6 +14,8 @@ export * from './db/pools';
 export * from './db/sql';
 export * from './db/directory';
 export * from './db/platform';
+export * from './db/tenant-session';
+export * from './db/tenant-schema';
 export * from './migrations/catalog';
 export * from './migrations/runner';
 export * from './scalars';

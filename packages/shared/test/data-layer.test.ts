@@ -42,24 +42,27 @@ describe('tenant data layer', () => {
       const a = await accounts.forTenant(tenantA.id);
       const b = await accounts.forTenant(tenantB.id);
       expect(a).not.toBe(b);
-      expect(platform.pools.all()).toHaveLength(1);
+      // One service pool and one tenant pool for the cluster, shared by both tenants' clients.
+      expect(platform.pools.all()).toHaveLength(2);
 
       await a.account.create({ data: { email: 'ann@alpha.test', roles: ['OWNER'] } });
       await b.account.create({ data: { email: 'bob@beta.test', roles: ['TRADER'] } });
       // Interleave reads on the same pool: each client stays in its own schema.
-      const [fromA, fromB] = await Promise.all([a.account.findMany(), b.account.findMany()]);
-      expect(fromA.map((x) => x.email)).toEqual(['ann@alpha.test']);
-      expect(fromB.map((x) => x.email)).toEqual(['bob@beta.test']);
+      const emails = async (client: typeof a) =>
+        (await client.account.findMany({ orderBy: { email: 'asc' } })).map((x) => x.email);
+      const [fromA, fromB] = await Promise.all([emails(a), emails(b)]);
+      expect(fromA).toEqual(['ann@alpha.test', tenantA.owner.email]);
+      expect(fromB).toEqual(['bob@beta.test', tenantB.owner.email]);
       // The same e-mail may exist in two tenants: uniqueness is per schema.
       await b.account.create({ data: { email: 'ann@alpha.test' } });
-      expect(await a.account.count()).toBe(1);
-      expect(await b.account.count()).toBe(2);
+      expect(await a.account.count()).toBe(2);
+      expect(await b.account.count()).toBe(3);
 
       // Raw SQL through the helper is confined to the schema it names.
       const raw = await withSchema(platform.controlPool, tenantA.schemaName, (client) =>
-        client.query<{ email: string }>('SELECT email FROM accounts'),
+        client.query<{ email: string }>('SELECT email FROM accounts ORDER BY email'),
       );
-      expect(raw.rows.map((r) => r.email)).toEqual(['ann@alpha.test']);
+      expect(raw.rows.map((r) => r.email)).toEqual(['ann@alpha.test', tenantA.owner.email]);
       // The same client object is reused for the same tenant.
       expect(await accounts.forTenant(tenantA.id)).toBe(a);
     } finally {
@@ -101,54 +104,108 @@ describe('tenant data layer', () => {
 
   test('creating and evicting 1,000 tenant clients leaks no listeners and never exceeds the pool', async () => {
     const poolMax = 5;
-    const cacheMax = 40;
+    const cacheMax = 10;
     const platform = platformFor({
       DB_POOL_MAX: String(poolMax),
       TENANT_CLIENT_CACHE_MAX: String(cacheMax),
     });
+    const config = testConfig({ DATABASE_URL: db.url });
+    const tenants = [tenantA, tenantB];
+    while (tenants.length < 50) tenants.push(await createTestTenant(admin, config));
     try {
-      const pool = platform.controlPool;
+      const pool = platform.pools.tenantPool(db.url);
       let peak = 0;
       pool.on('connect', () => {
         peak = Math.max(peak, pool.totalCount);
       });
       // Node warns (MaxListenersExceededWarning) exactly when a count passes getMaxListeners().
-      let peakErrorListeners = 0;
-      (pool as NodeJS.EventEmitter).on('newListener', (event: string) => {
-        if (event === 'error')
-          peakErrorListeners = Math.max(peakErrorListeners, pool.listenerCount('error') + 1);
+      let peakListeners = 0;
+      (pool as NodeJS.EventEmitter).on('newListener', () => {
+        peakListeners = Math.max(peakListeners, pool.listenerCount('error') + 1);
       });
       const baseListeners = pool.listenerCount('error');
-      const accounts = platform.tenantClients((adapter) => new AuthClient({ adapter }));
+      let created = 0;
+      const accounts = platform.tenantClients((adapter) => {
+        created++;
+        return new AuthClient({ adapter });
+      });
 
-      // 1,000 distinct schemas, 25 at a time, each client really connecting and querying.
-      const total = 1_000;
-      for (let start = 0; start < total; start += 25) {
-        await Promise.all(
-          Array.from({ length: 25 }, async (_, i) => {
-            const client = accounts.forLocation({
-              schemaName: `t_probe_${start + i}`,
-              connectionUrl: null,
-            });
-            const rows = await client.$queryRaw<{ one: number }[]>`SELECT 1 AS one`;
-            expect(rows[0].one).toBe(1);
-            peak = Math.max(peak, pool.totalCount);
-          }),
-        );
-        expect(accounts.size).toBeLessThanOrEqual(cacheMax);
-        expect(pool.listenerCount('error')).toBeLessThanOrEqual(baseListeners + cacheMax);
+      // 50 tenants round-robin through a cache of 10: every request builds a client and evicts one.
+      for (let round = 0; round < 20; round++) {
+        for (let start = 0; start < tenants.length; start += 10) {
+          await Promise.all(
+            tenants.slice(start, start + 10).map(async (tenant) => {
+              const client = await accounts.forTenant(tenant.id);
+              const owner = await client.account.findUnique({ where: { id: tenant.owner.id } });
+              expect(owner?.email).toBe(tenant.owner.email);
+              peak = Math.max(peak, pool.totalCount);
+            }),
+          );
+          expect(accounts.size).toBeLessThanOrEqual(cacheMax);
+        }
       }
-      // A real model query still lands in the right schema after all that churn.
-      const a = await accounts.forTenant(tenantA.id);
-      expect((await a.account.findMany()).map((x) => x.email)).toEqual(['ann@alpha.test']);
-
+      expect(created).toBe(1_000);
       await accounts.clear();
       expect(accounts.size).toBe(0);
+      // Adapters listen on their own scoped pool, never on the shared one.
       expect(pool.listenerCount('error')).toBe(baseListeners);
-      expect(peak).toBeGreaterThan(0);
+      expect(peakListeners).toBeLessThanOrEqual(pool.getMaxListeners());
+      expect(peak).toBeGreaterThan(1);
       expect(peak).toBeLessThanOrEqual(poolMax);
-      expect(peakErrorListeners).toBeGreaterThan(cacheMax);
-      expect(peakErrorListeners).toBeLessThanOrEqual(pool.getMaxListeners());
+    } finally {
+      await platform.close();
+    }
+  });
+
+  test("raw SQL in tenant A's database session cannot read tenant B's tables or the control plane", async () => {
+    const platform = platformFor();
+    try {
+      const sessionA = platform.tenantSessionPool({
+        schemaName: tenantA.schemaName,
+        connectionUrl: null,
+      });
+      const own = await sessionA.query<{ n: string }>('SELECT count(*) AS n FROM accounts');
+      expect(Number(own.rows[0].n)).toBeGreaterThan(0);
+      const refusal = (sql: string) =>
+        sessionA.query(sql).then(
+          () => 'allowed',
+          (error: { code?: string }) => error.code,
+        );
+      // 42501 is insufficient_privilege: Postgres itself refuses.
+      expect(await refusal(`SELECT * FROM ${qualified(tenantB.schemaName, 'accounts')}`)).toBe(
+        '42501',
+      );
+      expect(await refusal(`SELECT * FROM ${qualified('control', 'tenants')}`)).toBe('42501');
+      expect(
+        await refusal(`SELECT * FROM ${qualified(tenantA.schemaName, '_prisma_migrations')}`),
+      ).toBe('42501');
+      // Another schema on the search_path is skipped for lack of USAGE: the table is not found.
+      expect(
+        await refusal(`SET search_path TO ${tenantB.schemaName}; SELECT * FROM accounts`),
+      ).toBe('42P01');
+      // A later checkout is back in tenant A's scope, whatever the last statement changed.
+      const again = await sessionA.query<{ n: string }>('SELECT count(*) AS n FROM accounts');
+      expect(again.rows[0].n).toBe(own.rows[0].n);
+      expect(await refusal('RESET ROLE; SELECT 1')).toBe('allowed');
+      expect(await refusal(`SELECT * FROM ${qualified(tenantB.schemaName, 'accounts')}`)).toBe(
+        '42501',
+      );
+
+      // The same holds for a Prisma client's raw queries, and after a Prisma transaction.
+      const clientA = platform
+        .tenantClients((adapter) => new AuthClient({ adapter }))
+        .forLocation({
+          schemaName: tenantA.schemaName,
+          connectionUrl: null,
+        });
+      await clientA.$transaction(async (tx) => tx.account.count());
+      const raw = await clientA
+        .$queryRawUnsafe(`SELECT email FROM ${qualified(tenantB.schemaName, 'accounts')}`)
+        .then(
+          () => 'allowed',
+          (error: Error) => error.message,
+        );
+      expect(raw).toMatch(/permission denied/);
     } finally {
       await platform.close();
     }

@@ -7,12 +7,15 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import pg from 'pg';
 import {
+  createTenantSchema,
   loadConfig,
   loadMigrations,
+  loadProvisionScripts,
   migrateSchema,
   qualified,
   quoteIdent,
   tenantSchemaName,
+  withTransaction,
   type Config,
 } from '../src';
 
@@ -44,15 +47,33 @@ export async function createTestDatabase(prefix = 'ts_test'): Promise<TestDataba
     name,
     url: url.toString(),
     async drop() {
+      // Tenant roles are cluster-wide: find them before the database goes, drop them after.
+      const roles = await tenantRolesIn(url.toString());
       const client = new pg.Client({ connectionString: ADMIN_URL });
       await client.connect();
       try {
         await client.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+        for (const role of roles) await client.query(`DROP ROLE IF EXISTS ${quoteIdent(role)}`);
       } finally {
         await client.end();
       }
     },
   };
+}
+
+/** The roles of every tenant schema in a database (tenant schemas are named t_<hex>). */
+async function tenantRolesIn(databaseUrl: string): Promise<string[]> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ role: string }>(
+      `SELECT r.rolname AS role FROM pg_namespace n JOIN pg_roles r ON r.rolname = n.nspname || '_rw'
+        WHERE n.nspname LIKE 't\\_%'`,
+    );
+    return rows.map((row) => row.role);
+  } finally {
+    await client.end();
+  }
 }
 
 /** Configuration for a test: quiet logs, and whatever the test overrides. */
@@ -68,26 +89,46 @@ export interface TestTenant {
   id: string;
   slug: string;
   schemaName: string;
+  owner: TestOwner;
+}
+
+export interface TestOwner {
+  id: string;
+  email: string;
+  name: string;
 }
 
 /**
- * Registers an ACTIVE tenant on the primary cluster and migrates its schema. A stand-in until
- * the tenant service's provisioner exists; it uses the same directory and migration runner.
+ * Registers an ACTIVE tenant on the primary cluster and creates its schema and role the way
+ * provisioning does (createTenantSchema), with an owner account and profile.
  */
 export async function createTestTenant(
   pool: pg.Pool,
   config: Config,
   slug = uniqueName('acme').replace(/_/g, '-'),
+  owner: Partial<TestOwner> = {},
 ): Promise<TestTenant> {
   const id = randomUUID();
   const schemaName = tenantSchemaName(id);
-  await migrateSchema(pool, schemaName, loadMigrations(config.PRISMA_DIR, 'tenant'));
-  await pool.query(
-    `INSERT INTO ${qualified(config.CONTROL_SCHEMA, 'tenants')} (id, slug, name, status, schema_name, cluster_id)
-     SELECT $1, $2, $3, 'ACTIVE', $4, id FROM ${qualified(config.CONTROL_SCHEMA, 'db_clusters')} WHERE name = 'primary'`,
-    [id, slug, `Tenant ${slug}`, schemaName],
-  );
-  return { id, slug, schemaName };
+  const fullOwner: TestOwner = {
+    id: owner.id ?? randomUUID(),
+    email: owner.email ?? `owner@${slug}.test`,
+    name: owner.name ?? `Owner of ${slug}`,
+  };
+  await withTransaction(pool, async (client) => {
+    await createTenantSchema(client, {
+      schema: schemaName,
+      migrations: loadMigrations(config.PRISMA_DIR, 'tenant'),
+      provisionScripts: loadProvisionScripts(config.PRISMA_DIR),
+      seed: { tenant: { id, slug }, owner: { ...fullOwner, passwordHash: 'not-a-real-hash' } },
+    });
+    await client.query(
+      `INSERT INTO ${qualified(config.CONTROL_SCHEMA, 'tenants')} (id, slug, name, status, schema_name, cluster_id)
+       SELECT $1, $2, $3, 'ACTIVE', $4, id FROM ${qualified(config.CONTROL_SCHEMA, 'db_clusters')} WHERE name = 'primary'`,
+      [id, slug, `Tenant ${slug}`, schemaName],
+    );
+  });
+  return { id, slug, schemaName, owner: fullOwner };
 }
 
 export interface TestSigner {

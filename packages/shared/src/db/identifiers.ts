@@ -25,3 +25,8 @@ export function tenantSchemaName(tenantId: string): string {
   if (!isUuid(tenantId)) throw new Error('Tenant id must be a lower-case UUID');
   return `t_${tenantId.replace(/-/g, '')}`;
 }
+
+/** The database role of a tenant: it may use its own schema and nothing else. */
+export function tenantRoleName(schemaName: string): string {
+  return assertIdentifier(`${assertIdentifier(schemaName)}_rw`);
+}

@@ -7,6 +7,7 @@ import type { Logger } from '../logger';
 import { TenantDirectory, type TenantLocation } from './directory';
 import { assertIdentifier } from './identifiers';
 import { ClusterPools } from './pools';
+import { TenantScopedPool } from './tenant-session';
 
 /** What the data layer needs of a generated Prisma client. */
 export interface DisposableClient {
@@ -38,12 +39,7 @@ export class DataPlatform {
     readonly log: Logger,
     applicationName = 'tradesage',
   ) {
-    this.pools = new ClusterPools({
-      max: config.DB_POOL_MAX,
-      maxAdapters: config.TENANT_CLIENT_CACHE_MAX,
-      applicationName,
-      log,
-    });
+    this.pools = new ClusterPools({ max: config.DB_POOL_MAX, applicationName, log });
     this.controlPool = this.pools.get(config.DATABASE_URL);
     this.directory = new TenantDirectory(this.controlPool, config.CONTROL_SCHEMA, {
       ttlMs: config.TENANT_DIRECTORY_TTL_MS,
@@ -65,8 +61,17 @@ export class DataPlatform {
     return location;
   }
 
+  /** The service pool of the cluster a tenant lives on (provisioning, migrations, backups). */
   poolFor(location: Pick<TenantLocation, 'connectionUrl'>): pg.Pool {
     return this.pools.get(location.connectionUrl ?? this.config.DATABASE_URL);
+  }
+
+  /** A pool whose every connection is in the tenant's role and schema (see tenant-session.ts). */
+  tenantSessionPool(
+    location: Pick<TenantLocation, 'schemaName' | 'connectionUrl'>,
+  ): TenantScopedPool {
+    const shared = this.pools.tenantPool(location.connectionUrl ?? this.config.DATABASE_URL);
+    return new TenantScopedPool(shared, location.schemaName);
   }
 
   /** A cache of tenant-scoped clients of one generated Prisma client type. */
@@ -114,14 +119,17 @@ export class TenantClients<T extends DisposableClient> {
     return this.forLocation(await this.platform.activeTenant(tenantId));
   }
 
-  /** The client for a schema on a given cluster, whatever the tenant's status (provisioning, migrations). */
+  /**
+   * The client for a tenant schema on a given cluster, whatever the tenant's status. Its
+   * connections run in the tenant's database role, so it cannot reach any other schema.
+   */
   forLocation(location: Pick<TenantLocation, 'schemaName' | 'connectionUrl'>): T {
     const schema = assertIdentifier(location.schemaName);
-    const connectionString = location.connectionUrl ?? this.platform.config.DATABASE_URL;
-    const key = `${connectionString}\u0000${schema}`;
+    const key = `${location.connectionUrl ?? ''}\u0000${schema}`;
     let client = this.cache.get(key);
     if (!client) {
-      client = this.factory(new PrismaPg(this.platform.pools.get(connectionString), { schema }));
+      const pool = this.platform.tenantSessionPool(location);
+      client = this.factory(new PrismaPg(pool, { schema }));
       this.cache.set(key, client);
     }
     return client;

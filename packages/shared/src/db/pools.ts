@@ -4,36 +4,43 @@ import { redactUrl } from '../logger';
 
 export interface PoolOptions {
   max: number;
-  /** How many Prisma adapters may share one pool; each adds an 'error' listener while connected. */
-  maxAdapters: number;
   applicationName: string;
   log: Logger;
 }
 
 /**
- * One pg.Pool per database cluster, shared by everything in the process: tenant clients, the
- * control-plane client, the migration runner and raw SQL.
+ * Two pg.Pools per database cluster, shared by everything in the process: the service pool
+ * (control plane, migrations, provisioning) and the tenant pool, whose connections only ever
+ * serve tenants through TenantScopedPool, in a tenant's role. The two never swap connections.
  */
 export class ClusterPools {
   private readonly pools = new Map<string, pg.Pool>();
 
   constructor(private readonly options: PoolOptions) {}
 
+  /** The service pool of a cluster: connections with the service's own login privileges. */
   get(connectionString: string): pg.Pool {
-    let pool = this.pools.get(connectionString);
+    return this.pool(connectionString, 'service');
+  }
+
+  /** The tenant pool of a cluster: borrow from it only through TenantScopedPool. */
+  tenantPool(connectionString: string): pg.Pool {
+    return this.pool(connectionString, 'tenant');
+  }
+
+  private pool(connectionString: string, kind: 'service' | 'tenant'): pg.Pool {
+    const key = `${kind}\u0000${connectionString}`;
+    let pool = this.pools.get(key);
     if (!pool) {
       pool = new pg.Pool({
         connectionString,
         max: this.options.max,
-        application_name: this.options.applicationName,
+        application_name: `${this.options.applicationName}:${kind}`,
         idleTimeoutMillis: 30_000,
       });
-      // Every cached tenant client's adapter listens on its pool. An evicted client detaches only
-      // once its asynchronous disconnect finishes, so allow the cache bound twice over, plus ours.
-      pool.setMaxListeners(this.options.maxAdapters * 2 + 16);
-      const log = this.options.log.child({ cluster: redactUrl(connectionString) });
+      const log = this.options.log.child({ cluster: redactUrl(connectionString), pool: kind });
       pool.on('error', (error) => log.error({ err: error }, 'idle Postgres connection failed'));
-      this.pools.set(connectionString, pool);
+      this.pools.set(key, pool);
     }
     return pool;
   }

@@ -62,3 +62,17 @@ export function loadMigrations(prismaDir: string, plane: Plane): Migration[] {
   }
   return migrations;
 }
+
+/** An owner's `prisma/<owner>/provision.sql`: one statement that seeds a new tenant's schema. */
+export interface ProvisionScript {
+  owner: string;
+  sql: string;
+}
+
+/** The provisioning scripts of the tenant-plane owners, in owner order. */
+export function loadProvisionScripts(prismaDir: string): ProvisionScript[] {
+  return MIGRATION_OWNERS.tenant
+    .map((owner) => ({ owner, file: path.join(prismaDir, owner, 'provision.sql') }))
+    .filter(({ file }) => fs.existsSync(file))
+    .map(({ owner, file }) => ({ owner, sql: fs.readFileSync(file, 'utf8') }));
+}

@@ -1,0 +1,80 @@
+import type pg from 'pg';
+import type { Migration, ProvisionScript } from '../migrations/catalog';
+import { migrateSchemaInTransaction } from '../migrations/runner';
+import { quoteIdent, tenantRoleName } from './identifiers';
+import { qualified } from './sql';
+
+/**
+ * Privileges of a tenant's role: data in its own schema, nothing else. The migration history
+ * stays out of its reach. Safe to run again after new migrations.
+ */
+export async function grantTenantRole(client: pg.ClientBase, schema: string): Promise<void> {
+  const role = quoteIdent(tenantRoleName(schema));
+  const s = quoteIdent(schema);
+  await client.query(`GRANT USAGE ON SCHEMA ${s} TO ${role}`);
+  await client.query(
+    `GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${s} TO ${role}`,
+  );
+  await client.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA ${s} TO ${role}`);
+  await client.query(`REVOKE ALL ON ${qualified(schema, '_prisma_migrations')} FROM ${role}`);
+  // Tables that later migrations create (as the same login) get the same grants.
+  await client.query(
+    `ALTER DEFAULT PRIVILEGES IN SCHEMA ${s} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${role}`,
+  );
+  await client.query(
+    `ALTER DEFAULT PRIVILEGES IN SCHEMA ${s} GRANT USAGE, SELECT ON SEQUENCES TO ${role}`,
+  );
+}
+
+export interface TenantSchemaPlan {
+  schema: string;
+  migrations: readonly Migration[];
+  provisionScripts: readonly ProvisionScript[];
+  /** The provisioning document each owner's provision.sql reads as $1. */
+  seed: Record<string, unknown>;
+}
+
+/**
+ * Creates a tenant's role and schema, applies every tenant-plane migration, grants the role its
+ * privileges and runs each owner's seed. Must run inside the caller's transaction, so that a
+ * failure anywhere leaves neither schema nor role behind (both are transactional in Postgres).
+ */
+export async function createTenantSchema(
+  client: pg.ClientBase,
+  plan: TenantSchemaPlan,
+): Promise<void> {
+  const role = quoteIdent(tenantRoleName(plan.schema));
+  await client.query(`CREATE ROLE ${role} NOLOGIN`);
+  // The service's login must be a member to SET ROLE to it.
+  await client.query(`GRANT ${role} TO CURRENT_USER`);
+  await client.query(`CREATE SCHEMA ${quoteIdent(plan.schema)}`);
+  await client.query(`REVOKE ALL ON SCHEMA ${quoteIdent(plan.schema)} FROM PUBLIC`);
+  await migrateSchemaInTransaction(client, plan.schema, plan.migrations);
+  await grantTenantRole(client, plan.schema);
+  await client.query(`SET LOCAL search_path TO ${quoteIdent(plan.schema)}`);
+  const document = JSON.stringify(plan.seed);
+  for (const script of plan.provisionScripts) {
+    try {
+      await client.query(script.sql, [document]);
+    } catch (error) {
+      throw new Error(
+        `Provisioning script of ${script.owner} failed: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
+    }
+  }
+}
+
+/** Drops a tenant's schema and role. Idempotent. */
+export async function dropTenantSchema(client: pg.ClientBase, schema: string): Promise<void> {
+  const roleName = tenantRoleName(schema);
+  await client.query(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`);
+  const { rowCount } = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [roleName]);
+  if (rowCount) {
+    // Privileges the role holds in this database (default privileges included) go first.
+    await client.query(`DROP OWNED BY ${quoteIdent(roleName)}`);
+    await client.query(`DROP ROLE ${quoteIdent(roleName)}`);
+  }
+}
