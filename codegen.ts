@@ -9,7 +9,7 @@ const SUBGRAPHS = ['auth', 'tenant', 'user', 'session'] as const;
 /** Resolver parents are the data-layer types, not the GraphQL output types. */
 const MAPPERS: Record<(typeof SUBGRAPHS)[number], Record<string, string>> = {
   auth: { User: '../../../../prisma/auth/generated/client#Account as AccountModel' },
-  tenant: { Tenant: '../../../../prisma/tenant/generated/client#Tenant as TenantModel' },
+  tenant: { Tenant: '../data#TenantModel' },
   user: { User: '../data#UserModel' },
   session: { Session: '../data#SessionModel' },
 };

@@ -7,6 +7,7 @@ import {
   closeRedis,
   createRedis,
   DataPlatform,
+  EventBus,
   loadConfigOrExit,
   startGraphQLService,
   stopOnSignals,
@@ -44,6 +45,8 @@ export async function startRouter(
   const log = createLogger('router', config);
   const redis = createRedis(config, log);
   const platform = new DataPlatform(config, log, 'tradesage-router');
+  const bus = new EventBus(redis, config.REDIS_KEY_PREFIX, log);
+  await platform.followTenantChanges(bus);
   const verifier = verifierFromConfig(config);
   const gateway = new ApolloGateway({
     supergraphSdl: fs.readFileSync(config.SUPERGRAPH_PATH, 'utf8'),
@@ -68,8 +71,10 @@ export async function startRouter(
       },
     },
     apollo: { gateway },
-    context: (headers) => buildRequestContext(headers, verifier, log),
+    context: (headers) =>
+      buildRequestContext(headers, verifier, log, (id) => platform.assertTenantAccess(id)),
     onStop: async () => {
+      await bus.close();
       await platform.close();
       await closeRedis(redis);
     },

@@ -57,6 +57,8 @@ const schema = z.object({
   DB_POOL_MAX: int(1, 500).default(10),
   TENANT_CLIENT_CACHE_MAX: int(1, 100_000).default(200),
   TENANT_DIRECTORY_TTL_MS: int(0, 86_400_000).default(30_000),
+  /** How long a deleted tenant's data is kept before it is purged. */
+  TENANT_RETENTION_DAYS: int(0, 3650).default(30),
   PRISMA_DIR: z.string().default(path.join(REPO_ROOT, 'prisma')),
 
   REDIS_URL: url.default('redis://127.0.0.1:6379'),

@@ -20,3 +20,6 @@ export * from './migrations/catalog';
 export * from './migrations/runner';
 export * from './scalars';
 export * from './tenancy';
+export * from './limits';
+export * from './events';
+export * from './passwords';

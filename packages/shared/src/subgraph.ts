@@ -13,6 +13,7 @@ import { createLogger, type Logger } from './logger';
 import { createMetrics } from './metrics';
 import { buildPermissions } from './permissions';
 import { closeRedis, createRedis, type Redis } from './redis';
+import { EventBus } from './events';
 
 /** The process-wide dependencies every subgraph gets. */
 export interface SubgraphDeps {
@@ -20,6 +21,7 @@ export interface SubgraphDeps {
   log: Logger;
   platform: DataPlatform;
   redis: Redis;
+  bus: EventBus;
 }
 
 export interface SubgraphContext<TServices> extends RequestContext {
@@ -65,7 +67,9 @@ export async function startSubgraph<T>(
   const log = createLogger(`${definition.name}-subgraph`, config);
   const platform = new DataPlatform(config, log, `tradesage-${definition.name}`);
   const redis = createRedis(config, log);
-  const services = definition.createServices({ config, log, platform, redis });
+  const bus = new EventBus(redis, config.REDIS_KEY_PREFIX, log);
+  await platform.followTenantChanges(bus);
+  const services = definition.createServices({ config, log, platform, redis, bus });
   const verifier = verifierFromConfig(config);
   const production = config.NODE_ENV === 'production';
 
@@ -86,10 +90,13 @@ export async function startSubgraph<T>(
     },
     apollo: { schema: buildGuardedSubgraphSchema(definition) },
     context: async (headers) => ({
-      ...(await buildRequestContext(headers, verifier, log)),
+      ...(await buildRequestContext(headers, verifier, log, (id) =>
+        platform.assertTenantAccess(id),
+      )),
       services,
     }),
     onStop: async () => {
+      await bus.close();
       await platform.close();
       await closeRedis(redis);
     },

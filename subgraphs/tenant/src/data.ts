@@ -1,13 +1,127 @@
-import type { SubgraphDeps } from '@tradesage/shared';
-import { PrismaClient } from '../../../prisma/tenant/generated/client';
+import { AppError, badUserInput, notFound, type SubgraphDeps } from '@tradesage/shared';
+import { z } from 'zod';
+import { PrismaClient, type Tenant } from '../../../prisma/tenant/generated/client';
+import type { TenantStatus } from '../../../prisma/tenant/generated/enums';
+import { TenantProvisioner } from './provisioning';
+
+export type TenantModel = Tenant;
+
+/** Which lifecycle actions are allowed from which status. */
+const TRANSITIONS = {
+  suspend: { from: ['ACTIVE'], to: 'SUSPENDED' },
+  resume: { from: ['SUSPENDED'], to: 'ACTIVE' },
+  delete: { from: ['ACTIVE', 'SUSPENDED'], to: 'DELETED' },
+} as const satisfies Record<string, { from: readonly TenantStatus[]; to: TenantStatus }>;
+export type LifecycleAction = keyof typeof TRANSITIONS;
+
+const limitValue = z.number().int().min(1).max(10_000_000).nullable().optional();
+const limitsSchema = z.object({
+  maxUsers: limitValue,
+  maxSessionsPerUser: limitValue,
+  requestsPerMinute: limitValue,
+  storageMb: limitValue,
+});
+export type LimitsInput = z.input<typeof limitsSchema>;
+
+const MAX_PAGE = 100;
+
+function decodeCursor(cursor: string): string {
+  const id = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!/^[0-9a-f-]{36}$/.test(id)) throw badUserInput('Invalid cursor', { field: 'after' });
+  return id;
+}
+export const encodeCursor = (id: string) => Buffer.from(id, 'utf8').toString('base64url');
 
 /** The tenant subgraph owns the control plane, so its one client is aimed at the control schema. */
-export function createServices({ platform }: SubgraphDeps) {
+export function createServices({ platform, config, log, bus }: SubgraphDeps) {
   const control = platform.controlClient((adapter) => new PrismaClient({ adapter }));
+
+  /** Every change to a tenant reaches every replica's directory cache at once. */
+  async function announce(tenant: Tenant): Promise<Tenant> {
+    platform.directory.invalidate(tenant.id);
+    await bus.publish('tenant.changed', { tenantId: tenant.id, status: tenant.status });
+    return tenant;
+  }
+
   return {
     control,
-    async tenantById(id: string) {
-      return control.tenant.findUnique({ where: { id } });
+    provisioner: new TenantProvisioner({ config, log, platform, control, bus }),
+
+    tenantById: (id: string) => control.tenant.findUnique({ where: { id } }),
+    tenantBySlug: (slug: string) => control.tenant.findUnique({ where: { slug } }),
+
+    async listTenants(args: {
+      first?: number | null;
+      after?: string | null;
+      status?: TenantStatus | null;
+    }) {
+      const first = args.first ?? 20;
+      if (first < 1 || first > MAX_PAGE)
+        throw badUserInput(`first must be between 1 and ${MAX_PAGE}`);
+      const where = args.status ? { status: args.status } : {};
+      const [rows, totalCount] = await Promise.all([
+        control.tenant.findMany({
+          where,
+          orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+          take: first + 1,
+          ...(args.after ? { cursor: { id: decodeCursor(args.after) }, skip: 1 } : {}),
+        }),
+        control.tenant.count({ where }),
+      ]);
+      const page = rows.slice(0, first);
+      return {
+        edges: page.map((node) => ({ cursor: encodeCursor(node.id), node })),
+        pageInfo: {
+          hasNextPage: rows.length > first,
+          endCursor: page.length ? encodeCursor(page[page.length - 1].id) : null,
+        },
+        totalCount,
+      };
+    },
+
+    /** Moves a tenant through its lifecycle; an action its status does not allow is a CONFLICT. */
+    async transition(id: string, action: LifecycleAction, reason?: string): Promise<Tenant> {
+      const { from, to } = TRANSITIONS[action];
+      const now = new Date();
+      const data =
+        action === 'suspend'
+          ? { status: to, suspendedReason: reason ?? null, suspendedAt: now }
+          : action === 'resume'
+            ? { status: to, suspendedReason: null, suspendedAt: null }
+            : {
+                status: to,
+                deletedAt: now,
+                purgeAfter: new Date(now.getTime() + config.TENANT_RETENTION_DAYS * 86_400_000),
+              };
+      const { count } = await control.tenant.updateMany({
+        where: { id, status: { in: [...from] } },
+        data,
+      });
+      const tenant = await control.tenant.findUnique({ where: { id } });
+      if (!tenant) throw notFound('Tenant not found');
+      if (count === 0) {
+        throw new AppError('CONFLICT', `Cannot ${action} a tenant that is ${tenant.status}`, {
+          status: tenant.status,
+        });
+      }
+      log.info({ tenantId: id, action, status: tenant.status }, 'tenant lifecycle change');
+      return announce(tenant);
+    },
+
+    async updateLimits(id: string, input: LimitsInput): Promise<Tenant> {
+      const parsed = limitsSchema.safeParse(input);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw badUserInput(`${issue.path.join('.')}: must be a whole number from 1 to 10000000`, {
+          field: issue.path.join('.'),
+        });
+      }
+      const existing = await control.tenant.findUnique({ where: { id } });
+      if (!existing) throw notFound('Tenant not found');
+      if (existing.status === 'DELETED')
+        throw new AppError('CONFLICT', 'Cannot change a deleted tenant');
+      const tenant = await control.tenant.update({ where: { id }, data: parsed.data });
+      return announce(tenant);
     },
   };
 }

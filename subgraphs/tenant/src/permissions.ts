@@ -1,6 +1,25 @@
-import { isTenantMember, type PermissionRules } from '@tradesage/shared';
+import {
+  isAuthenticated,
+  isOperator,
+  isTenantMember,
+  type PermissionRules,
+} from '@tradesage/shared';
 
 export const permissions: PermissionRules = {
-  Query: { currentTenant: isTenantMember },
-  Tenant: isTenantMember,
+  Query: { currentTenant: isTenantMember, tenant: isAuthenticated, tenants: isOperator },
+  Mutation: {
+    createTenant: isOperator,
+    suspendTenant: isOperator,
+    resumeTenant: isOperator,
+    deleteTenant: isOperator,
+    updateTenantLimits: isOperator,
+  },
+  // Which tenants a caller may see is decided where they are loaded (visibleTenant).
+  Tenant: isAuthenticated,
+  TenantLimits: isAuthenticated,
+  TenantConnection: isOperator,
+  TenantEdge: isOperator,
+  PageInfo: isAuthenticated,
+  TenantOwner: isOperator,
+  CreateTenantPayload: isOperator,
 };

@@ -24,10 +24,13 @@ export async function buildRequestContext(
   headers: IncomingHttpHeaders,
   verifier: TokenVerifier,
   log: Logger,
+  /** Refuses tokens of tenants that may not be served (suspended, deleted). */
+  tenantGate?: (tenantId: string) => Promise<void>,
 ): Promise<RequestContext> {
   const incomingId = header(headers, 'x-request-id');
   const requestId = incomingId && REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
   const authorization = header(headers, 'authorization');
   const principal = await verifier.fromAuthorizationHeader(authorization);
+  if (principal.kind === 'user' && tenantGate) await tenantGate(principal.tenantId);
   return { principal, requestId, log: log.child({ requestId }), authorization };
 }

@@ -2,7 +2,8 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import { LRUCache } from 'lru-cache';
 import type pg from 'pg';
 import type { Config } from '../config';
-import { AppError, notFound } from '../errors';
+import { AppError, notFound, unauthenticatedRequest } from '../errors';
+import type { EventBus } from '../events';
 import type { Logger } from '../logger';
 import { TenantDirectory, type TenantLocation } from './directory';
 import { assertIdentifier } from './identifiers';
@@ -62,6 +63,26 @@ export class DataPlatform {
   }
 
   /** The service pool of the cluster a tenant lives on (provisioning, migrations, backups). */
+  /**
+   * Gate for every request that carries a tenant token: a token of an unknown or deleted tenant
+   * is invalid, and a suspended tenant's tokens stop working at once.
+   */
+  async assertTenantAccess(tenantId: string): Promise<void> {
+    const location = await this.directory.lookup(tenantId);
+    if (!location || location.status === 'DELETED' || location.status === 'PROVISIONING') {
+      throw unauthenticatedRequest('Invalid access token');
+    }
+    if (location.status === 'SUSPENDED') {
+      throw new AppError('TENANT_SUSPENDED', 'This tenant is suspended', { http: { status: 403 } });
+    }
+  }
+
+  /** Drops cached directory entries when any replica changes a tenant, and everything after a Redis outage. */
+  async followTenantChanges(bus: EventBus): Promise<void> {
+    bus.onReconnect(() => this.directory.invalidate());
+    await bus.subscribe('tenant.changed', ({ tenantId }) => this.directory.invalidate(tenantId));
+  }
+
   poolFor(location: Pick<TenantLocation, 'connectionUrl'>): pg.Pool {
     return this.pools.get(location.connectionUrl ?? this.config.DATABASE_URL);
   }

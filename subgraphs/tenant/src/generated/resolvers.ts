@@ -1,8 +1,10 @@
 import { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import { Tenant as TenantModel } from '../../../../prisma/tenant/generated/client';
+import { TenantModel } from '../data';
 import { Context } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
+export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
+export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
   ID: { input: string; output: string };
@@ -14,21 +16,141 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown };
 };
 
+export type CreateTenantInput = {
+  name: Scalars['String']['input'];
+  owner: CreateTenantOwnerInput;
+  plan: TenantPlan;
+  /** ^[a-z][a-z0-9-]{2,39}$, unique, not reserved. */
+  slug: Scalars['String']['input'];
+};
+
+export type CreateTenantOwnerInput = {
+  email: Scalars['String']['input'];
+  name: Scalars['String']['input'];
+  /** Without a password the owner is invited by e-mail and sets one. */
+  password?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type CreateTenantPayload = {
+  __typename?: 'CreateTenantPayload';
+  owner: TenantOwner;
+  tenant: Tenant;
+};
+
+export type Mutation = {
+  __typename?: 'Mutation';
+  /** Platform operators only. Atomic: the tenant ends ACTIVE or there is no trace of it. */
+  createTenant: CreateTenantPayload;
+  /** Platform operators only. Soft delete: the data is kept for the retention period, then purged. */
+  deleteTenant: Tenant;
+  /** Platform operators only. */
+  resumeTenant: Tenant;
+  /** Platform operators only. The tenant's access tokens stop working at once. */
+  suspendTenant: Tenant;
+  /** Platform operators only. */
+  updateTenantLimits: Tenant;
+};
+
+export type MutationCreateTenantArgs = {
+  input: CreateTenantInput;
+};
+
+export type MutationDeleteTenantArgs = {
+  id: Scalars['ID']['input'];
+};
+
+export type MutationResumeTenantArgs = {
+  id: Scalars['ID']['input'];
+};
+
+export type MutationSuspendTenantArgs = {
+  id: Scalars['ID']['input'];
+  reason: Scalars['String']['input'];
+};
+
+export type MutationUpdateTenantLimitsArgs = {
+  id: Scalars['ID']['input'];
+  input: TenantLimitsInput;
+};
+
+export type PageInfo = {
+  __typename?: 'PageInfo';
+  endCursor?: Maybe<Scalars['String']['output']>;
+  hasNextPage: Scalars['Boolean']['output'];
+};
+
 export type Query = {
   __typename?: 'Query';
   /** The caller's own tenant. */
   currentTenant?: Maybe<Tenant>;
+  /** Platform operators: any tenant. Tenant members: only their own (other slugs give NOT_FOUND). */
+  tenant?: Maybe<Tenant>;
+  /** Platform operators only. */
+  tenants: TenantConnection;
 };
+
+export type QueryTenantArgs = {
+  slug: Scalars['String']['input'];
+};
+
+export type QueryTenantsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  status?: InputMaybe<TenantStatus>;
+};
+
+export type Role = 'ADMIN' | 'ANALYST' | 'OWNER' | 'TRADER' | 'VIEWER';
 
 /** A customer organisation. Its data lives in its own Postgres schema. */
 export type Tenant = {
   __typename?: 'Tenant';
   createdAt: Scalars['DateTime']['output'];
   id: Scalars['ID']['output'];
+  limits: TenantLimits;
   name: Scalars['String']['output'];
   plan: TenantPlan;
+  /** How long provisioning took, in milliseconds. */
+  provisioningMs?: Maybe<Scalars['Int']['output']>;
   slug: Scalars['String']['output'];
   status: TenantStatus;
+};
+
+export type TenantConnection = {
+  __typename?: 'TenantConnection';
+  edges: Array<TenantEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type TenantEdge = {
+  __typename?: 'TenantEdge';
+  cursor: Scalars['String']['output'];
+  node: Tenant;
+};
+
+/** The limits in force: the plan's defaults, unless the tenant has its own. */
+export type TenantLimits = {
+  __typename?: 'TenantLimits';
+  maxSessionsPerUser: Scalars['Int']['output'];
+  maxUsers: Scalars['Int']['output'];
+  requestsPerMinute: Scalars['Int']['output'];
+  storageMb: Scalars['Int']['output'];
+};
+
+/** Omitted fields keep their value; null returns a limit to the plan's default. */
+export type TenantLimitsInput = {
+  maxSessionsPerUser?: InputMaybe<Scalars['Int']['input']>;
+  maxUsers?: InputMaybe<Scalars['Int']['input']>;
+  requestsPerMinute?: InputMaybe<Scalars['Int']['input']>;
+  storageMb?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** The owner account that provisioning created. */
+export type TenantOwner = {
+  __typename?: 'TenantOwner';
+  email: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  roles: Array<Role>;
 };
 
 export type TenantPlan = 'ENTERPRISE' | 'FREE' | 'PRO';
@@ -157,24 +279,64 @@ export type FederationReferenceTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
-  DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
-  Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
-  Tenant: ResolverTypeWrapper<TenantModel>;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  CreateTenantInput: CreateTenantInput;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  CreateTenantOwnerInput: CreateTenantOwnerInput;
+  CreateTenantPayload: ResolverTypeWrapper<
+    Omit<CreateTenantPayload, 'tenant'> & { tenant: ResolversTypes['Tenant'] }
+  >;
+  DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  PageInfo: ResolverTypeWrapper<PageInfo>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  Role: Role;
+  Tenant: ResolverTypeWrapper<TenantModel>;
+  TenantConnection: ResolverTypeWrapper<
+    Omit<TenantConnection, 'edges'> & { edges: Array<ResolversTypes['TenantEdge']> }
+  >;
+  TenantEdge: ResolverTypeWrapper<Omit<TenantEdge, 'node'> & { node: ResolversTypes['Tenant'] }>;
+  TenantLimits: ResolverTypeWrapper<TenantLimits>;
+  TenantLimitsInput: TenantLimitsInput;
+  TenantOwner: ResolverTypeWrapper<TenantOwner>;
   TenantPlan: TenantPlan;
   TenantStatus: TenantStatus;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
-  DateTime: Scalars['DateTime']['output'];
-  Query: Record<PropertyKey, never>;
-  Tenant: TenantModel;
-  ID: Scalars['ID']['output'];
+  CreateTenantInput: CreateTenantInput;
   String: Scalars['String']['output'];
+  CreateTenantOwnerInput: CreateTenantOwnerInput;
+  CreateTenantPayload: Omit<CreateTenantPayload, 'tenant'> & {
+    tenant: ResolversParentTypes['Tenant'];
+  };
+  DateTime: Scalars['DateTime']['output'];
+  Mutation: Record<PropertyKey, never>;
+  ID: Scalars['ID']['output'];
+  PageInfo: PageInfo;
   Boolean: Scalars['Boolean']['output'];
+  Query: Record<PropertyKey, never>;
+  Int: Scalars['Int']['output'];
+  Tenant: TenantModel;
+  TenantConnection: Omit<TenantConnection, 'edges'> & {
+    edges: Array<ResolversParentTypes['TenantEdge']>;
+  };
+  TenantEdge: Omit<TenantEdge, 'node'> & { node: ResolversParentTypes['Tenant'] };
+  TenantLimits: TenantLimits;
+  TenantLimitsInput: TenantLimitsInput;
+  TenantOwner: TenantOwner;
+}>;
+
+export type CreateTenantPayloadResolvers<
+  ContextType = Context,
+  ParentType extends ResolversParentTypes['CreateTenantPayload'] =
+    ResolversParentTypes['CreateTenantPayload'],
+> = ResolversObject<{
+  owner?: Resolver<ResolversTypes['TenantOwner'], ParentType, ContextType>;
+  tenant?: Resolver<ResolversTypes['Tenant'], ParentType, ContextType>;
 }>;
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<
@@ -184,11 +346,67 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<
   name: 'DateTime';
 }
 
+export type MutationResolvers<
+  ContextType = Context,
+  ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation'],
+> = ResolversObject<{
+  createTenant?: Resolver<
+    ResolversTypes['CreateTenantPayload'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationCreateTenantArgs, 'input'>
+  >;
+  deleteTenant?: Resolver<
+    ResolversTypes['Tenant'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationDeleteTenantArgs, 'id'>
+  >;
+  resumeTenant?: Resolver<
+    ResolversTypes['Tenant'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationResumeTenantArgs, 'id'>
+  >;
+  suspendTenant?: Resolver<
+    ResolversTypes['Tenant'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationSuspendTenantArgs, 'id' | 'reason'>
+  >;
+  updateTenantLimits?: Resolver<
+    ResolversTypes['Tenant'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationUpdateTenantLimitsArgs, 'id' | 'input'>
+  >;
+}>;
+
+export type PageInfoResolvers<
+  ContextType = Context,
+  ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo'],
+> = ResolversObject<{
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+}>;
+
 export type QueryResolvers<
   ContextType = Context,
   ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query'],
 > = ResolversObject<{
   currentTenant?: Resolver<Maybe<ResolversTypes['Tenant']>, ParentType, ContextType>;
+  tenant?: Resolver<
+    Maybe<ResolversTypes['Tenant']>,
+    ParentType,
+    ContextType,
+    RequireFields<QueryTenantArgs, 'slug'>
+  >;
+  tenants?: Resolver<
+    ResolversTypes['TenantConnection'],
+    ParentType,
+    ContextType,
+    Partial<QueryTenantsArgs>
+  >;
 }>;
 
 export type TenantResolvers<
@@ -204,14 +422,60 @@ export type TenantResolvers<
   >;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  limits?: Resolver<ResolversTypes['TenantLimits'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   plan?: Resolver<ResolversTypes['TenantPlan'], ParentType, ContextType>;
+  provisioningMs?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   slug?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['TenantStatus'], ParentType, ContextType>;
 }>;
 
+export type TenantConnectionResolvers<
+  ContextType = Context,
+  ParentType extends ResolversParentTypes['TenantConnection'] =
+    ResolversParentTypes['TenantConnection'],
+> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['TenantEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type TenantEdgeResolvers<
+  ContextType = Context,
+  ParentType extends ResolversParentTypes['TenantEdge'] = ResolversParentTypes['TenantEdge'],
+> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Tenant'], ParentType, ContextType>;
+}>;
+
+export type TenantLimitsResolvers<
+  ContextType = Context,
+  ParentType extends ResolversParentTypes['TenantLimits'] = ResolversParentTypes['TenantLimits'],
+> = ResolversObject<{
+  maxSessionsPerUser?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  maxUsers?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  requestsPerMinute?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  storageMb?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type TenantOwnerResolvers<
+  ContextType = Context,
+  ParentType extends ResolversParentTypes['TenantOwner'] = ResolversParentTypes['TenantOwner'],
+> = ResolversObject<{
+  email?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  roles?: Resolver<Array<ResolversTypes['Role']>, ParentType, ContextType>;
+}>;
+
 export type Resolvers<ContextType = Context> = ResolversObject<{
+  CreateTenantPayload?: CreateTenantPayloadResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  Mutation?: MutationResolvers<ContextType>;
+  PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Tenant?: TenantResolvers<ContextType>;
+  TenantConnection?: TenantConnectionResolvers<ContextType>;
+  TenantEdge?: TenantEdgeResolvers<ContextType>;
+  TenantLimits?: TenantLimitsResolvers<ContextType>;
+  TenantOwner?: TenantOwnerResolvers<ContextType>;
 }>;

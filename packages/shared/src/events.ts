@@ -1,0 +1,93 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from './logger';
+
+/** Events that cross processes and replicas. Channel names are the prefix plus the topic. */
+export interface BusEvents {
+  /** A tenant's directory entry changed (status, limits, placement): drop cached copies. */
+  'tenant.changed': { tenantId: string; status: string };
+}
+
+export type Topic = keyof BusEvents;
+type Handler<T extends Topic> = (event: BusEvents[T]) => void;
+
+/**
+ * The Redis event bus. Publishing uses the service's connection; subscribing needs a connection
+ * of its own (a subscribed Redis connection can do nothing else), made on first subscribe.
+ * ioredis re-subscribes after a reconnect, and `onReconnect` handlers run then, because events
+ * published while the connection was down are lost and caches must be dropped.
+ */
+export class EventBus {
+  private subscriber: Redis | undefined;
+  private readonly handlers = new Map<string, Set<(event: unknown) => void>>();
+  private readonly reconnectHandlers = new Set<() => void>();
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly log: Logger,
+  ) {}
+
+  async publish<T extends Topic>(topic: T, event: BusEvents[T]): Promise<void> {
+    await this.redis.publish(this.channel(topic), JSON.stringify(event));
+  }
+
+  async subscribe<T extends Topic>(topic: T, handler: Handler<T>): Promise<void> {
+    const channel = this.channel(topic);
+    let handlers = this.handlers.get(channel);
+    if (!handlers) {
+      handlers = new Set();
+      this.handlers.set(channel, handlers);
+      await this.connection().subscribe(channel);
+    }
+    handlers.add(handler as (event: unknown) => void);
+  }
+
+  /** Runs after the subscriber connection comes back: whatever was published meanwhile is lost. */
+  onReconnect(handler: () => void): void {
+    this.reconnectHandlers.add(handler);
+  }
+
+  async close(): Promise<void> {
+    const subscriber = this.subscriber;
+    this.subscriber = undefined;
+    if (subscriber) subscriber.disconnect();
+  }
+
+  private channel(topic: Topic): string {
+    return `${this.prefix}events:${topic}`;
+  }
+
+  private connection(): Redis {
+    if (!this.subscriber) {
+      const subscriber = this.redis.duplicate();
+      let connectedBefore = false;
+      subscriber.on('ready', () => {
+        if (connectedBefore) for (const handler of this.reconnectHandlers) handler();
+        connectedBefore = true;
+      });
+      subscriber.on('error', (error: Error) =>
+        this.log.warn({ err: error }, 'event bus connection error'),
+      );
+      subscriber.on('message', (channel: string, message: string) => {
+        const handlers = this.handlers.get(channel);
+        if (!handlers) return;
+        let event: unknown;
+        try {
+          event = JSON.parse(message);
+        } catch {
+          this.log.warn({ channel }, 'dropped an event that is not JSON');
+          return;
+        }
+        for (const handler of handlers) {
+          try {
+            handler(event);
+          } catch (error) {
+            this.log.error({ err: error, channel }, 'event handler failed');
+          }
+        }
+      });
+      this.subscriber = subscriber;
+    }
+    return this.subscriber;
+  }
+}

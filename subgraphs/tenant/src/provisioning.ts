@@ -1,0 +1,281 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import {
+  AppError,
+  assertPasswordPolicy,
+  badUserInput,
+  createTenantSchema,
+  dropTenantSchema,
+  hashPassword,
+  loadMigrations,
+  loadProvisionScripts,
+  tenantSchemaName,
+  withTransaction,
+  type Config,
+  type DataPlatform,
+  type EventBus,
+  type Logger,
+  type Migration,
+  type ProvisionScript,
+} from '@tradesage/shared';
+import { z } from 'zod';
+import type { PrismaClient, Tenant } from '../../../prisma/tenant/generated/client';
+
+export const SLUG_PATTERN = /^[a-z][a-z0-9-]{2,39}$/;
+
+/** Slugs that name the platform itself, or would confuse people and Postgres. */
+const RESERVED_SLUGS = new Set([
+  'admin',
+  'api',
+  'app',
+  'auth',
+  'billing',
+  'control',
+  'graphql',
+  'help',
+  'internal',
+  'login',
+  'platform',
+  'public',
+  'root',
+  'sandbox',
+  'status',
+  'support',
+  'system',
+  'tradesage',
+  'www',
+  'information-schema',
+  'postgres',
+  'template0',
+  'template1',
+]);
+
+export function slugProblem(slug: string): string | undefined {
+  if (!SLUG_PATTERN.test(slug)) {
+    return 'Slug must be 3 to 40 characters: a lower-case letter, then lower-case letters, digits or hyphens';
+  }
+  if (RESERVED_SLUGS.has(slug) || slug.startsWith('pg-')) {
+    return `Slug "${slug}" is reserved`;
+  }
+  return undefined;
+}
+
+const inputSchema = z.object({
+  slug: z.string(),
+  name: z
+    .string()
+    .trim()
+    .min(1, 'Name must not be empty')
+    .max(100, 'Name must be at most 100 characters'),
+  plan: z.enum(['FREE', 'PRO', 'ENTERPRISE']),
+  owner: z.object({
+    email: z.email('Owner e-mail is not a valid address').max(320),
+    name: z.string().trim().min(1, 'Owner name must not be empty').max(100),
+    password: z.string().nullish(),
+  }),
+});
+
+export type CreateTenantInput = z.input<typeof inputSchema>;
+
+export interface ProvisionedTenant {
+  tenant: Tenant;
+  owner: { id: string; email: string; roles: ['OWNER'] };
+  /** Sent by e-mail once the auth service's mailer exists; only its hash is stored. */
+  invitationToken: string | null;
+}
+
+/** Test seam: lets a test fail provisioning at a chosen step. */
+export interface ProvisioningHooks {
+  beforeSchemaCommit?: () => Promise<void>;
+}
+
+const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
+/** A PROVISIONING row older than this belongs to a run that died; its slug may be reclaimed. */
+const STALE_PROVISIONING_MS = 5 * 60 * 1000;
+
+/**
+ * Creates tenants: validates the request, places the tenant on the least-loaded cluster, and
+ * builds its schema, role, tables and owner in one transaction on that cluster. The directory
+ * row is PROVISIONING until the schema has committed, and is removed again if anything fails,
+ * so a tenant ends ACTIVE or leaves no trace, and a retry with the same slug succeeds.
+ */
+export class TenantProvisioner {
+  private readonly migrations: Migration[];
+  private readonly provisionScripts: ProvisionScript[];
+
+  constructor(
+    private readonly deps: {
+      config: Config;
+      log: Logger;
+      platform: DataPlatform;
+      control: PrismaClient;
+      bus?: EventBus;
+      hooks?: ProvisioningHooks;
+    },
+  ) {
+    this.migrations = loadMigrations(deps.config.PRISMA_DIR, 'tenant');
+    this.provisionScripts = loadProvisionScripts(deps.config.PRISMA_DIR);
+  }
+
+  async create(raw: CreateTenantInput): Promise<ProvisionedTenant> {
+    const parsed = inputSchema.safeParse(raw);
+    if (!parsed.success) throw badUserInput(parsed.error.issues[0].message);
+    const input = parsed.data;
+    const problem = slugProblem(input.slug);
+    if (problem) throw badUserInput(problem, { field: 'slug' });
+    if (input.owner.password) assertPasswordPolicy(input.owner.password);
+
+    const started = performance.now();
+    const id = randomUUID();
+    const schemaName = tenantSchemaName(id);
+    const ownerId = randomUUID();
+    const passwordHash = input.owner.password ? await hashPassword(input.owner.password) : null;
+    const invitationToken = passwordHash ? null : randomBytes(32).toString('base64url');
+    const cluster = await this.pickCluster();
+
+    await this.reserve({
+      id,
+      slug: input.slug,
+      name: input.name,
+      plan: input.plan,
+      schemaName,
+      clusterId: cluster.id,
+    });
+    const location = { schemaName, connectionUrl: cluster.connectionUrl };
+    let schemaCommitted = false;
+    try {
+      await withTransaction(this.deps.platform.poolFor(location), async (client) => {
+        await createTenantSchema(client, {
+          schema: schemaName,
+          migrations: this.migrations,
+          provisionScripts: this.provisionScripts,
+          seed: {
+            tenant: { id, slug: input.slug, name: input.name, plan: input.plan },
+            owner: {
+              id: ownerId,
+              email: input.owner.email.toLowerCase(),
+              name: input.owner.name,
+              passwordHash,
+              invitationTokenHash: invitationToken ? sha256(invitationToken) : null,
+              invitationExpiresAt: invitationToken
+                ? new Date(Date.now() + INVITATION_TTL_MS).toISOString()
+                : null,
+            },
+          },
+        });
+        await this.deps.hooks?.beforeSchemaCommit?.();
+      });
+      schemaCommitted = true;
+      const tenant = await this.deps.control.tenant.update({
+        where: { id },
+        data: { status: 'ACTIVE', provisioningMs: Math.round(performance.now() - started) },
+      });
+      await this.announce(id, 'ACTIVE');
+      this.deps.log.info(
+        { tenantId: id, slug: input.slug, ms: tenant.provisioningMs },
+        'tenant provisioned',
+      );
+      return {
+        tenant,
+        owner: { id: ownerId, email: input.owner.email.toLowerCase(), roles: ['OWNER'] },
+        invitationToken,
+      };
+    } catch (error) {
+      await this.undo(id, location, schemaCommitted);
+      if (error instanceof AppError) throw error;
+      this.deps.log.error({ err: error, slug: input.slug }, 'tenant provisioning failed');
+      throw new AppError(
+        'INTERNAL_SERVER_ERROR',
+        'Provisioning failed; nothing was created. Try again.',
+      );
+    }
+  }
+
+  /** The cluster with the lowest share of its capacity in use. */
+  private async pickCluster(): Promise<{ id: string; connectionUrl: string | null }> {
+    const [clusters, counts] = await Promise.all([
+      this.deps.control.dbCluster.findMany({ orderBy: { createdAt: 'asc' } }),
+      this.deps.control.tenant.groupBy({
+        by: ['clusterId'],
+        where: { status: { not: 'DELETED' } },
+        _count: true,
+      }),
+    ]);
+    const load = new Map(counts.map((c) => [c.clusterId, c._count]));
+    const open = clusters
+      .map((cluster) => ({ cluster, used: load.get(cluster.id) ?? 0 }))
+      .filter(({ cluster, used }) => used < cluster.capacity)
+      .sort((a, b) => a.used / a.cluster.capacity - b.used / b.cluster.capacity);
+    if (open.length === 0)
+      throw new AppError('LIMIT_EXCEEDED', 'No database cluster has room for another tenant');
+    return open[0].cluster;
+  }
+
+  /** Inserts the PROVISIONING row, which reserves the slug. */
+  private async reserve(row: {
+    id: string;
+    slug: string;
+    name: string;
+    plan: 'FREE' | 'PRO' | 'ENTERPRISE';
+    schemaName: string;
+    clusterId: string;
+  }): Promise<void> {
+    try {
+      await this.deps.control.tenant.create({ data: { ...row, status: 'PROVISIONING' } });
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'P2002') throw error;
+      if (await this.reclaimStale(row.slug)) return this.reserve(row);
+      throw new AppError('CONFLICT', `Slug "${row.slug}" is already taken`, { field: 'slug' });
+    }
+  }
+
+  /** Removes what a provisioning run that died long ago left under this slug. */
+  private async reclaimStale(slug: string): Promise<boolean> {
+    const stale = await this.deps.control.tenant.findFirst({
+      where: {
+        slug,
+        status: 'PROVISIONING',
+        createdAt: { lt: new Date(Date.now() - STALE_PROVISIONING_MS) },
+      },
+      include: { cluster: true },
+    });
+    if (!stale) return false;
+    this.deps.log.warn(
+      { tenantId: stale.id, slug },
+      'reclaiming a slug from a provisioning run that died',
+    );
+    await this.undo(
+      stale.id,
+      { schemaName: stale.schemaName, connectionUrl: stale.cluster.connectionUrl },
+      true,
+    );
+    return true;
+  }
+
+  private async undo(
+    id: string,
+    location: { schemaName: string; connectionUrl: string | null },
+    schemaCommitted: boolean,
+  ): Promise<void> {
+    try {
+      if (schemaCommitted) {
+        await withTransaction(this.deps.platform.poolFor(location), (client) =>
+          dropTenantSchema(client, location.schemaName),
+        );
+      }
+      await this.deps.control.tenant.deleteMany({ where: { id, status: 'PROVISIONING' } });
+    } catch (error) {
+      // The row stays PROVISIONING, so no token can reach it; the stale-slug reclaim finishes the job.
+      this.deps.log.error({ err: error, tenantId: id }, 'could not undo a failed provisioning');
+    }
+  }
+
+  private async announce(tenantId: string, status: string): Promise<void> {
+    this.deps.platform.directory.invalidate(tenantId);
+    await this.deps.bus?.publish('tenant.changed', { tenantId, status });
+  }
+}
+
+function sha256(value: string): string {
+  return createHash('sha256').update(value).digest('hex');
+}
