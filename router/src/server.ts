@@ -46,7 +46,7 @@ export async function startRouter(
   const redis = createRedis(config, log);
   const platform = new DataPlatform(config, log, 'tradesage-router');
   const bus = new EventBus(redis, config.REDIS_KEY_PREFIX, log);
-  await platform.followTenantChanges(bus);
+  platform.followTenantChanges(bus);
   const verifier = verifierFromConfig(config);
   const gateway = new ApolloGateway({
     supergraphSdl: fs.readFileSync(config.SUPERGRAPH_PATH, 'utf8'),

@@ -31,13 +31,21 @@ export class EventBus {
     await this.redis.publish(this.channel(topic), JSON.stringify(event));
   }
 
-  async subscribe<T extends Topic>(topic: T, handler: Handler<T>): Promise<void> {
+  /**
+   * Registers a handler. The Redis subscription is made in the background, so a service starts
+   * even while Redis is down; ioredis subscribes as soon as the connection is up.
+   */
+  subscribe<T extends Topic>(topic: T, handler: Handler<T>): void {
     const channel = this.channel(topic);
     let handlers = this.handlers.get(channel);
     if (!handlers) {
       handlers = new Set();
       this.handlers.set(channel, handlers);
-      await this.connection().subscribe(channel);
+      this.connection()
+        .subscribe(channel)
+        .catch((error: unknown) =>
+          this.log.error({ err: error, channel }, 'event bus subscribe failed'),
+        );
     }
     handlers.add(handler as (event: unknown) => void);
   }

@@ -68,7 +68,7 @@ export async function startSubgraph<T>(
   const platform = new DataPlatform(config, log, `tradesage-${definition.name}`);
   const redis = createRedis(config, log);
   const bus = new EventBus(redis, config.REDIS_KEY_PREFIX, log);
-  await platform.followTenantChanges(bus);
+  platform.followTenantChanges(bus);
   const services = definition.createServices({ config, log, platform, redis, bus });
   const verifier = verifierFromConfig(config);
   const production = config.NODE_ENV === 'production';

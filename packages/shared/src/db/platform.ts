@@ -78,9 +78,9 @@ export class DataPlatform {
   }
 
   /** Drops cached directory entries when any replica changes a tenant, and everything after a Redis outage. */
-  async followTenantChanges(bus: EventBus): Promise<void> {
+  followTenantChanges(bus: EventBus): void {
     bus.onReconnect(() => this.directory.invalidate());
-    await bus.subscribe('tenant.changed', ({ tenantId }) => this.directory.invalidate(tenantId));
+    bus.subscribe('tenant.changed', ({ tenantId }) => this.directory.invalidate(tenantId));
   }
 
   poolFor(location: Pick<TenantLocation, 'connectionUrl'>): pg.Pool {
