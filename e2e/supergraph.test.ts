@@ -104,7 +104,8 @@ beforeAll(async () => {
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     NODE_ENV: 'development',
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: 'info',
+    LOG_FORMAT: 'json',
     DATABASE_URL: db.url,
     REDIS_KEY_PREFIX: redisPrefix,
     JWT_JWKS: signer.jwks,
@@ -118,6 +119,8 @@ beforeAll(async () => {
     cwd: REPO_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, like a terminal session, so the test can signal the group.
+    detached: true,
   });
   stack.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   stack.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -130,7 +133,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  if (stack && stack.exitCode === null) stack.kill('SIGKILL');
+  if (stack && stack.exitCode === null) process.kill(-stack.pid!, 'SIGKILL');
   const keys = await redis.keys(`${redisPrefix}*`);
   if (keys.length) await redis.del(...keys);
   redis.disconnect();

@@ -75,6 +75,9 @@ export async function startGraphQLService<TContext extends object>(
     ...(options.apollo as ApolloServerOptions<TContext>),
     introspection: options.apollo.introspection ?? !options.production,
     includeStacktraceInErrorResponses: !options.production,
+    // Shutdown is ours (stopOnSignals): Apollo's own handler re-raises the signal before our
+    // cleanup (pools, Redis) has finished.
+    stopOnTerminationSignals: false,
     formatError: createErrorFormatter({ production: options.production }),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
@@ -140,10 +143,24 @@ export async function startGraphQLService<TContext extends object>(
   return { url, port, stop };
 }
 
-/** Stops the service on SIGINT or SIGTERM, then exits. */
+/** How long a graceful stop may take before the process exits anyway. */
+const SHUTDOWN_TIMEOUT_MS = 15_000;
+
+/**
+ * Stops the service on SIGINT or SIGTERM, then exits. Ctrl-C in a terminal signals the whole
+ * process group, and `npm start` forwards the signal as well, so repeats are expected and
+ * ignored while the first stop drains; a stop that hangs is cut off after a timeout.
+ */
 export function stopOnSignals(service: RunningService, log: Logger): void {
+  let stopping = false;
   const handler = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
     log.info({ signal }, 'shutting down');
+    setTimeout(() => {
+      log.error('shutdown timed out');
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS).unref();
     service.stop().then(
       () => process.exit(0),
       (error: unknown) => {
@@ -152,6 +169,6 @@ export function stopOnSignals(service: RunningService, log: Logger): void {
       },
     );
   };
-  process.once('SIGINT', handler);
-  process.once('SIGTERM', handler);
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
 }
