@@ -249,8 +249,30 @@ describe('supergraph through the router', () => {
     );
     expect(session.body.data?._entities?.[0]?.sessions ?? null).toBeNull();
     expect(session.body.errors[0].extensions.code).toBe('FORBIDDEN');
-    const leaked = JSON.stringify([auth.body, tenant.body, session.body]);
+    const user = await graphql(
+      `http://127.0.0.1:${ports.user}/graphql`,
+      `
+        query ($reps: [_Any!]!) {
+          _entities(representations: $reps) {
+            ... on User {
+              id
+              name
+            }
+          }
+        }
+      `,
+      alpha.token,
+      {
+        reps: [
+          { __typename: 'User', id: beta.userId },
+          { __typename: 'User', id: "x' OR 1=1 --" },
+        ],
+      },
+    );
+    expect(user.body).toEqual({ data: { _entities: [null, null] } });
+    const leaked = JSON.stringify([auth.body, tenant.body, session.body, user.body]);
     expect(leaked).not.toContain('bob@beta.test');
+    expect(leaked).not.toContain('Bob Beta');
     expect(leaked).not.toContain('beta-trading');
   });
 

@@ -46,6 +46,21 @@ const REQUEST_ERROR_CODES: Record<string, ErrorCode> = {
 const KNOWN = new Set<string>(ERROR_CODES);
 
 /**
+ * Extensions that services set on purpose for clients. In production nothing else is passed on
+ * (the gateway adds `serviceName`, Apollo may add `exception` and more).
+ */
+const CLIENT_EXTENSIONS = new Set([
+  'code',
+  'reason',
+  'field',
+  'limit',
+  'max',
+  'current',
+  'status',
+  'retryAfter',
+]);
+
+/**
  * Apollo `formatError` for every service: maps each error onto a client code, and in production
  * replaces the message of anything unexpected, so no stack trace, SQL or path reaches a client.
  */
@@ -66,11 +81,11 @@ export function createErrorFormatter(options: { production: boolean }) {
       };
     }
     const extensions: Record<string, unknown> = { ...formatted.extensions, code };
-    if (options.production) {
-      delete extensions.stacktrace;
-      delete extensions.exception;
-    }
     if (requestCode) extensions.reason = rawCode;
+    if (options.production) {
+      for (const key of Object.keys(extensions))
+        if (!CLIENT_EXTENSIONS.has(key)) delete extensions[key];
+    }
     return { ...formatted, extensions };
   };
 }

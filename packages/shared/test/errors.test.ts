@@ -146,3 +146,20 @@ describe('createErrorFormatter in development', () => {
     });
   });
 });
+
+describe('createErrorFormatter keeps only client-facing extensions in production', () => {
+  test('drops what the gateway or Apollo add, keeps what services set on purpose', () => {
+    const formatted = production({
+      message: 'Tenant not found',
+      extensions: { code: 'NOT_FOUND', serviceName: 'tenant', field: 'slug', exception: { x: 1 } },
+    });
+    expect(formatted.extensions).toEqual({ code: 'NOT_FOUND', field: 'slug' });
+    expect(
+      development({ message: 'x', extensions: { code: 'NOT_FOUND', serviceName: 'tenant' } })
+        .extensions,
+    ).toEqual({
+      code: 'NOT_FOUND',
+      serviceName: 'tenant',
+    });
+  });
+});

@@ -1,4 +1,4 @@
-import type { SubgraphDeps } from '@tradesage/shared';
+import { isUuid, type SubgraphDeps } from '@tradesage/shared';
 import { PrismaClient } from '../../../prisma/user/generated/client';
 
 /** A user as this subgraph knows it: the profile, with defaults when none is stored. */
@@ -13,9 +13,15 @@ export function createServices({ platform }: SubgraphDeps) {
   const clients = platform.tenantClients((adapter) => new PrismaClient({ adapter }));
   return {
     clients,
-    async user(tenantId: string, userId: string): Promise<UserModel> {
+    /**
+     * A user of the tenant, or null when the id is not one of its users. `withDefaults` is for
+     * the caller themself, who exists (the token says so) even before a profile is stored.
+     */
+    async user(tenantId: string, userId: string, withDefaults = false): Promise<UserModel | null> {
+      if (!isUuid(userId)) return null;
       const db = await clients.forTenant(tenantId);
       const profile = await db.profile.findUnique({ where: { userId } });
+      if (!profile && !withDefaults) return null;
       return {
         id: userId,
         tenantId,

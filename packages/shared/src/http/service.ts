@@ -78,6 +78,8 @@ export async function startGraphQLService<TContext extends object>(
     // Shutdown is ours (stopOnSignals): Apollo's own handler re-raises the signal before our
     // cleanup (pools, Redis) has finished.
     stopOnTerminationSignals: false,
+    // No "Did you mean …?" suggestions that would reveal field names in production.
+    hideSchemaDetailsFromClientErrors: options.production,
     formatError: createErrorFormatter({ production: options.production }),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
