@@ -1,6 +1,6 @@
 /** `npm run migrate:control`: applies the control-plane migrations to the control schema. */
 import { createLogger, loadConfigOrExit } from '@tradesage/shared';
-import { migrateControlPlane } from './lib/bootstrap';
+import { migrateControl } from './lib/bootstrap';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
@@ -8,7 +8,7 @@ async function main(): Promise<void> {
   const target = process.argv[2] ?? 'control';
   if (target !== 'control')
     throw new Error(`Unknown migration target ${target}; expected "control"`);
-  const result = await migrateControlPlane(config, log);
+  const result = await migrateControl(config, log);
   log.info(
     { schema: result.schema, applied: result.applied, alreadyApplied: result.alreadyApplied },
     'control plane is up to date',

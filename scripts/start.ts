@@ -4,13 +4,13 @@
  */
 import { concurrently } from 'concurrently';
 import { createLogger, loadConfigOrExit, REPO_ROOT, SUBGRAPH_NAMES } from '@tradesage/shared';
-import { ensureDatabase, migrateControlPlane } from './lib/bootstrap';
+import { ensureDatabase, migrateControl } from './lib/bootstrap';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const log = createLogger('start', config);
   if (config.NODE_ENV !== 'production') await ensureDatabase(config, log);
-  await migrateControlPlane(config, log);
+  await migrateControl(config, log);
 
   const env = { LOG_FORMAT: config.NODE_ENV === 'production' ? 'json' : 'pretty', ...process.env };
   // Paths are relative to cwd (REPO_ROOT), so no quoting is needed whatever the checkout path.

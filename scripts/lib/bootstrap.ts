@@ -1,7 +1,6 @@
 import pg from 'pg';
 import {
-  loadMigrations,
-  migrateSchema,
+  migrateControlPlane,
   quoteIdent,
   redactUrl,
   type Config,
@@ -33,11 +32,11 @@ export async function ensureDatabase(config: Config, log: Logger): Promise<void>
   }
 }
 
-export async function migrateControlPlane(config: Config, log: Logger): Promise<MigrationResult> {
+/** Applies the control-plane migrations with a short-lived pool of its own. */
+export async function migrateControl(config: Config, log: Logger): Promise<MigrationResult> {
   const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 2 });
   try {
-    const migrations = loadMigrations(config.PRISMA_DIR, 'control');
-    const result = await migrateSchema(pool, config.CONTROL_SCHEMA, migrations);
+    const result = await migrateControlPlane(pool, config);
     for (const name of result.applied)
       log.info({ migration: name }, 'applied control-plane migration');
     return result;

@@ -57,6 +57,15 @@ const schema = z.object({
   DB_POOL_MAX: int(1, 500).default(10),
   TENANT_CLIENT_CACHE_MAX: int(1, 100_000).default(200),
   TENANT_DIRECTORY_TTL_MS: int(0, 86_400_000).default(30_000),
+  /**
+   * The login tenant connections use: NOINHERIT, no privileges of its own, a member of every
+   * tenant role. Same host and database as each cluster's URL; only the user (and password) differ.
+   */
+  TENANT_DB_USER: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case Postgres identifier')
+    .default('tradesage_tenant'),
+  TENANT_DB_PASSWORD: z.string().optional(),
   /** How long a deleted tenant's data is kept before it is purged. */
   TENANT_RETENTION_DAYS: int(0, 3650).default(30),
   PRISMA_DIR: z.string().default(path.join(REPO_ROOT, 'prisma')),

@@ -18,6 +18,7 @@ export * from './db/tenant-session';
 export * from './db/tenant-schema';
 export * from './migrations/catalog';
 export * from './migrations/runner';
+export * from './migrations/control-plane';
 export * from './scalars';
 export * from './tenancy';
 export * from './limits';

@@ -186,7 +186,13 @@ describe('tenant data layer', () => {
       // A later checkout is back in tenant A's scope, whatever the last statement changed.
       const again = await sessionA.query<{ n: string }>('SELECT count(*) AS n FROM accounts');
       expect(again.rows[0].n).toBe(own.rows[0].n);
-      expect(await refusal('RESET ROLE; SELECT 1')).toBe('allowed');
+      // Dropping the tenant role leaves the NOINHERIT login with no privileges at all.
+      expect(
+        await refusal(`RESET ROLE; SELECT * FROM ${qualified(tenantB.schemaName, 'accounts')}`),
+      ).toBe('42501');
+      expect(
+        await refusal(`RESET ROLE; SELECT * FROM ${qualified(tenantA.schemaName, 'accounts')}`),
+      ).toBe('42501');
       expect(await refusal(`SELECT * FROM ${qualified(tenantB.schemaName, 'accounts')}`)).toBe(
         '42501',
       );

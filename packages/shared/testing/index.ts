@@ -6,12 +6,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import pg from 'pg';
+export { migrateControlPlane } from '../src';
 import {
   createTenantSchema,
   loadConfig,
   loadMigrations,
   loadProvisionScripts,
-  migrateSchema,
   qualified,
   quoteIdent,
   tenantSchemaName,
@@ -81,10 +81,6 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
   return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...overrides });
 }
 
-export async function migrateControlPlane(pool: pg.Pool, config: Config): Promise<void> {
-  await migrateSchema(pool, config.CONTROL_SCHEMA, loadMigrations(config.PRISMA_DIR, 'control'));
-}
-
 export interface TestTenant {
   id: string;
   slug: string;
@@ -118,6 +114,7 @@ export async function createTestTenant(
   await withTransaction(pool, async (client) => {
     await createTenantSchema(client, {
       schema: schemaName,
+      tenantLogin: config.TENANT_DB_USER,
       migrations: loadMigrations(config.PRISMA_DIR, 'tenant'),
       provisionScripts: loadProvisionScripts(config.PRISMA_DIR),
       seed: { tenant: { id, slug }, owner: { ...fullOwner, passwordHash: 'not-a-real-hash' } },

@@ -147,6 +147,7 @@ export class TenantProvisioner {
       await withTransaction(this.deps.platform.poolFor(location), async (client) => {
         await createTenantSchema(client, {
           schema: schemaName,
+          tenantLogin: this.deps.config.TENANT_DB_USER,
           migrations: this.migrations,
           provisionScripts: this.provisionScripts,
           seed: {

@@ -36,11 +36,18 @@ export class DataPlatform {
       | 'DB_POOL_MAX'
       | 'TENANT_CLIENT_CACHE_MAX'
       | 'TENANT_DIRECTORY_TTL_MS'
+      | 'TENANT_DB_USER'
+      | 'TENANT_DB_PASSWORD'
     >,
     readonly log: Logger,
     applicationName = 'tradesage',
   ) {
-    this.pools = new ClusterPools({ max: config.DB_POOL_MAX, applicationName, log });
+    this.pools = new ClusterPools({
+      max: config.DB_POOL_MAX,
+      applicationName,
+      log,
+      tenantLogin: { user: config.TENANT_DB_USER, password: config.TENANT_DB_PASSWORD },
+    });
     this.controlPool = this.pools.get(config.DATABASE_URL);
     this.directory = new TenantDirectory(this.controlPool, config.CONTROL_SCHEMA, {
       ttlMs: config.TENANT_DIRECTORY_TTL_MS,

@@ -6,6 +6,8 @@ export interface PoolOptions {
   max: number;
   applicationName: string;
   log: Logger;
+  /** The login of tenant connections (see ensureTenantLogin). */
+  tenantLogin: { user: string; password?: string };
 }
 
 /**
@@ -28,12 +30,22 @@ export class ClusterPools {
     return this.pool(connectionString, 'tenant');
   }
 
+  /** The cluster's URL with the tenant login in place of the service's. */
+  private tenantUrl(connectionString: string): string {
+    const url = new URL(connectionString);
+    url.username = encodeURIComponent(this.options.tenantLogin.user);
+    url.password = this.options.tenantLogin.password
+      ? encodeURIComponent(this.options.tenantLogin.password)
+      : '';
+    return url.toString();
+  }
+
   private pool(connectionString: string, kind: 'service' | 'tenant'): pg.Pool {
     const key = `${kind}\u0000${connectionString}`;
     let pool = this.pools.get(key);
     if (!pool) {
       pool = new pg.Pool({
-        connectionString,
+        connectionString: kind === 'tenant' ? this.tenantUrl(connectionString) : connectionString,
         max: this.options.max,
         application_name: `${this.options.applicationName}:${kind}`,
         idleTimeoutMillis: 30_000,

@@ -28,6 +28,8 @@ export async function grantTenantRole(client: pg.ClientBase, schema: string): Pr
 
 export interface TenantSchemaPlan {
   schema: string;
+  /** The login of tenant connections, which becomes a member of the new role. */
+  tenantLogin: string;
   migrations: readonly Migration[];
   provisionScripts: readonly ProvisionScript[];
   /** The provisioning document each owner's provision.sql reads as $1. */
@@ -45,8 +47,8 @@ export async function createTenantSchema(
 ): Promise<void> {
   const role = quoteIdent(tenantRoleName(plan.schema));
   await client.query(`CREATE ROLE ${role} NOLOGIN`);
-  // The service's login must be a member to SET ROLE to it.
-  await client.query(`GRANT ${role} TO CURRENT_USER`);
+  // Tenant connections log in as tenantLogin and SET ROLE to this role; membership allows it.
+  await client.query(`GRANT ${role} TO ${quoteIdent(plan.tenantLogin)}`);
   await client.query(`CREATE SCHEMA ${quoteIdent(plan.schema)}`);
   await client.query(`REVOKE ALL ON SCHEMA ${quoteIdent(plan.schema)} FROM PUBLIC`);
   await migrateSchemaInTransaction(client, plan.schema, plan.migrations);
