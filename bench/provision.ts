@@ -48,7 +48,7 @@ async function main(): Promise<void> {
     const first = summarize(times.slice(0, window));
     const last = summarize(times.slice(-window));
     console.log(
-      `provisioning ${count} tenants (schema, role, ${'4'} migrations, owner), one at a time`,
+      `provisioning ${count} tenants (schema, role, every tenant-plane migration, owner), one at a time`,
     );
     console.log(
       `  p50 ${formatMs(all.p50)}  p95 ${formatMs(all.p95)}  p99 ${formatMs(all.p99)}  mean ${formatMs(all.mean)}`,
