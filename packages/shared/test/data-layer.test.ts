@@ -125,9 +125,22 @@ describe('tenant data layer', () => {
       });
       const baseListeners = pool.listenerCount('error');
       let created = 0;
+      let disposed = 0;
+      const scopedPools: NodeJS.EventEmitter[] = [];
       const accounts = platform.tenantClients((adapter) => {
         created++;
-        return new AuthClient({ adapter });
+        // The adapter's pool is the client's own TenantScopedPool; its listener must go on dispose.
+        scopedPools.push(
+          (adapter as unknown as { externalPool: NodeJS.EventEmitter }).externalPool,
+        );
+        const client = new AuthClient({ adapter });
+        const disconnect = client.$disconnect.bind(client);
+        return Object.assign(client, {
+          $disconnect: async () => {
+            disposed++;
+            await disconnect();
+          },
+        });
       });
 
       // 50 tenants round-robin through a cache of 10: every request builds a client and evicts one.
@@ -145,7 +158,14 @@ describe('tenant data layer', () => {
         }
       }
       expect(created).toBe(1_000);
+      // Every client but the cached ones was disposed, and each disposed one let go of its pool.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(disposed).toBe(created - accounts.size);
+      const listening = scopedPools.filter((p) => p.listenerCount('error') > 0).length;
+      expect(listening).toBeLessThanOrEqual(accounts.size);
       await accounts.clear();
+      expect(disposed).toBe(created);
+      expect(scopedPools.filter((p) => p.listenerCount('error') > 0)).toEqual([]);
       expect(accounts.size).toBe(0);
       // Adapters listen on their own scoped pool, never on the shared one.
       expect(pool.listenerCount('error')).toBe(baseListeners);

@@ -134,6 +134,13 @@ describe('migration runner', () => {
         'migration.sql',
       );
       fs.appendFileSync(target, '\nCREATE INDEX "profiles_name_idx" ON "profiles"("name");\n');
+      // A new, pending migration beside the edited one must not run either.
+      const pending = path.join(dir, 'session', 'migrations', '20991231000000_pending');
+      fs.mkdirSync(pending);
+      fs.writeFileSync(
+        path.join(pending, 'migration.sql'),
+        'CREATE TABLE "pending_marker" ("id" INT);\n',
+      );
       const changed = loadMigrations(dir, 'tenant');
       const error = await migrateSchema(pool, 'changed_file', changed).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(MigrationChecksumError);
@@ -144,6 +151,13 @@ describe('migration runner', () => {
         `SELECT 1 FROM pg_indexes WHERE schemaname = 'changed_file' AND indexname = 'profiles_name_idx'`,
       );
       expect(rowCount).toBe(0);
+      const marker = await pool.query(
+        `SELECT 1 FROM pg_tables WHERE schemaname = 'changed_file' AND tablename = 'pending_marker'`,
+      );
+      expect(marker.rowCount).toBe(0);
+      expect((await history('changed_file')).map((r) => r.migration_name)).not.toContain(
+        '20991231000000_pending',
+      );
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
