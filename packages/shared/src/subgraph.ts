@@ -73,6 +73,11 @@ export async function startSubgraph<T>(
   const verifier = verifierFromConfig(config);
   const production = config.NODE_ENV === 'production';
 
+  const release = async () => {
+    await bus.close();
+    await platform.close();
+    await closeRedis(redis);
+  };
   return startGraphQLService<SubgraphContext<T>>({
     name: `${definition.name} subgraph`,
     host: config.HOST,
@@ -95,11 +100,11 @@ export async function startSubgraph<T>(
       )),
       services,
     }),
-    onStop: async () => {
-      await bus.close();
-      await platform.close();
-      await closeRedis(redis);
-    },
+    onStop: release,
+  }).catch(async (error: unknown) => {
+    // Listening failed (port taken, say): give back the connections made above.
+    await release();
+    throw error;
   });
 }
 

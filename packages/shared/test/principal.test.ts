@@ -228,9 +228,25 @@ describe('TokenVerifier', () => {
       issuer: config.JWT_ISSUER,
       audience: config.JWT_AUDIENCE,
     });
-    const token = await forge(userClaims, { alg: 'EdDSA', kid }, privateKey);
+    const token = await forge(userClaims, { alg: 'EdDSA', kid, typ: 'at+jwt' }, privateKey);
     await expect(own.verify(token)).resolves.toMatchObject({ kind: 'user', userId: USER_ID });
     await refusal(own.verify(await signer.sign(userClaims)));
+  });
+});
+
+describe('TokenVerifier token type', () => {
+  test('a JWT that is not an access token (typ other than at+jwt) is refused', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
+    const kid = randomUUID();
+    const own = new TokenVerifier({
+      jwks: { keys: [{ ...(await exportJWK(publicKey)), kid, alg: 'EdDSA' }] },
+      issuer: config.JWT_ISSUER,
+      audience: config.JWT_AUDIENCE,
+    });
+    await refusal(
+      own.verify(await forge(userClaims, { alg: 'EdDSA', kid, typ: 'JWT' }, privateKey)),
+    );
+    await refusal(own.verify(await forge(userClaims, { alg: 'EdDSA', kid }, privateKey)));
   });
 });
 

@@ -8,6 +8,7 @@ import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import pg from 'pg';
 export { migrateControlPlane } from '../src';
 import {
+  ACCESS_TOKEN_TYPE,
   createTenantSchema,
   loadConfig,
   loadMigrations,
@@ -145,7 +146,7 @@ export async function createTestSigner(
     jwks: JSON.stringify({ keys: [jwk] }),
     sign: (claims, options = {}) =>
       new SignJWT(claims)
-        .setProtectedHeader({ alg: 'EdDSA', kid })
+        .setProtectedHeader({ alg: 'EdDSA', kid, typ: ACCESS_TOKEN_TYPE })
         .setIssuer(config.JWT_ISSUER)
         .setAudience(config.JWT_AUDIENCE)
         .setIssuedAt()

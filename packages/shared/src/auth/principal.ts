@@ -19,6 +19,8 @@ export type Principal =
 
 export const ANONYMOUS: Principal = { kind: 'anonymous' };
 
+export const ACCESS_TOKEN_TYPE = 'at+jwt';
+
 /** Asymmetric algorithms only: `none` and HMAC are never accepted, whatever the token header says. */
 export const ACCEPTED_ALGORITHMS = ['EdDSA', 'RS256'];
 
@@ -57,6 +59,8 @@ export class TokenVerifier {
         issuer: this.options.issuer,
         audience: this.options.audience,
         requiredClaims: ['exp', 'iat', 'sub'],
+        // RFC 9068 access tokens only: an ID token or other JWT from the same key is not one.
+        typ: ACCESS_TOKEN_TYPE,
       }));
     } catch {
       // One message for every failure, so that callers learn nothing about why.

@@ -27,6 +27,7 @@ export class DataPlatform {
   readonly controlPool: pg.Pool;
   readonly directory: TenantDirectory;
   private readonly clientCaches: TenantClients<DisposableClient>[] = [];
+  private readonly controlClients: DisposableClient[] = [];
 
   constructor(
     readonly config: Pick<
@@ -114,11 +115,16 @@ export class DataPlatform {
 
   /** A client aimed at the control-plane schema (used by the tenant subgraph, which owns it). */
   controlClient<T extends DisposableClient>(factory: ClientFactory<T>): T {
-    return factory(new PrismaPg(this.controlPool, { schema: this.config.CONTROL_SCHEMA }));
+    const client = factory(new PrismaPg(this.controlPool, { schema: this.config.CONTROL_SCHEMA }));
+    this.controlClients.push(client);
+    return client;
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.clientCaches.map((cache) => cache.clear()));
+    await Promise.all([
+      ...this.clientCaches.map((cache) => cache.clear()),
+      ...this.controlClients.map((client) => client.$disconnect()),
+    ]);
     await this.pools.close();
   }
 }
