@@ -63,13 +63,40 @@ describe('drift check: migrations against the Prisma schemas', () => {
     await pool.query(`ALTER TABLE ${schema}.profiles ALTER COLUMN avatar_url SET NOT NULL`);
     await pool.query(`CREATE INDEX extra_idx ON ${schema}.login_history (device_type)`);
     await pool.query(`ALTER TABLE ${schema}.accounts ALTER COLUMN email TYPE varchar(320)`);
+    // Index details Prisma would create differently: partial, covering, descending, hash.
+    await pool.query(`DROP INDEX ${schema}.login_history_created_at_idx`);
+    await pool.query(
+      `CREATE INDEX login_history_created_at_idx ON ${schema}.login_history (created_at DESC) WHERE device_type = 'MOBILE'`,
+    );
+    await pool.query(`DROP INDEX ${schema}.login_history_user_id_created_at_idx`);
+    await pool.query(
+      `CREATE INDEX login_history_user_id_created_at_idx ON ${schema}.login_history USING btree (user_id, created_at) INCLUDE (ip_address)`,
+    );
+    await pool.query(`DROP INDEX ${schema}.account_tokens_account_id_idx`);
+    await pool.query(
+      `CREATE INDEX account_tokens_account_id_idx ON ${schema}.account_tokens USING hash (account_id)`,
+    );
+    await pool.query(
+      `ALTER TABLE ${schema}.account_tokens DROP CONSTRAINT account_tokens_account_id_fkey`,
+    );
+    await pool.query(
+      `ALTER TABLE ${schema}.account_tokens ADD CONSTRAINT account_tokens_account_id_fkey FOREIGN KEY (account_id) REFERENCES ${schema}.accounts (id) ON DELETE CASCADE ON UPDATE RESTRICT`,
+    );
     const differences = await checkDrift(pool, schema, MIGRATION_OWNERS.tenant.map(schemaFile));
     expect(differences).toEqual([
       'missing in database: column accounts.email text NOT NULL',
       'missing in database: column profiles.avatar_url text',
+      'missing in database: foreign key account_tokens_account_id_fkey: account_tokens (account_id) -> accounts (id) on delete CASCADE on update CASCADE',
+      'missing in database: index account_tokens_account_id_idx: account_tokens (account_id)',
+      'missing in database: index login_history_created_at_idx: login_history (created_at)',
+      'missing in database: index login_history_user_id_created_at_idx: login_history (user_id, created_at)',
       'not in Prisma schema: column accounts.email character varying(320) NOT NULL',
       'not in Prisma schema: column profiles.avatar_url text NOT NULL',
+      'not in Prisma schema: foreign key account_tokens_account_id_fkey: account_tokens (account_id) -> accounts (id) on delete CASCADE on update RESTRICT',
+      'not in Prisma schema: index account_tokens_account_id_idx: account_tokens (account_id) using hash',
       'not in Prisma schema: index extra_idx: login_history (device_type)',
+      "not in Prisma schema: index login_history_created_at_idx: login_history (created_at DESC) where (device_type = 'MOBILE'::text)",
+      'not in Prisma schema: index login_history_user_id_created_at_idx: login_history (user_id, created_at) include (ip_address)',
     ]);
   });
 });

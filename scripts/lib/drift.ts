@@ -104,11 +104,14 @@ export async function expectedFromPrisma(prismaSchemaPath: string): Promise<Set<
         const onDelete =
           PRISMA_ACTIONS[(field as { relationOnDelete?: string }).relationOnDelete ?? ''] ??
           (optional ? 'SET NULL' : 'RESTRICT');
+        const onUpdate =
+          PRISMA_ACTIONS[(field as { relationOnUpdate?: string }).relationOnUpdate ?? ''] ??
+          'CASCADE';
         const fromCols = columnsOf(model, from);
         facts.add(
           `foreign key ${table}_${fromCols.join('_')}_fkey: ${table} (${fromCols.join(', ')}) -> ` +
             `${tableOf.get(target.name)} (${columnsOf(target, field.relationToFields as string[]).join(', ')}) ` +
-            `on delete ${onDelete} on update CASCADE`,
+            `on delete ${onDelete} on update ${onUpdate}`,
         );
         continue;
       }
@@ -122,13 +125,20 @@ export async function expectedFromPrisma(prismaSchemaPath: string): Promise<Set<
         model,
         index.fields.map((f) => f.name),
       );
+      const keys = cols.map((col, i) =>
+        index.fields[i].sortOrder === 'desc' ? `${col} DESC` : col,
+      );
       const kind =
         index.type === 'id' ? 'primary key' : index.type === 'unique' ? 'unique index' : 'index';
       const defaultName =
         index.type === 'id'
           ? `${table}_pkey`
           : `${table}_${cols.join('_')}_${index.type === 'unique' ? 'key' : 'idx'}`;
-      facts.add(`${kind} ${index.dbName ?? defaultName}: ${table} (${cols.join(', ')})`);
+      const method = (index.algorithm ?? 'BTree').toLowerCase();
+      facts.add(
+        `${kind} ${index.dbName ?? defaultName}: ${table} (${keys.join(', ')})` +
+          (method === 'btree' ? '' : ` using ${method}`),
+      );
     }
   }
   return facts;
@@ -180,20 +190,34 @@ async function readCatalog(pool: pg.ClientBase, schema: string): Promise<Set<str
     name: string;
     primary: boolean;
     unique: boolean;
-    columns: string[];
+    method: string;
+    predicate: string | null;
+    keys: string[];
+    included: string[];
   }>(
     `SELECT t.relname AS table, i.relname AS name, x.indisprimary AS primary, x.indisunique AS unique,
+            am.amname AS method, pg_get_expr(x.indpred, x.indrelid) AS predicate,
+            array(SELECT a.attname || CASE WHEN x.indoption[k.ord - 1] & 1 = 1 THEN ' DESC' ELSE '' END
+                    FROM unnest(x.indkey) WITH ORDINALITY k(attnum, ord)
+                    JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum
+                   WHERE k.ord <= x.indnkeyatts ORDER BY k.ord)::text[] AS keys,
             array(SELECT a.attname FROM unnest(x.indkey) WITH ORDINALITY k(attnum, ord)
                     JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum
-                   ORDER BY k.ord)::text[] AS columns
+                   WHERE k.ord > x.indnkeyatts ORDER BY k.ord)::text[] AS included
        FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
-       JOIN pg_namespace n ON n.oid = t.relnamespace
+       JOIN pg_am am ON am.oid = i.relam JOIN pg_namespace n ON n.oid = t.relnamespace
       WHERE n.nspname = $1 AND t.relname <> $2`,
     [schema, HISTORY_TABLE],
   );
   for (const row of indexes.rows) {
     const kind = row.primary ? 'primary key' : row.unique ? 'unique index' : 'index';
-    facts.add(`${kind} ${row.name}: ${row.table} (${row.columns.join(', ')})`);
+    // Prisma cannot express partial or covering indexes, so any such detail is drift.
+    facts.add(
+      `${kind} ${row.name}: ${row.table} (${row.keys.join(', ')})` +
+        (row.method === 'btree' ? '' : ` using ${row.method}`) +
+        (row.included.length ? ` include (${row.included.join(', ')})` : '') +
+        (row.predicate ? ` where ${row.predicate}` : ''),
+    );
   }
 
   const foreignKeys = await pool.query<{

@@ -50,7 +50,7 @@ beforeAll(async () => {
 /** Signs claims the way the auth service does, but with any key, kid and algorithm. */
 function forge(
   claims: Record<string, unknown>,
-  header: { alg: string; kid?: string },
+  header: { alg: string; kid?: string; typ?: string },
   key: CryptoKey | Uint8Array,
 ): Promise<string> {
   return new SignJWT(claims)
