@@ -77,6 +77,10 @@ describe('migration runner', () => {
     expect(first.applied).toEqual(tenantMigrations.map((m) => m.name));
     const second = await migrateSchema(pool, 'idempotent_one', tenantMigrations);
     expect(second.applied).toEqual([]);
+    expect(second.unknownApplied).toEqual([]);
+    // An older release (fewer files) sees the newer migration as unknown, and applies nothing.
+    const older = await migrateSchema(pool, 'idempotent_one', tenantMigrations.slice(0, -1));
+    expect(older).toMatchObject({ applied: [], unknownApplied: [tenantMigrations.at(-1)!.name] });
     expect(second.alreadyApplied).toBe(tenantMigrations.length);
     const rows = await history('idempotent_one');
     expect(rows.map((r) => r.migration_name)).toEqual(tenantMigrations.map((m) => m.name));

@@ -37,6 +37,11 @@ export interface MigrationResult {
   schema: string;
   applied: string[];
   alreadyApplied: number;
+  /**
+   * Applied to the schema but not among the files: a newer release ran here, or a file was
+   * renamed. Not an error (old replicas keep running during a rolling deploy), but worth a warning.
+   */
+  unknownApplied: string[];
 }
 
 const HISTORY_TABLE = '_prisma_migrations';
@@ -70,7 +75,7 @@ async function lockAndPlan(
   client: pg.ClientBase,
   schema: string,
   migrations: readonly Migration[],
-): Promise<{ pending: Migration[]; alreadyApplied: number }> {
+): Promise<{ pending: Migration[]; alreadyApplied: number; unknownApplied: string[] }> {
   // A transaction-scoped lock: released by COMMIT or ROLLBACK, and safe behind PgBouncer.
   await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
     `tradesage:migrate:${schema}`,
@@ -98,7 +103,9 @@ async function lockAndPlan(
       throw new MigrationChecksumError(schema, migration.name, row.checksum, migration.checksum);
     }
   }
-  return { pending, alreadyApplied: migrations.length - pending.length };
+  const known = new Set(migrations.map((m) => m.name));
+  const unknownApplied = rows.map((row) => row.migration_name).filter((name) => !known.has(name));
+  return { pending, alreadyApplied: migrations.length - pending.length, unknownApplied };
 }
 
 async function applyOne(
@@ -133,15 +140,16 @@ export async function migrateSchema(
 ): Promise<MigrationResult> {
   const applied: string[] = [];
   let alreadyApplied = 0;
+  let unknownApplied: string[] = [];
   for (;;) {
     const next = await withTransaction(pool, async (client) => {
       const plan = await lockAndPlan(client, schema, migrations);
-      if (applied.length === 0) alreadyApplied = plan.alreadyApplied;
+      if (applied.length === 0) ({ alreadyApplied, unknownApplied } = plan);
       const migration = plan.pending[0];
       if (migration) await applyOne(client, schema, migration);
       return migration;
     });
-    if (!next) return { schema, applied, alreadyApplied };
+    if (!next) return { schema, applied, alreadyApplied, unknownApplied };
     applied.push(next.name);
   }
 }
@@ -157,5 +165,10 @@ export async function migrateSchemaInTransaction(
 ): Promise<MigrationResult> {
   const plan = await lockAndPlan(client, schema, migrations);
   for (const migration of plan.pending) await applyOne(client, schema, migration);
-  return { schema, applied: plan.pending.map((m) => m.name), alreadyApplied: plan.alreadyApplied };
+  return {
+    schema,
+    applied: plan.pending.map((m) => m.name),
+    alreadyApplied: plan.alreadyApplied,
+    unknownApplied: plan.unknownApplied,
+  };
 }
