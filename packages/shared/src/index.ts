@@ -24,3 +24,4 @@ export * from './tenancy';
 export * from './limits';
 export * from './events';
 export * from './passwords';
+export * from './migrations/migrate-all';
