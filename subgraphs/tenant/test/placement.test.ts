@@ -105,7 +105,9 @@ test('new tenants go to the least-loaded cluster, and the data layer routes each
   expect(rows).toHaveLength(1);
 
   // The share of capacity in use decides: a full cluster takes no more tenants.
-  await admin.query(`UPDATE ${qualified('control', 'db_clusters')} SET capacity = 3 WHERE name = 'secondary'`);
+  await admin.query(
+    `UPDATE ${qualified('control', 'db_clusters')} SET capacity = 3 WHERE name = 'secondary'`,
+  );
   const next = await services.provisioner.create({
     slug: 'placed-full',
     name: 'Full',
