@@ -68,6 +68,17 @@ const schema = z.object({
   TENANT_DB_PASSWORD: z.string().optional(),
   /** How long a deleted tenant's data is kept before it is purged. */
   TENANT_RETENTION_DAYS: int(0, 3650).default(30),
+  /** S3 (or an S3-compatible store) for tenant backups. No endpoint means AWS itself. */
+  S3_ENDPOINT: url.optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_BUCKET: z.string().min(3).default('tradesage-backups'),
+  S3_ACCESS_KEY_ID: z.string().optional(),
+  S3_SECRET_ACCESS_KEY: z.string().optional(),
+  BACKUP_RETENTION_COUNT: int(1, 1000).default(7),
+  /** When the daily backup of every tenant runs (cron syntax, UTC); one replica runs it. */
+  BACKUP_CRON: z.string().min(1).default('0 3 * * *'),
+  /** Where pg_dump, pg_restore and psql are; empty means the PATH. */
+  PG_BIN_DIR: z.string().default(''),
   PRISMA_DIR: z.string().default(path.join(REPO_ROOT, 'prisma')),
 
   REDIS_URL: url.default('redis://127.0.0.1:6379'),

@@ -6,24 +6,25 @@ import { qualified } from './sql';
 
 /**
  * Privileges of a tenant's role: data in its own schema, nothing else. The migration history
- * stays out of its reach. Safe to run again after new migrations.
+ * stays out of its reach. Safe to run again after new migrations or a restore.
  */
-export async function grantTenantRole(client: pg.ClientBase, schema: string): Promise<void> {
+export function tenantRoleGrants(schema: string): string[] {
   const role = quoteIdent(tenantRoleName(schema));
   const s = quoteIdent(schema);
-  await client.query(`GRANT USAGE ON SCHEMA ${s} TO ${role}`);
-  await client.query(
+  return [
+    `REVOKE ALL ON SCHEMA ${s} FROM PUBLIC`,
+    `GRANT USAGE ON SCHEMA ${s} TO ${role}`,
     `GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${s} TO ${role}`,
-  );
-  await client.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA ${s} TO ${role}`);
-  await client.query(`REVOKE ALL ON ${qualified(schema, '_prisma_migrations')} FROM ${role}`);
-  // Tables that later migrations create (as the same login) get the same grants.
-  await client.query(
+    `GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA ${s} TO ${role}`,
+    `REVOKE ALL ON ${qualified(schema, '_prisma_migrations')} FROM ${role}`,
+    // Tables that later migrations create (as the same login) get the same grants.
     `ALTER DEFAULT PRIVILEGES IN SCHEMA ${s} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${role}`,
-  );
-  await client.query(
     `ALTER DEFAULT PRIVILEGES IN SCHEMA ${s} GRANT USAGE, SELECT ON SEQUENCES TO ${role}`,
-  );
+  ];
+}
+
+export async function grantTenantRole(client: pg.ClientBase, schema: string): Promise<void> {
+  for (const statement of tenantRoleGrants(schema)) await client.query(statement);
 }
 
 export interface TenantSchemaPlan {
@@ -50,7 +51,6 @@ export async function createTenantSchema(
   // Tenant connections log in as tenantLogin and SET ROLE to this role; membership allows it.
   await client.query(`GRANT ${role} TO ${quoteIdent(plan.tenantLogin)}`);
   await client.query(`CREATE SCHEMA ${quoteIdent(plan.schema)}`);
-  await client.query(`REVOKE ALL ON SCHEMA ${quoteIdent(plan.schema)} FROM PUBLIC`);
   await migrateSchemaInTransaction(client, plan.schema, plan.migrations);
   await grantTenantRole(client, plan.schema);
   await client.query(`SET LOCAL search_path TO ${quoteIdent(plan.schema)}`);

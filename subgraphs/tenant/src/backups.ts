@@ -1,0 +1,302 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  S3Client,
+  type S3ClientConfig,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import {
+  AppError,
+  notFound,
+  quoteIdent,
+  tenantRoleGrants,
+  type Config,
+  type DataPlatform,
+  type Logger,
+} from '@tradesage/shared';
+import type { PrismaClient, Tenant, TenantBackup } from '../../../prisma/tenant/generated/client';
+
+export function createS3Client(config: Config): S3Client {
+  const options: S3ClientConfig = { region: config.S3_REGION };
+  if (config.S3_ENDPOINT) {
+    options.endpoint = config.S3_ENDPOINT;
+    options.forcePathStyle = true; // S3-compatible stores (MinIO, s3rver) want path-style URLs.
+  }
+  if (config.S3_ACCESS_KEY_ID && config.S3_SECRET_ACCESS_KEY) {
+    options.credentials = {
+      accessKeyId: config.S3_ACCESS_KEY_ID,
+      secretAccessKey: config.S3_SECRET_ACCESS_KEY,
+    };
+  }
+  return new S3Client(options);
+}
+
+/** Connection settings for pg_dump, pg_restore and psql: in the environment, so no password shows in `ps`. */
+function libpqEnv(connectionString: string): NodeJS.ProcessEnv {
+  const url = new URL(connectionString);
+  return {
+    ...process.env,
+    PGHOST: url.hostname,
+    PGPORT: url.port || '5432',
+    PGUSER: decodeURIComponent(url.username),
+    PGPASSWORD: decodeURIComponent(url.password),
+    PGDATABASE: decodeURIComponent(url.pathname.slice(1)),
+    PGSSLMODE: url.searchParams.get('sslmode') ?? process.env.PGSSLMODE ?? 'prefer',
+  };
+}
+
+/** Resolves with the exit code; collects stderr for the error message. */
+function finished(child: ChildProcess, name: string): Promise<void> {
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    if (stderr.length < 4000) stderr += chunk.toString();
+  });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) =>
+      code === 0
+        ? resolve()
+        : reject(new Error(`${name} exited with code ${code}: ${stderr.trim()}`)),
+    );
+  });
+}
+
+/** A pass-through stream that computes the sha256 and size of what flows through it. */
+function digestStream() {
+  const hash = createHash('sha256');
+  let size = 0;
+  const stream = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      hash.update(chunk);
+      size += chunk.length;
+      callback(null, chunk);
+    },
+  });
+  return { stream, result: () => ({ checksum: hash.digest('hex'), size }) };
+}
+
+/**
+ * Renames a schema in pg_restore's SQL output. Only SQL lines change, never COPY data, so a
+ * row that happens to contain the schema name is restored as it was. The tenant role's name
+ * (`<schema>_rw`) does not match, since the name must end at a word boundary.
+ */
+function renameSchemaInSql(from: string, to: string): Transform {
+  const pattern = new RegExp(`\\b${from}\\b`, 'g');
+  let inCopyData = false;
+  let rest = '';
+  const rewrite = (line: string): string => {
+    if (inCopyData) {
+      if (line === '\\.') inCopyData = false;
+      return line;
+    }
+    if (/^COPY .* FROM stdin;$/.test(line)) inCopyData = true;
+    return line.replace(pattern, to);
+  };
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      const lines = (rest + chunk.toString('utf8')).split('\n');
+      rest = lines.pop() ?? '';
+      callback(null, lines.map(rewrite).join('\n') + (lines.length ? '\n' : ''));
+    },
+    flush(callback) {
+      callback(null, rest ? rewrite(rest) : '');
+    },
+  });
+}
+
+/**
+ * Tenant backups: `pg_dump -Fc -n <schema>` streamed into an S3 multipart upload (never held
+ * in memory), with its sha256 and size recorded; retention keeps the last N; restore checks
+ * the checksum, rebuilds the schema under another name and swaps it in, in one transaction.
+ */
+export class TenantBackups {
+  constructor(
+    private readonly deps: {
+      config: Config;
+      log: Logger;
+      platform: DataPlatform;
+      control: PrismaClient;
+      s3: S3Client;
+    },
+  ) {}
+
+  private bin(name: string): string {
+    return this.deps.config.PG_BIN_DIR ? path.join(this.deps.config.PG_BIN_DIR, name) : name;
+  }
+
+  private async tenantWithCluster(tenantId: string) {
+    const tenant = await this.deps.control.tenant.findUnique({
+      where: { id: tenantId },
+      include: { cluster: true },
+    });
+    if (!tenant) throw notFound('Tenant not found');
+    return { tenant, url: tenant.cluster.connectionUrl ?? this.deps.config.DATABASE_URL };
+  }
+
+  /** Records a RUNNING backup and starts it; `done` settles when it has COMPLETED or FAILED. */
+  async start(tenantId: string): Promise<{ backup: TenantBackup; done: Promise<TenantBackup> }> {
+    const { tenant, url } = await this.tenantWithCluster(tenantId);
+    if (tenant.status !== 'ACTIVE' && tenant.status !== 'SUSPENDED') {
+      throw new AppError('CONFLICT', `Cannot back up a tenant that is ${tenant.status}`);
+    }
+    const backup = await this.deps.control.tenantBackup.create({
+      data: { tenantId, status: 'RUNNING' },
+    });
+    const done = this.run(tenant, url, backup);
+    return { backup, done };
+  }
+
+  /** Backs a tenant up and waits for the result. */
+  async backup(tenantId: string): Promise<TenantBackup> {
+    return (await this.start(tenantId)).done;
+  }
+
+  private async run(tenant: Tenant, url: string, backup: TenantBackup): Promise<TenantBackup> {
+    const key = `tenants/${tenant.id}/${backup.id}.dump`;
+    const { config, control, s3, log } = this.deps;
+    try {
+      const dump = spawn(
+        this.bin('pg_dump'),
+        ['--format=custom', '--no-owner', '--no-privileges', '--schema', tenant.schemaName],
+        { env: libpqEnv(url), stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      const digest = digestStream();
+      const exited = finished(dump, 'pg_dump');
+      dump.stdout!.pipe(digest.stream);
+      const upload = new Upload({
+        client: s3,
+        params: {
+          Bucket: config.S3_BUCKET,
+          Key: key,
+          Body: digest.stream,
+          ContentType: 'application/octet-stream',
+        },
+        partSize: 5 * 1024 * 1024,
+        queueSize: 2,
+      });
+      await Promise.all([exited, upload.done()]);
+      const { checksum, size } = digest.result();
+      const completed = await control.tenantBackup.update({
+        where: { id: backup.id },
+        data: {
+          status: 'COMPLETED',
+          objectKey: key,
+          checksum,
+          sizeBytes: BigInt(size),
+          completedAt: new Date(),
+        },
+      });
+      log.info({ tenantId: tenant.id, backupId: backup.id, size }, 'tenant backup completed');
+      await this.applyRetention(tenant.id);
+      return completed;
+    } catch (error) {
+      log.error({ err: error, tenantId: tenant.id, backupId: backup.id }, 'tenant backup failed');
+      await s3
+        .send(new DeleteObjectCommand({ Bucket: config.S3_BUCKET, Key: key }))
+        .catch(() => undefined);
+      return control.tenantBackup.update({
+        where: { id: backup.id },
+        data: { status: 'FAILED', completedAt: new Date() },
+      });
+    }
+  }
+
+  /** Keeps the newest BACKUP_RETENTION_COUNT completed backups of a tenant. */
+  async applyRetention(tenantId: string): Promise<void> {
+    const { control, s3, config } = this.deps;
+    const old = await control.tenantBackup.findMany({
+      where: { tenantId, status: 'COMPLETED' },
+      orderBy: { createdAt: 'desc' },
+      skip: config.BACKUP_RETENTION_COUNT,
+    });
+    for (const backup of old) {
+      if (backup.objectKey)
+        await s3.send(new DeleteObjectCommand({ Bucket: config.S3_BUCKET, Key: backup.objectKey }));
+      await control.tenantBackup.delete({ where: { id: backup.id } });
+    }
+  }
+
+  /**
+   * Restores a backup over its tenant. The download is checked against the recorded sha256
+   * first; a corrupted backup is refused and nothing changes. The schema is rebuilt under a
+   * scratch name and swapped in within one transaction, so the tenant never sees half a restore.
+   */
+  async restore(backupId: string): Promise<Tenant> {
+    const { control, s3, config, log } = this.deps;
+    const backup = await control.tenantBackup.findUnique({ where: { id: backupId } });
+    if (!backup) throw notFound('Backup not found');
+    if (backup.status !== 'COMPLETED' || !backup.objectKey || !backup.checksum) {
+      throw new AppError(
+        'CONFLICT',
+        `Backup is ${backup.status}; only a completed backup can be restored`,
+      );
+    }
+    const { tenant, url } = await this.tenantWithCluster(backup.tenantId);
+    if (tenant.status === 'DELETED' || tenant.status === 'PROVISIONING') {
+      throw new AppError('CONFLICT', `Cannot restore a tenant that is ${tenant.status}`);
+    }
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tradesage-restore-'));
+    const file = path.join(dir, 'backup.dump');
+    try {
+      const object = await s3.send(
+        new GetObjectCommand({ Bucket: config.S3_BUCKET, Key: backup.objectKey }),
+      );
+      const digest = digestStream();
+      await pipeline(object.Body as Readable, digest.stream, fs.createWriteStream(file));
+      if (digest.result().checksum !== backup.checksum) {
+        log.error({ backupId, tenantId: tenant.id }, 'backup failed its checksum; not restored');
+        throw new AppError('CONFLICT', 'The backup failed its checksum and was not restored');
+      }
+
+      const schema = tenant.schemaName;
+      const scratch = `${schema}_restore`;
+      const parked = `${schema}_replaced`;
+      const swap = [
+        `ALTER SCHEMA ${quoteIdent(schema)} RENAME TO ${quoteIdent(parked)}`,
+        `ALTER SCHEMA ${quoteIdent(scratch)} RENAME TO ${quoteIdent(schema)}`,
+        `DROP SCHEMA ${quoteIdent(parked)} CASCADE`,
+        ...tenantRoleGrants(schema),
+      ]
+        .map((statement) => `${statement};\n`)
+        .join('');
+      const env = libpqEnv(url);
+      const restore = spawn(
+        this.bin('pg_restore'),
+        ['--no-owner', '--no-privileges', '--file=-', file],
+        {
+          env,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      const psql = spawn(
+        this.bin('psql'),
+        ['--no-psqlrc', '--quiet', '--single-transaction', '--set=ON_ERROR_STOP=1', '--file=-'],
+        { env, stdio: ['pipe', 'ignore', 'pipe'] },
+      );
+      const exits = Promise.all([finished(restore, 'pg_restore'), finished(psql, 'psql')]);
+      await pipeline(
+        restore.stdout!,
+        renameSchemaInSql(schema, scratch),
+        async function* (source: AsyncIterable<Buffer | string>) {
+          for await (const chunk of source) yield chunk;
+          // Still inside psql's single transaction: the swap commits with the restored data.
+          yield `\nSET search_path TO public;\n${swap}`;
+        },
+        psql.stdin!,
+      );
+      await exits;
+      log.info({ backupId, tenantId: tenant.id }, 'tenant restored');
+      this.deps.platform.directory.invalidate(tenant.id);
+      return tenant;
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+}

@@ -1,0 +1,171 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import pino from 'pino';
+import S3rver from 's3rver';
+import { AppError, DataPlatform, EventBus, qualified, type SubgraphDeps } from '@tradesage/shared';
+import {
+  createTestDatabase,
+  migrateControlPlane,
+  testConfig,
+  uniqueName,
+  type TestDatabase,
+} from '@tradesage/shared/testing';
+import { PrismaClient as AuthClient } from '../../../prisma/auth/generated/client';
+import { createS3Client, TenantBackups } from '../src/backups';
+import { createServices, type TenantServices } from '../src/data';
+
+const log = pino({ level: 'silent' });
+let db: TestDatabase;
+let admin: pg.Pool;
+let redis: Redis;
+let s3rver: S3rver;
+let s3Dir: string;
+let s3: S3Client;
+let deps: SubgraphDeps;
+let services: TenantServices;
+let backups: TenantBackups;
+const bucket = 'tenant-backups-test';
+
+beforeAll(async () => {
+  s3Dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-s3rver-'));
+  s3rver = new S3rver({ port: 0, address: '127.0.0.1', directory: s3Dir, silent: true });
+  const { port } = (await s3rver.run()) as unknown as { port: number };
+  db = await createTestDatabase('ts_backups');
+  admin = new pg.Pool({ connectionString: db.url, max: 3 });
+  const config = testConfig({
+    DATABASE_URL: db.url,
+    REDIS_KEY_PREFIX: `${uniqueName('backup')}:`,
+    S3_ENDPOINT: `http://127.0.0.1:${port}`,
+    S3_BUCKET: bucket,
+    S3_ACCESS_KEY_ID: 'S3RVER',
+    S3_SECRET_ACCESS_KEY: 'S3RVER',
+    BACKUP_RETENTION_COUNT: '2',
+  });
+  await migrateControlPlane(admin, config);
+  s3 = createS3Client(config);
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  redis = new Redis(config.REDIS_URL);
+  const platform = new DataPlatform(config, log);
+  deps = { config, log, platform, redis, bus: new EventBus(redis, config.REDIS_KEY_PREFIX, log) };
+  services = createServices(deps);
+  backups = new TenantBackups({ config, log, platform, control: services.control, s3 });
+});
+afterAll(async () => {
+  await deps.bus.close();
+  await deps.platform.close();
+  redis.disconnect();
+  s3.destroy();
+  await s3rver.close();
+  fs.rmSync(s3Dir, { recursive: true, force: true });
+  await admin.end();
+  await db.drop();
+});
+
+/** Every row of every table in the schema, as JSON, in a stable order. */
+async function snapshot(schema: string): Promise<Record<string, unknown[]>> {
+  const tables = await admin.query<{ tablename: string }>(
+    'SELECT tablename FROM pg_tables WHERE schemaname = $1 ORDER BY tablename',
+    [schema],
+  );
+  const result: Record<string, unknown[]> = {};
+  for (const { tablename } of tables.rows) {
+    const { rows } = await admin.query(
+      `SELECT to_jsonb(t) AS row FROM ${qualified(schema, tablename)} t ORDER BY 1`,
+    );
+    result[tablename] = rows.map((r) => r.row);
+  }
+  return result;
+}
+
+async function objectBytes(key: string): Promise<Buffer> {
+  const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return Buffer.from(await object.Body!.transformToByteArray());
+}
+
+test('backup then restore gives back the tenant row for row; a corrupted backup is refused', async () => {
+  const { tenant } = await services.provisioner.create({
+    slug: 'backed-up',
+    name: 'Backed Up',
+    plan: 'PRO',
+    owner: { email: 'owner@backed.test', name: 'Owner' },
+  });
+  const accounts = await deps.platform
+    .tenantClients((adapter) => new AuthClient({ adapter }))
+    .forTenant(tenant.id);
+  // Awkward data: the schema's own name, tabs, newlines, backslashes, quotes, unicode.
+  for (let i = 0; i < 50; i++) {
+    await accounts.account.create({
+      data: {
+        email: `user${i}+${tenant.schemaName}@backed.test`,
+        passwordHash: `a\tb\nc\\d'"é ${i}`,
+        roles: ['TRADER'],
+      },
+    });
+  }
+  const before = await snapshot(tenant.schemaName);
+  expect(before.accounts).toHaveLength(51);
+
+  const backup = await backups.backup(tenant.id);
+  expect(backup.status).toBe('COMPLETED');
+  const bytes = await objectBytes(backup.objectKey!);
+  expect(backup.checksum).toBe(createHash('sha256').update(bytes).digest('hex'));
+  expect(Number(backup.sizeBytes)).toBe(bytes.length);
+
+  // Change the tenant's data after the backup.
+  await accounts.account.deleteMany({ where: { email: { startsWith: 'user1' } } });
+  await accounts.account.create({ data: { email: 'after-backup@backed.test' } });
+  expect(await snapshot(tenant.schemaName)).not.toEqual(before);
+
+  const restored = await backups.restore(backup.id);
+  expect(restored.id).toBe(tenant.id);
+  expect(await snapshot(tenant.schemaName)).toEqual(before);
+  // Only one schema of that tenant remains, and the tenant's role works on it again.
+  const schemas = await admin.query(`SELECT nspname FROM pg_namespace WHERE nspname LIKE $1`, [
+    `${tenant.schemaName}%`,
+  ]);
+  expect(schemas.rows.map((r) => r.nspname)).toEqual([tenant.schemaName]);
+  expect(await accounts.account.count()).toBe(51);
+
+  // Corrupt the stored object: the restore is refused and the data stays as it is.
+  await accounts.account.create({ data: { email: 'kept@backed.test' } });
+  const current = await snapshot(tenant.schemaName);
+  const corrupted = Buffer.from(bytes);
+  corrupted[Math.floor(corrupted.length / 2)] ^= 0xff;
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: backup.objectKey!, Body: corrupted }));
+  const refusal = await backups.restore(backup.id).catch((e: unknown) => e);
+  expect(refusal).toBeInstanceOf(AppError);
+  expect((refusal as AppError).extensions.code).toBe('CONFLICT');
+  expect((refusal as AppError).message).toMatch(/checksum/);
+  expect(await snapshot(tenant.schemaName)).toEqual(current);
+}, 60_000);
+
+test('retention keeps the newest backups and deletes the rest from S3', async () => {
+  const { tenant } = await services.provisioner.create({
+    slug: 'retained',
+    name: 'Retained',
+    plan: 'FREE',
+    owner: { email: 'owner@retained.test', name: 'Owner' },
+  });
+  const made = [];
+  for (let i = 0; i < 3; i++) made.push(await backups.backup(tenant.id));
+  const kept = await services.control.tenantBackup.findMany({
+    where: { tenantId: tenant.id },
+    orderBy: { createdAt: 'asc' },
+  });
+  expect(kept.map((b) => b.id)).toEqual([made[1].id, made[2].id]);
+  await expect(
+    s3.send(new HeadObjectCommand({ Bucket: bucket, Key: made[0].objectKey! })),
+  ).rejects.toThrow();
+  await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: made[2].objectKey! }));
+}, 60_000);
