@@ -8,10 +8,17 @@ const SUBGRAPHS = ['auth', 'tenant', 'user', 'session'] as const;
 
 /** Resolver parents are the data-layer types, not the GraphQL output types. */
 const MAPPERS: Record<(typeof SUBGRAPHS)[number], Record<string, string>> = {
-  auth: { User: '../../../../prisma/auth/generated/client#Account as AccountModel' },
-  tenant: { Tenant: '../data#TenantModel' },
+  auth: {
+    User: '../../../../prisma/auth/generated/client#Account as AccountModel',
+    TenantUsage: '../data#TenantUsageModel',
+  },
+  tenant: {
+    Tenant: '../data#TenantModel',
+    TenantBackup: '../data#TenantBackupModel',
+    TenantUsage: '../data#TenantUsageModel',
+  },
   user: { User: '../data#UserModel' },
-  session: { Session: '../data#SessionModel' },
+  session: { Session: '../data#SessionModel', TenantUsage: '../data#TenantUsageModel' },
 };
 
 /** Where outputs go; the freshness test points this at a scratch folder and compares. */

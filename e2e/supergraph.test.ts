@@ -4,7 +4,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
+import { parse, print } from 'graphql';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { REPO_ROOT, SessionStore } from '@tradesage/shared';
@@ -300,7 +302,173 @@ describe('supergraph through the router', () => {
       /graphql_requests_total\{[^}]*operation="Me"[^}]*outcome="success"[^}]*\} [1-9]/,
     );
   });
+});
 
+describe('tenant operations of the React app contract, through the router', () => {
+  const contract = parse(
+    fs.readFileSync(path.join(REPO_ROOT, 'schema/operations/react-app/operations.graphql'), 'utf8'),
+  );
+  const operation = (name: string) => {
+    const definition = contract.definitions.find(
+      (d) => d.kind === 'OperationDefinition' && d.name?.value === name,
+    );
+    if (!definition) throw new Error(`no operation ${name} in the contract`);
+    return print(definition);
+  };
+  let operatorToken: string;
+  let ownerToken: string;
+  let tenantId: string;
+
+  beforeAll(async () => {
+    operatorToken = await signer.sign({
+      sub: randomUUID(),
+      sid: randomUUID(),
+      roles: ['PLATFORM_OPERATOR'],
+    });
+  });
+
+  test('CreateTenant: an operator provisions a tenant; others are refused', async () => {
+    const input = {
+      slug: 'gamma-markets',
+      name: 'Gamma Markets',
+      plan: 'PRO',
+      owner: { email: 'Gina@Gamma.test', name: 'Gina Gamma' },
+    };
+    const { body } = await graphql(routerUrl(), operation('CreateTenant'), operatorToken, {
+      input,
+    });
+    expect(body.errors).toBeUndefined();
+    const { tenant, owner } = body.data.createTenant;
+    expect(tenant).toMatchObject({
+      slug: 'gamma-markets',
+      name: 'Gamma Markets',
+      status: 'ACTIVE',
+      plan: 'PRO',
+      limits: { maxUsers: 100, maxSessionsPerUser: 10, requestsPerMinute: 3000, storageMb: 10000 },
+    });
+    expect(tenant.provisioningMs).toBeGreaterThan(0);
+    expect(owner).toEqual({ id: expect.any(String), email: 'gina@gamma.test', roles: ['OWNER'] });
+    tenantId = tenant.id;
+    ownerToken = await signer.sign({
+      sub: owner.id,
+      tid: tenant.id,
+      tslug: tenant.slug,
+      roles: ['OWNER'],
+      sid: randomUUID(),
+    });
+
+    const asOwner = await graphql(routerUrl(), operation('CreateTenant'), ownerToken, {
+      input: { ...input, slug: 'x-owner' },
+    });
+    expect(asOwner.body.errors.map((e: any) => e.extensions.code)).toEqual(['FORBIDDEN']);
+    const anonymous = await graphql(routerUrl(), operation('CreateTenant'), undefined, {
+      input: { ...input, slug: 'x-anon' },
+    });
+    expect(anonymous.body.errors.map((e: any) => e.extensions.code)).toEqual(['UNAUTHENTICATED']);
+    const duplicate = await graphql(routerUrl(), operation('CreateTenant'), operatorToken, {
+      input,
+    });
+    expect(duplicate.body.errors.map((e: any) => e.extensions.code)).toEqual(['CONFLICT']);
+    const badSlug = await graphql(routerUrl(), operation('CreateTenant'), operatorToken, {
+      input: { ...input, slug: "Robert'); DROP TABLE tenants;--" },
+    });
+    expect(badSlug.body.errors.map((e: any) => e.extensions.code)).toEqual(['BAD_USER_INPUT']);
+  });
+
+  test('CurrentTenant and Tenant: members see their own tenant, with usage from three subgraphs', async () => {
+    const current = await graphql(routerUrl(), operation('CurrentTenant'), ownerToken);
+    expect(current.body.errors).toBeUndefined();
+    expect(current.body.data.currentTenant).toMatchObject({
+      id: tenantId,
+      slug: 'gamma-markets',
+      limits: { maxUsers: 100, requestsPerMinute: 3000 },
+      usage: { users: 1, activeSessions: 0 },
+    });
+    const own = await graphql(routerUrl(), operation('Tenant'), ownerToken, {
+      slug: 'gamma-markets',
+    });
+    expect(own.body.errors).toBeUndefined();
+    expect(own.body.data.tenant.health).toMatchObject({
+      status: 'HEALTHY',
+      schemaVersion: expect.any(String),
+    });
+    expect(own.body.data.tenant.usage.storageBytes).toBeGreaterThan(0);
+    expect(own.body.data.tenant.backups).toEqual([]);
+    const foreign = await graphql(routerUrl(), operation('Tenant'), ownerToken, {
+      slug: 'alpha-trading',
+    });
+    expect(foreign.body.data).toEqual({ tenant: null });
+    expect(foreign.body.errors.map((e: any) => e.extensions.code)).toEqual(['NOT_FOUND']);
+    const asOperator = await graphql(routerUrl(), operation('Tenant'), operatorToken, {
+      slug: 'alpha-trading',
+    });
+    expect(asOperator.body.data.tenant.usage.users).toBe(1);
+  });
+
+  test('Tenants: operators page through every tenant', async () => {
+    const first = await graphql(routerUrl(), operation('Tenants'), operatorToken, { first: 2 });
+    expect(first.body.errors).toBeUndefined();
+    const page = first.body.data.tenants;
+    expect(page.totalCount).toBe(3);
+    expect(page.edges).toHaveLength(2);
+    expect(page.pageInfo.hasNextPage).toBe(true);
+    const second = await graphql(routerUrl(), operation('Tenants'), operatorToken, {
+      first: 2,
+      after: page.pageInfo.endCursor,
+    });
+    const slugs = [...page.edges, ...second.body.data.tenants.edges].map((e: any) => e.node.slug);
+    expect(slugs).toEqual(['alpha-trading', 'beta-trading', 'gamma-markets']);
+    const asOwner = await graphql(routerUrl(), operation('Tenants'), ownerToken, {});
+    expect(asOwner.body.errors.map((e: any) => e.extensions.code)).toEqual(['FORBIDDEN']);
+  });
+
+  test('SuspendTenant blocks a live token at once; ResumeTenant restores it; DeleteTenant ends it', async () => {
+    const suspend = await graphql(routerUrl(), operation('SuspendTenant'), operatorToken, {
+      id: tenantId,
+      reason: 'compliance review',
+    });
+    expect(suspend.body.data.suspendTenant).toEqual({ id: tenantId, status: 'SUSPENDED' });
+    const blocked = await graphql(routerUrl(), operation('CurrentTenant'), ownerToken);
+    expect(blocked.status).toBe(403);
+    expect(blocked.body.errors.map((e: any) => e.extensions.code)).toEqual(['TENANT_SUSPENDED']);
+    // Straight to a subgraph too: every service checks.
+    const direct = await graphql(
+      `http://127.0.0.1:${ports.tenant}/graphql`,
+      '{ currentTenant { id } }',
+      ownerToken,
+    );
+    expect(direct.body.errors.map((e: any) => e.extensions.code)).toEqual(['TENANT_SUSPENDED']);
+
+    const again = await graphql(routerUrl(), operation('SuspendTenant'), operatorToken, {
+      id: tenantId,
+      reason: 'x',
+    });
+    expect(again.body.errors.map((e: any) => e.extensions.code)).toEqual(['CONFLICT']);
+
+    const resume = await graphql(routerUrl(), operation('ResumeTenant'), operatorToken, {
+      id: tenantId,
+    });
+    expect(resume.body.data.resumeTenant.status).toBe('ACTIVE');
+    const works = await graphql(routerUrl(), operation('CurrentTenant'), ownerToken);
+    expect(works.body.data.currentTenant.id).toBe(tenantId);
+
+    const limits = await graphql(routerUrl(), operation('UpdateTenantLimits'), operatorToken, {
+      id: tenantId,
+      input: { maxUsers: 7 },
+    });
+    expect(limits.body.data.updateTenantLimits.limits.maxUsers).toBe(7);
+
+    const removed = await graphql(routerUrl(), operation('DeleteTenant'), operatorToken, {
+      id: tenantId,
+    });
+    expect(removed.body.data.deleteTenant.status).toBe('DELETED');
+    const dead = await graphql(routerUrl(), operation('CurrentTenant'), ownerToken);
+    expect(dead.status).toBe(401);
+    expect(dead.body.errors.map((e: any) => e.extensions.code)).toEqual(['UNAUTHENTICATED']);
+  });
+});
+
+describe('shutdown', () => {
   test('Ctrl-C (SIGINT) stops the router and all four subgraphs cleanly', async () => {
     const exited = new Promise<number | null>((resolve) =>
       stack.once('exit', (code) => resolve(code)),

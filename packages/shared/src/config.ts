@@ -77,6 +77,8 @@ const schema = z.object({
   BACKUP_RETENTION_COUNT: int(1, 1000).default(7),
   /** When the daily backup of every tenant runs (cron syntax, UTC); one replica runs it. */
   BACKUP_CRON: z.string().min(1).default('0 3 * * *'),
+  /** How often tenant health is checked and published (one replica does it per interval). */
+  TENANT_HEALTH_INTERVAL_MS: int(1_000, 3_600_000).default(30_000),
   /** Where pg_dump, pg_restore and psql are; empty means the PATH. */
   PG_BIN_DIR: z.string().default(''),
   PRISMA_DIR: z.string().default(path.join(REPO_ROOT, 'prisma')),

@@ -5,6 +5,15 @@ import type { Logger } from './logger';
 export interface BusEvents {
   /** A tenant's directory entry changed (status, limits, placement): drop cached copies. */
   'tenant.changed': { tenantId: string; status: string };
+  /** A tenant's health, on an interval and on every change (the tenantHealth subscription). */
+  'tenant.health': {
+    tenantId: string;
+    status: 'HEALTHY' | 'DEGRADED' | 'DOWN';
+    dbLatencyMs: number | null;
+    activeSessions: number;
+    schemaVersion: string | null;
+    checkedAt: string;
+  };
 }
 
 export type Topic = keyof BusEvents;
@@ -48,6 +57,47 @@ export class EventBus {
         );
     }
     handlers.add(handler as (event: unknown) => void);
+  }
+
+  /**
+   * The events of a topic as an async iterator, for GraphQL subscriptions. Events that arrive
+   * faster than they are read are queued (bounded: the oldest go first).
+   */
+  iterate<T extends Topic>(
+    topic: T,
+    filter: (event: BusEvents[T]) => boolean,
+    maxQueue = 100,
+  ): AsyncIterableIterator<BusEvents[T]> {
+    const queue: BusEvents[T][] = [];
+    let wake: (() => void) | undefined;
+    let closed = false;
+    const handler = (event: BusEvents[T]) => {
+      if (closed || !filter(event)) return;
+      queue.push(event);
+      if (queue.length > maxQueue) queue.shift();
+      wake?.();
+    };
+    this.subscribe(topic, handler);
+    const close = () => {
+      closed = true;
+      this.handlers.get(this.channel(topic))?.delete(handler as (event: unknown) => void);
+      wake?.();
+    };
+    const iterator: AsyncIterableIterator<BusEvents[T]> = {
+      [Symbol.asyncIterator]: () => iterator,
+      next: async () => {
+        while (queue.length === 0 && !closed)
+          await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+        const value = queue.shift();
+        return value === undefined ? { done: true, value: undefined } : { done: false, value };
+      },
+      return: async () => {
+        close();
+        return { done: true, value: undefined };
+      },
+    };
+    return iterator;
   }
 
   /** Runs after the subscriber connection comes back: whatever was published meanwhile is lost. */

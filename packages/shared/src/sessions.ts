@@ -28,6 +28,11 @@ export class SessionStore {
     return `${this.prefix}{t:${tenantId}}:session:${sessionId}`;
   }
 
+  /** Every live session of a tenant, scored by its expiry time (ms), for O(log n) counts. */
+  private tenantSessionsKey(tenantId: string): string {
+    return `${this.prefix}{t:${tenantId}}:sessions`;
+  }
+
   private userSessionsKey(tenantId: string, userId: string): string {
     return `${this.prefix}{t:${tenantId}}:user:${userId}:sessions`;
   }
@@ -42,7 +47,19 @@ export class SessionStore {
       .hset(this.sessionKey(session.tenantId, session.id), fields)
       .expire(this.sessionKey(session.tenantId, session.id), ttlSeconds)
       .sadd(this.userSessionsKey(session.tenantId, session.userId), session.id)
+      .zadd(this.tenantSessionsKey(session.tenantId), Date.parse(session.expiresAt), session.id)
       .exec();
+  }
+
+  /** Sessions of the tenant that have not expired; expired entries are trimmed on the way. */
+  async countActive(tenantId: string): Promise<number> {
+    const key = this.tenantSessionsKey(tenantId);
+    const now = Date.now();
+    const [, count] = await Promise.all([
+      this.redis.zremrangebyscore(key, '-inf', now),
+      this.redis.zcount(key, now, '+inf'),
+    ]);
+    return count;
   }
 
   /** The user's live sessions; ids whose hash has expired are pruned from the user's set. */

@@ -41,6 +41,12 @@ export interface SubgraphDefinition<TServices> {
   createServices(deps: SubgraphDeps): TServices;
 }
 
+/** Services with background work (timers, schedules) start with the server and stop before it closes. */
+interface Lifecycle {
+  start?(): void;
+  stop?(): void;
+}
+
 export function loadSdl(file: string): DocumentNode {
   return parse(fs.readFileSync(file, 'utf8'));
 }
@@ -70,10 +76,12 @@ export async function startSubgraph<T>(
   const bus = new EventBus(redis, config.REDIS_KEY_PREFIX, log);
   platform.followTenantChanges(bus);
   const services = definition.createServices({ config, log, platform, redis, bus });
+  const lifecycle = services as Lifecycle;
   const verifier = verifierFromConfig(config);
   const production = config.NODE_ENV === 'production';
 
   const release = async () => {
+    lifecycle.stop?.();
     await bus.close();
     await platform.close();
     await closeRedis(redis);
@@ -101,11 +109,16 @@ export async function startSubgraph<T>(
       services,
     }),
     onStop: release,
-  }).catch(async (error: unknown) => {
-    // Listening failed (port taken, say): give back the connections made above.
-    await release();
-    throw error;
-  });
+  })
+    .then((service) => {
+      lifecycle.start?.();
+      return service;
+    })
+    .catch(async (error: unknown) => {
+      // Listening failed (port taken, say): give back the connections made above.
+      await release();
+      throw error;
+    });
 }
 
 /** Entry point of a subgraph process: start, stop cleanly on signals, and fail fast on bad config. */

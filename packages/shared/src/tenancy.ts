@@ -12,3 +12,22 @@ export function requireTenantUser(ctx: RequestContext): TenantUser {
   if (ctx.principal.kind !== 'user') throw forbidden('Only tenant users may do this');
   return ctx.principal;
 }
+
+/** Whether the caller may see a tenant's data: operators any tenant, users only their own. */
+export function canSeeTenant(ctx: RequestContext, tenantId: string): boolean {
+  const principal = ctx.principal;
+  return (
+    principal.kind === 'operator' || (principal.kind === 'user' && principal.tenantId === tenantId)
+  );
+}
+
+/** Whether the caller administers a tenant: operators any, OWNER and ADMIN their own. */
+export function canAdministerTenant(ctx: RequestContext, tenantId: string): boolean {
+  const principal = ctx.principal;
+  if (principal.kind === 'operator') return true;
+  return (
+    principal.kind === 'user' &&
+    principal.tenantId === tenantId &&
+    principal.roles.some((role) => role === 'OWNER' || role === 'ADMIN')
+  );
+}

@@ -1,4 +1,4 @@
-import { isUuid, requireTenantUser } from '@tradesage/shared';
+import { canSeeTenant, isUuid, requireTenantUser } from '@tradesage/shared';
 import type { Resolvers } from './generated/resolvers';
 
 export const resolvers: Resolvers = {
@@ -27,5 +27,10 @@ export const resolvers: Resolvers = {
       if (!isUuid(reference.id)) return null;
       return ctx.services.account(caller.tenantId, reference.id);
     },
+  },
+  TenantUsage: {
+    __resolveReference: (reference, ctx) =>
+      canSeeTenant(ctx, reference.tenantId) ? reference : null,
+    users: (usage, _args, ctx) => ctx.services.countUsers(usage.tenantId),
   },
 };

@@ -17,6 +17,11 @@ export interface SessionModel {
   expiresAt: string;
 }
 
+/** Usage is keyed by tenant; each subgraph counts what it owns. */
+export interface TenantUsageModel {
+  tenantId: string;
+}
+
 export function createServices({ platform, redis, config }: SubgraphDeps) {
   return {
     /** Durable login history, in each tenant's schema. */

@@ -1,7 +1,8 @@
-import { isTenantMember, type PermissionRules } from '@tradesage/shared';
+import { isAuthenticated, isTenantMember, type PermissionRules } from '@tradesage/shared';
 
 export const permissions: PermissionRules = {
   User: isTenantMember,
   Session: isTenantMember,
   Device: isTenantMember,
+  TenantUsage: isAuthenticated,
 };

@@ -1,4 +1,5 @@
 import {
+  canSeeTenant,
   DateTimeScalar,
   forbidden,
   requireTenantUser,
@@ -39,5 +40,10 @@ export const resolvers: Resolvers = {
       const records = await ctx.services.sessions.listForUser(caller.tenantId, caller.userId);
       return records.map((record) => toSession(record, caller.sessionId));
     },
+  },
+  TenantUsage: {
+    __resolveReference: (reference, ctx) =>
+      canSeeTenant(ctx, reference.tenantId) ? reference : null,
+    activeSessions: (usage, _args, ctx) => ctx.services.sessions.countActive(usage.tenantId),
   },
 };

@@ -12,8 +12,11 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { CronExpressionParser } from 'cron-parser';
+import type { Redis } from 'ioredis';
 import {
   AppError,
+  mapWithConcurrency,
   notFound,
   quoteIdent,
   tenantRoleGrants,
@@ -298,5 +301,77 @@ export class TenantBackups {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  }
+}
+
+/**
+ * The daily backup of every tenant, on BACKUP_CRON (UTC). Every replica keeps the timer, and a
+ * Redis lock per scheduled run lets exactly one of them do the work.
+ */
+export class BackupScheduler {
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly deps: {
+      backups: TenantBackups;
+      control: PrismaClient;
+      redis: Redis;
+      config: Config;
+      log: Logger;
+    },
+  ) {
+    // Fails at start-up, naming the variable, rather than at 3 a.m.
+    this.nextRun(new Date());
+  }
+
+  private nextRun(after: Date): Date {
+    try {
+      return CronExpressionParser.parse(this.deps.config.BACKUP_CRON, {
+        tz: 'UTC',
+        currentDate: after,
+      })
+        .next()
+        .toDate();
+    } catch (error) {
+      throw new Error(`BACKUP_CRON is not a valid cron expression: ${(error as Error).message}`);
+    }
+  }
+
+  start(): void {
+    if (this.stopped) return;
+    const at = this.nextRun(new Date());
+    // setTimeout holds at most ~24.8 days; a shorter wait that re-plans is fine.
+    const wait = Math.min(at.getTime() - Date.now(), 2 ** 31 - 1);
+    this.timer = setTimeout(() => {
+      this.runSlot(at)
+        .catch((error: unknown) => this.deps.log.error({ err: error }, 'scheduled backups failed'))
+        .finally(() => this.start());
+    }, wait);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  /** Runs the backups of one scheduled slot, unless another replica already took it. */
+  async runSlot(slot: Date): Promise<'ran' | 'skipped'> {
+    const { redis, config, control, backups, log } = this.deps;
+    const key = `${config.REDIS_KEY_PREFIX}lock:scheduled-backups:${slot.toISOString()}`;
+    const taken = await redis.set(key, process.pid.toString(), 'EX', 7 * 24 * 3600, 'NX');
+    if (taken !== 'OK') return 'skipped';
+    const tenants = await control.tenant.findMany({
+      where: { status: { in: ['ACTIVE', 'SUSPENDED'] } },
+      select: { id: true },
+    });
+    const results = await mapWithConcurrency(tenants, 2, (tenant) => backups.backup(tenant.id));
+    const failed = results.filter((backup) => backup.status !== 'COMPLETED').length;
+    log.info(
+      { slot: slot.toISOString(), tenants: tenants.length, failed },
+      'scheduled backups finished',
+    );
+    return 'ran';
   }
 }

@@ -1,10 +1,26 @@
-import { AppError, badUserInput, notFound, type SubgraphDeps } from '@tradesage/shared';
+import {
+  AppError,
+  badUserInput,
+  notFound,
+  SessionStore,
+  type SubgraphDeps,
+} from '@tradesage/shared';
 import { z } from 'zod';
-import { PrismaClient, type Tenant } from '../../../prisma/tenant/generated/client';
+import {
+  PrismaClient,
+  type Tenant,
+  type TenantBackup,
+} from '../../../prisma/tenant/generated/client';
 import type { TenantStatus } from '../../../prisma/tenant/generated/enums';
+import { BackupScheduler, createS3Client, TenantBackups } from './backups';
+import { TenantHealthMonitor } from './health';
 import { TenantProvisioner } from './provisioning';
 
 export type TenantModel = Tenant;
+export type TenantBackupModel = TenantBackup;
+export interface TenantUsageModel {
+  tenantId: string;
+}
 
 /** Which lifecycle actions are allowed from which status. */
 const TRANSITIONS = {
@@ -33,19 +49,48 @@ function decodeCursor(cursor: string): string {
 export const encodeCursor = (id: string) => Buffer.from(id, 'utf8').toString('base64url');
 
 /** The tenant subgraph owns the control plane, so its one client is aimed at the control schema. */
-export function createServices({ platform, config, log, bus }: SubgraphDeps) {
+export function createServices({ platform, config, log, bus, redis }: SubgraphDeps) {
   const control = platform.controlClient((adapter) => new PrismaClient({ adapter }));
+  const backups = new TenantBackups({ config, log, platform, control, s3: createS3Client(config) });
+  const scheduler = new BackupScheduler({ backups, control, redis, config, log });
+  const sessions = new SessionStore(redis, config.REDIS_KEY_PREFIX);
+  const health = new TenantHealthMonitor({ config, log, platform, control, sessions, bus, redis });
 
-  /** Every change to a tenant reaches every replica's directory cache at once. */
+  /** Every change to a tenant reaches every replica's directory cache, and its health is republished. */
   async function announce(tenant: Tenant): Promise<Tenant> {
     platform.directory.invalidate(tenant.id);
     await bus.publish('tenant.changed', { tenantId: tenant.id, status: tenant.status });
+    await health
+      .publish(tenant.id)
+      .catch((error: unknown) => log.warn({ err: error }, 'health publish failed'));
     return tenant;
   }
 
   return {
     control,
+    bus,
+    backups,
+    health,
     provisioner: new TenantProvisioner({ config, log, platform, control, bus }),
+
+    /** Background work: the daily backups and the health rounds. */
+    start() {
+      scheduler.start();
+      health.start();
+    },
+    stop() {
+      scheduler.stop();
+      health.stop();
+    },
+
+    tenantWithCluster: (id: string) =>
+      control.tenant.findUniqueOrThrow({ where: { id }, include: { cluster: true } }),
+    listBackups: (tenantId: string, first: number) =>
+      control.tenantBackup.findMany({
+        where: { tenantId },
+        orderBy: { createdAt: 'desc' },
+        take: first,
+      }),
 
     tenantById: (id: string) => control.tenant.findUnique({ where: { id } }),
     tenantBySlug: (slug: string) => control.tenant.findUnique({ where: { slug } }),

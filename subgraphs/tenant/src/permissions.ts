@@ -13,7 +13,15 @@ export const permissions: PermissionRules = {
     resumeTenant: isOperator,
     deleteTenant: isOperator,
     updateTenantLimits: isOperator,
+    backupTenant: isOperator,
+    restoreTenant: isOperator,
   },
+  // Who may watch which tenant is checked when subscribing (canAdministerTenant).
+  Subscription: { tenantHealth: isAuthenticated },
+  TenantHealthEvent: isAuthenticated,
+  TenantHealth: isAuthenticated,
+  TenantUsage: isAuthenticated,
+  TenantBackup: isAuthenticated,
   // Which tenants a caller may see is decided where they are loaded (visibleTenant).
   Tenant: isAuthenticated,
   TenantLimits: isAuthenticated,

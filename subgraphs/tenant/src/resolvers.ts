@@ -1,5 +1,15 @@
-import { DateTimeScalar, effectiveLimits, notFound, requireTenantUser } from '@tradesage/shared';
+import {
+  badUserInput,
+  canAdministerTenant,
+  canSeeTenant,
+  DateTimeScalar,
+  effectiveLimits,
+  forbidden,
+  notFound,
+  requireTenantUser,
+} from '@tradesage/shared';
 import type { Context } from './context';
+import type { HealthEvent } from './health';
 import type { Resolvers } from './generated/resolvers';
 
 /**
@@ -37,9 +47,43 @@ export const resolvers: Resolvers = {
     resumeTenant: (_parent, { id }, ctx) => ctx.services.transition(id, 'resume'),
     deleteTenant: (_parent, { id }, ctx) => ctx.services.transition(id, 'delete'),
     updateTenantLimits: (_parent, { id, input }, ctx) => ctx.services.updateLimits(id, input),
+    backupTenant: async (_parent, { id }, ctx) => {
+      const { backup, done } = await ctx.services.backups.start(id);
+      // The backup goes on after the response; its outcome is recorded on the backup row.
+      void done;
+      return backup;
+    },
+    restoreTenant: (_parent, { backupId }, ctx) => ctx.services.backups.restore(backupId),
+  },
+  Subscription: {
+    tenantHealth: {
+      subscribe: (_parent, { tenantId }, ctx) => {
+        if (!canAdministerTenant(ctx, tenantId))
+          throw forbidden('Not allowed to watch this tenant');
+        return ctx.services.bus.iterate('tenant.health', (event) => event.tenantId === tenantId);
+      },
+      resolve: (event: HealthEvent) => event,
+    },
   },
   Tenant: {
     __resolveReference: (reference, ctx) => visibleTenant(ctx, { id: reference.id }),
     limits: (tenant) => effectiveLimits(tenant.plan, tenant),
+    usage: (tenant) => ({ tenantId: tenant.id }),
+    health: async (tenant, _args, ctx) =>
+      ctx.services.health.check(await ctx.services.tenantWithCluster(tenant.id)),
+    backups: (tenant, { first }, ctx) => {
+      const count = first ?? 10;
+      if (count < 1 || count > 100) throw badUserInput('first must be between 1 and 100');
+      return ctx.services.listBackups(tenant.id, count);
+    },
+  },
+  TenantUsage: {
+    __resolveReference: (reference, ctx) =>
+      canSeeTenant(ctx, reference.tenantId) ? reference : null,
+    storageBytes: async (usage, _args, ctx) =>
+      ctx.services.health.storageBytes(await ctx.services.tenantWithCluster(usage.tenantId)),
+  },
+  TenantBackup: {
+    sizeBytes: (backup) => (backup.sizeBytes === null ? null : Number(backup.sizeBytes)),
   },
 };

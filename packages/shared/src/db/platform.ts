@@ -59,12 +59,15 @@ export class DataPlatform {
    * The location of an active tenant. Unknown and deleted tenants get NOT_FOUND, suspended ones
    * TENANT_SUSPENDED, so a stale token can never reach a schema that should be closed.
    */
-  async activeTenant(tenantId: string): Promise<TenantLocation> {
+  async activeTenant(
+    tenantId: string,
+    options: { includeSuspended?: boolean } = {},
+  ): Promise<TenantLocation> {
     const location = await this.directory.lookup(tenantId);
     if (!location || location.status === 'DELETED' || location.status === 'PROVISIONING') {
       throw notFound('Tenant not found');
     }
-    if (location.status === 'SUSPENDED') {
+    if (location.status === 'SUSPENDED' && !options.includeSuspended) {
       throw new AppError('TENANT_SUSPENDED', 'This tenant is suspended');
     }
     return location;
@@ -148,9 +151,12 @@ export class TenantClients<T extends DisposableClient> {
     });
   }
 
-  /** The client for an active tenant (see DataPlatform.activeTenant). */
-  async forTenant(tenantId: string): Promise<T> {
-    return this.forLocation(await this.platform.activeTenant(tenantId));
+  /**
+   * The client for an active tenant (see DataPlatform.activeTenant). `includeSuspended` is for
+   * platform operators, who may still look at a suspended tenant.
+   */
+  async forTenant(tenantId: string, options: { includeSuspended?: boolean } = {}): Promise<T> {
+    return this.forLocation(await this.platform.activeTenant(tenantId, options));
   }
 
   /**

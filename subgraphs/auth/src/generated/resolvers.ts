@@ -1,5 +1,6 @@
 import { GraphQLResolveInfo } from 'graphql';
 import { Account as AccountModel } from '../../../../prisma/auth/generated/client';
+import { TenantUsageModel } from '../data';
 import { Context } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -30,6 +31,14 @@ export type Query = {
 };
 
 export type Role = 'ADMIN' | 'ANALYST' | 'OWNER' | 'TRADER' | 'VIEWER';
+
+/** A tenant's usage; this subgraph contributes what it owns. */
+export type TenantUsage = {
+  __typename?: 'TenantUsage';
+  tenantId: Scalars['ID']['output'];
+  /** Accounts in the tenant, of every status. */
+  users: Scalars['Int']['output'];
+};
 
 /** The auth subgraph owns the account: e-mail, verification and roles. */
 export type User = {
@@ -152,11 +161,16 @@ export type DirectiveResolverFn<
 
 /** Mapping of federation types */
 export type FederationTypes = ResolversObject<{
+  TenantUsage: TenantUsage;
   User: User;
 }>;
 
 /** Mapping of federation reference types */
 export type FederationReferenceTypes = ResolversObject<{
+  TenantUsage: { __typename: 'TenantUsage' } & GraphQLRecursivePick<
+    FederationTypes['TenantUsage'],
+    { tenantId: true }
+  >;
   User: { __typename: 'User' } & GraphQLRecursivePick<FederationTypes['User'], { id: true }>;
 }>;
 
@@ -168,6 +182,8 @@ export type ResolversTypes = ResolversObject<{
   PrincipalKind: PrincipalKind;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Role: Role;
+  TenantUsage: ResolverTypeWrapper<TenantUsageModel>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   User: ResolverTypeWrapper<AccountModel>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
 }>;
@@ -178,6 +194,8 @@ export type ResolversParentTypes = ResolversObject<{
   String: Scalars['String']['output'];
   ID: Scalars['ID']['output'];
   Query: Record<PropertyKey, never>;
+  TenantUsage: TenantUsageModel;
+  Int: Scalars['Int']['output'];
   User: AccountModel;
   Boolean: Scalars['Boolean']['output'];
 }>;
@@ -197,6 +215,21 @@ export type QueryResolvers<
   ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query'],
 > = ResolversObject<{
   authStatus?: Resolver<ResolversTypes['AuthStatus'], ParentType, ContextType>;
+}>;
+
+export type TenantUsageResolvers<
+  ContextType = Context,
+  ParentType extends ResolversParentTypes['TenantUsage'] = ResolversParentTypes['TenantUsage'],
+  FederationReferenceType extends FederationReferenceTypes['TenantUsage'] =
+    FederationReferenceTypes['TenantUsage'],
+> = ResolversObject<{
+  __resolveReference?: ReferenceResolver<
+    Maybe<ResolversTypes['TenantUsage']> | FederationReferenceType,
+    FederationReferenceType,
+    ContextType
+  >;
+  tenantId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  users?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
 export type UserResolvers<
@@ -219,5 +252,6 @@ export type UserResolvers<
 export type Resolvers<ContextType = Context> = ResolversObject<{
   AuthStatus?: AuthStatusResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  TenantUsage?: TenantUsageResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
 }>;

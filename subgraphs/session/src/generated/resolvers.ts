@@ -1,5 +1,5 @@
 import { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import { SessionModel } from '../data';
+import { SessionModel, TenantUsageModel } from '../data';
 import { Context } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -36,6 +36,14 @@ export type Session = {
   id: Scalars['ID']['output'];
   ipAddress?: Maybe<Scalars['String']['output']>;
   lastSeenAt: Scalars['DateTime']['output'];
+};
+
+/** A tenant's usage; this subgraph contributes what it owns. */
+export type TenantUsage = {
+  __typename?: 'TenantUsage';
+  /** Sessions that have not expired. */
+  activeSessions: Scalars['Int']['output'];
+  tenantId: Scalars['ID']['output'];
 };
 
 export type User = {
@@ -157,11 +165,16 @@ export type DirectiveResolverFn<
 
 /** Mapping of federation types */
 export type FederationTypes = ResolversObject<{
+  TenantUsage: TenantUsage;
   User: User;
 }>;
 
 /** Mapping of federation reference types */
 export type FederationReferenceTypes = ResolversObject<{
+  TenantUsage: { __typename: 'TenantUsage' } & GraphQLRecursivePick<
+    FederationTypes['TenantUsage'],
+    { tenantId: true }
+  >;
   User: { __typename: 'User' } & GraphQLRecursivePick<FederationTypes['User'], { id: true }>;
 }>;
 
@@ -174,6 +187,8 @@ export type ResolversTypes = ResolversObject<{
   Session: ResolverTypeWrapper<SessionModel>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  TenantUsage: ResolverTypeWrapper<TenantUsageModel>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   User: ResolverTypeWrapper<
     Omit<User, 'sessions'> & { sessions: Array<ResolversTypes['Session']> }
   >;
@@ -187,6 +202,8 @@ export type ResolversParentTypes = ResolversObject<{
   Session: SessionModel;
   Boolean: Scalars['Boolean']['output'];
   ID: Scalars['ID']['output'];
+  TenantUsage: TenantUsageModel;
+  Int: Scalars['Int']['output'];
   User:
     | (Omit<User, 'sessions'> & { sessions: Array<ResolversParentTypes['Session']> })
     | FederationReferenceTypes['User'];
@@ -222,6 +239,21 @@ export type SessionResolvers<
   lastSeenAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
 }>;
 
+export type TenantUsageResolvers<
+  ContextType = Context,
+  ParentType extends ResolversParentTypes['TenantUsage'] = ResolversParentTypes['TenantUsage'],
+  FederationReferenceType extends FederationReferenceTypes['TenantUsage'] =
+    FederationReferenceTypes['TenantUsage'],
+> = ResolversObject<{
+  __resolveReference?: ReferenceResolver<
+    Maybe<ResolversTypes['TenantUsage']> | FederationReferenceType,
+    FederationReferenceType,
+    ContextType
+  >;
+  activeSessions?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  tenantId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+}>;
+
 export type UserResolvers<
   ContextType = Context,
   ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User'],
@@ -241,5 +273,6 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   DateTime?: GraphQLScalarType;
   Device?: DeviceResolvers<ContextType>;
   Session?: SessionResolvers<ContextType>;
+  TenantUsage?: TenantUsageResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
 }>;

@@ -1,5 +1,5 @@
 import { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import { TenantModel } from '../data';
+import { TenantModel, TenantBackupModel, TenantUsageModel } from '../data';
 import { Context } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -15,6 +15,8 @@ export type Scalars = {
   DateTime: { input: Date | string; output: Date | string };
   _FieldSet: { input: unknown; output: unknown };
 };
+
+export type BackupStatus = 'COMPLETED' | 'FAILED' | 'PENDING' | 'RUNNING';
 
 export type CreateTenantInput = {
   name: Scalars['String']['input'];
@@ -37,12 +39,20 @@ export type CreateTenantPayload = {
   tenant: Tenant;
 };
 
+export type HealthStatus =
+  /** Reachable, but migrations are pending or queries are slow. */
+  'DEGRADED' | 'DOWN' | 'HEALTHY';
+
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Platform operators only. Starts a backup and returns it RUNNING; poll Tenant.backups for the result. */
+  backupTenant: TenantBackup;
   /** Platform operators only. Atomic: the tenant ends ACTIVE or there is no trace of it. */
   createTenant: CreateTenantPayload;
   /** Platform operators only. Soft delete: the data is kept for the retention period, then purged. */
   deleteTenant: Tenant;
+  /** Platform operators only. Verifies the backup's checksum, then swaps the restored schema in atomically. */
+  restoreTenant: Tenant;
   /** Platform operators only. */
   resumeTenant: Tenant;
   /** Platform operators only. The tenant's access tokens stop working at once. */
@@ -51,12 +61,20 @@ export type Mutation = {
   updateTenantLimits: Tenant;
 };
 
+export type MutationBackupTenantArgs = {
+  id: Scalars['ID']['input'];
+};
+
 export type MutationCreateTenantArgs = {
   input: CreateTenantInput;
 };
 
 export type MutationDeleteTenantArgs = {
   id: Scalars['ID']['input'];
+};
+
+export type MutationRestoreTenantArgs = {
+  backupId: Scalars['ID']['input'];
 };
 
 export type MutationResumeTenantArgs = {
@@ -101,10 +119,23 @@ export type QueryTenantsArgs = {
 
 export type Role = 'ADMIN' | 'ANALYST' | 'OWNER' | 'TRADER' | 'VIEWER';
 
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** Platform operators: any tenant. OWNER and ADMIN: their own tenant. */
+  tenantHealth: TenantHealthEvent;
+};
+
+export type SubscriptionTenantHealthArgs = {
+  tenantId: Scalars['ID']['input'];
+};
+
 /** A customer organisation. Its data lives in its own Postgres schema. */
 export type Tenant = {
   __typename?: 'Tenant';
+  /** Newest first. */
+  backups: Array<TenantBackup>;
   createdAt: Scalars['DateTime']['output'];
+  health: TenantHealth;
   id: Scalars['ID']['output'];
   limits: TenantLimits;
   name: Scalars['String']['output'];
@@ -113,6 +144,24 @@ export type Tenant = {
   provisioningMs?: Maybe<Scalars['Int']['output']>;
   slug: Scalars['String']['output'];
   status: TenantStatus;
+  /** Storage here; users and active sessions come from the auth and session subgraphs. */
+  usage: TenantUsage;
+};
+
+/** A customer organisation. Its data lives in its own Postgres schema. */
+export type TenantBackupsArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type TenantBackup = {
+  __typename?: 'TenantBackup';
+  /** sha256 of the backup file, hex. */
+  checksum?: Maybe<Scalars['String']['output']>;
+  completedAt?: Maybe<Scalars['DateTime']['output']>;
+  createdAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  sizeBytes?: Maybe<Scalars['Float']['output']>;
+  status: BackupStatus;
 };
 
 export type TenantConnection = {
@@ -126,6 +175,27 @@ export type TenantEdge = {
   __typename?: 'TenantEdge';
   cursor: Scalars['String']['output'];
   node: Tenant;
+};
+
+export type TenantHealth = {
+  __typename?: 'TenantHealth';
+  activeSessions: Scalars['Int']['output'];
+  checkedAt: Scalars['DateTime']['output'];
+  /** Latency of a trivial query in the tenant's own database role. */
+  dbLatencyMs?: Maybe<Scalars['Float']['output']>;
+  /** The newest migration applied to the tenant's schema. */
+  schemaVersion?: Maybe<Scalars['String']['output']>;
+  status: HealthStatus;
+};
+
+export type TenantHealthEvent = {
+  __typename?: 'TenantHealthEvent';
+  activeSessions: Scalars['Int']['output'];
+  checkedAt: Scalars['DateTime']['output'];
+  dbLatencyMs?: Maybe<Scalars['Float']['output']>;
+  schemaVersion?: Maybe<Scalars['String']['output']>;
+  status: HealthStatus;
+  tenantId: Scalars['ID']['output'];
 };
 
 /** The limits in force: the plan's defaults, unless the tenant has its own. */
@@ -156,6 +226,14 @@ export type TenantOwner = {
 export type TenantPlan = 'ENTERPRISE' | 'FREE' | 'PRO';
 
 export type TenantStatus = 'ACTIVE' | 'DELETED' | 'PROVISIONING' | 'SUSPENDED';
+
+/** How much of its limits a tenant uses. Each subgraph contributes what it owns. */
+export type TenantUsage = {
+  __typename?: 'TenantUsage';
+  /** Bytes of every table and index in the tenant's schema (cached for a minute). */
+  storageBytes: Scalars['Float']['output'];
+  tenantId: Scalars['ID']['output'];
+};
 
 export type WithIndex<TObject> = TObject & Record<string, any>;
 export type ResolversObject<TObject> = WithIndex<TObject>;
@@ -270,15 +348,21 @@ export type DirectiveResolverFn<
 /** Mapping of federation types */
 export type FederationTypes = ResolversObject<{
   Tenant: Tenant;
+  TenantUsage: TenantUsage;
 }>;
 
 /** Mapping of federation reference types */
 export type FederationReferenceTypes = ResolversObject<{
   Tenant: { __typename: 'Tenant' } & GraphQLRecursivePick<FederationTypes['Tenant'], { id: true }>;
+  TenantUsage: { __typename: 'TenantUsage' } & GraphQLRecursivePick<
+    FederationTypes['TenantUsage'],
+    { tenantId: true }
+  >;
 }>;
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
+  BackupStatus: BackupStatus;
   CreateTenantInput: CreateTenantInput;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   CreateTenantOwnerInput: CreateTenantOwnerInput;
@@ -286,6 +370,7 @@ export type ResolversTypes = ResolversObject<{
     Omit<CreateTenantPayload, 'tenant'> & { tenant: ResolversTypes['Tenant'] }
   >;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  HealthStatus: HealthStatus;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
@@ -293,16 +378,22 @@ export type ResolversTypes = ResolversObject<{
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Role: Role;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Tenant: ResolverTypeWrapper<TenantModel>;
+  TenantBackup: ResolverTypeWrapper<TenantBackupModel>;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   TenantConnection: ResolverTypeWrapper<
     Omit<TenantConnection, 'edges'> & { edges: Array<ResolversTypes['TenantEdge']> }
   >;
   TenantEdge: ResolverTypeWrapper<Omit<TenantEdge, 'node'> & { node: ResolversTypes['Tenant'] }>;
+  TenantHealth: ResolverTypeWrapper<TenantHealth>;
+  TenantHealthEvent: ResolverTypeWrapper<TenantHealthEvent>;
   TenantLimits: ResolverTypeWrapper<TenantLimits>;
   TenantLimitsInput: TenantLimitsInput;
   TenantOwner: ResolverTypeWrapper<TenantOwner>;
   TenantPlan: TenantPlan;
   TenantStatus: TenantStatus;
+  TenantUsage: ResolverTypeWrapper<TenantUsageModel>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -320,14 +411,20 @@ export type ResolversParentTypes = ResolversObject<{
   Boolean: Scalars['Boolean']['output'];
   Query: Record<PropertyKey, never>;
   Int: Scalars['Int']['output'];
+  Subscription: Record<PropertyKey, never>;
   Tenant: TenantModel;
+  TenantBackup: TenantBackupModel;
+  Float: Scalars['Float']['output'];
   TenantConnection: Omit<TenantConnection, 'edges'> & {
     edges: Array<ResolversParentTypes['TenantEdge']>;
   };
   TenantEdge: Omit<TenantEdge, 'node'> & { node: ResolversParentTypes['Tenant'] };
+  TenantHealth: TenantHealth;
+  TenantHealthEvent: TenantHealthEvent;
   TenantLimits: TenantLimits;
   TenantLimitsInput: TenantLimitsInput;
   TenantOwner: TenantOwner;
+  TenantUsage: TenantUsageModel;
 }>;
 
 export type CreateTenantPayloadResolvers<
@@ -350,6 +447,12 @@ export type MutationResolvers<
   ContextType = Context,
   ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation'],
 > = ResolversObject<{
+  backupTenant?: Resolver<
+    ResolversTypes['TenantBackup'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationBackupTenantArgs, 'id'>
+  >;
   createTenant?: Resolver<
     ResolversTypes['CreateTenantPayload'],
     ParentType,
@@ -361,6 +464,12 @@ export type MutationResolvers<
     ParentType,
     ContextType,
     RequireFields<MutationDeleteTenantArgs, 'id'>
+  >;
+  restoreTenant?: Resolver<
+    ResolversTypes['Tenant'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationRestoreTenantArgs, 'backupId'>
   >;
   resumeTenant?: Resolver<
     ResolversTypes['Tenant'],
@@ -409,6 +518,19 @@ export type QueryResolvers<
   >;
 }>;
 
+export type SubscriptionResolvers<
+  ContextType = Context,
+  ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription'],
+> = ResolversObject<{
+  tenantHealth?: SubscriptionResolver<
+    ResolversTypes['TenantHealthEvent'],
+    'tenantHealth',
+    ParentType,
+    ContextType,
+    RequireFields<SubscriptionTenantHealthArgs, 'tenantId'>
+  >;
+}>;
+
 export type TenantResolvers<
   ContextType = Context,
   ParentType extends ResolversParentTypes['Tenant'] = ResolversParentTypes['Tenant'],
@@ -420,7 +542,14 @@ export type TenantResolvers<
     FederationReferenceType,
     ContextType
   >;
+  backups?: Resolver<
+    Array<ResolversTypes['TenantBackup']>,
+    ParentType,
+    ContextType,
+    Partial<TenantBackupsArgs>
+  >;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  health?: Resolver<ResolversTypes['TenantHealth'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   limits?: Resolver<ResolversTypes['TenantLimits'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -428,6 +557,19 @@ export type TenantResolvers<
   provisioningMs?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   slug?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['TenantStatus'], ParentType, ContextType>;
+  usage?: Resolver<ResolversTypes['TenantUsage'], ParentType, ContextType>;
+}>;
+
+export type TenantBackupResolvers<
+  ContextType = Context,
+  ParentType extends ResolversParentTypes['TenantBackup'] = ResolversParentTypes['TenantBackup'],
+> = ResolversObject<{
+  checksum?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  completedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  sizeBytes?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['BackupStatus'], ParentType, ContextType>;
 }>;
 
 export type TenantConnectionResolvers<
@@ -446,6 +588,30 @@ export type TenantEdgeResolvers<
 > = ResolversObject<{
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['Tenant'], ParentType, ContextType>;
+}>;
+
+export type TenantHealthResolvers<
+  ContextType = Context,
+  ParentType extends ResolversParentTypes['TenantHealth'] = ResolversParentTypes['TenantHealth'],
+> = ResolversObject<{
+  activeSessions?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  checkedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  dbLatencyMs?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  schemaVersion?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['HealthStatus'], ParentType, ContextType>;
+}>;
+
+export type TenantHealthEventResolvers<
+  ContextType = Context,
+  ParentType extends ResolversParentTypes['TenantHealthEvent'] =
+    ResolversParentTypes['TenantHealthEvent'],
+> = ResolversObject<{
+  activeSessions?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  checkedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  dbLatencyMs?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  schemaVersion?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['HealthStatus'], ParentType, ContextType>;
+  tenantId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 }>;
 
 export type TenantLimitsResolvers<
@@ -467,15 +633,35 @@ export type TenantOwnerResolvers<
   roles?: Resolver<Array<ResolversTypes['Role']>, ParentType, ContextType>;
 }>;
 
+export type TenantUsageResolvers<
+  ContextType = Context,
+  ParentType extends ResolversParentTypes['TenantUsage'] = ResolversParentTypes['TenantUsage'],
+  FederationReferenceType extends FederationReferenceTypes['TenantUsage'] =
+    FederationReferenceTypes['TenantUsage'],
+> = ResolversObject<{
+  __resolveReference?: ReferenceResolver<
+    Maybe<ResolversTypes['TenantUsage']> | FederationReferenceType,
+    FederationReferenceType,
+    ContextType
+  >;
+  storageBytes?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  tenantId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+}>;
+
 export type Resolvers<ContextType = Context> = ResolversObject<{
   CreateTenantPayload?: CreateTenantPayloadResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   Tenant?: TenantResolvers<ContextType>;
+  TenantBackup?: TenantBackupResolvers<ContextType>;
   TenantConnection?: TenantConnectionResolvers<ContextType>;
   TenantEdge?: TenantEdgeResolvers<ContextType>;
+  TenantHealth?: TenantHealthResolvers<ContextType>;
+  TenantHealthEvent?: TenantHealthEventResolvers<ContextType>;
   TenantLimits?: TenantLimitsResolvers<ContextType>;
   TenantOwner?: TenantOwnerResolvers<ContextType>;
+  TenantUsage?: TenantUsageResolvers<ContextType>;
 }>;
