@@ -16,6 +16,7 @@ import { CronExpressionParser } from 'cron-parser';
 import type { Redis } from 'ioredis';
 import {
   AppError,
+  dropTenantSchema,
   mapWithConcurrency,
   notFound,
   quoteIdent,
@@ -23,6 +24,7 @@ import {
   type Config,
   type DataPlatform,
   type Logger,
+  withTransaction,
 } from '@tradesage/shared';
 import type { PrismaClient, Tenant, TenantBackup } from '../../../prisma/tenant/generated/client';
 
@@ -143,10 +145,17 @@ export class TenantBackups {
     return { tenant, url: tenant.cluster.connectionUrl ?? this.deps.config.DATABASE_URL };
   }
 
-  /** Records a RUNNING backup and starts it; `done` settles when it has COMPLETED or FAILED. */
-  async start(tenantId: string): Promise<{ backup: TenantBackup; done: Promise<TenantBackup> }> {
+  /**
+   * Records a RUNNING backup and starts it; `done` settles when it has COMPLETED or FAILED.
+   * `final` is the purge's last backup of a deleted tenant.
+   */
+  async start(
+    tenantId: string,
+    options: { final?: boolean } = {},
+  ): Promise<{ backup: TenantBackup; done: Promise<TenantBackup> }> {
     const { tenant, url } = await this.tenantWithCluster(tenantId);
-    if (tenant.status !== 'ACTIVE' && tenant.status !== 'SUSPENDED') {
+    const allowed = options.final ? ['DELETED'] : ['ACTIVE', 'SUSPENDED'];
+    if (!allowed.includes(tenant.status) || tenant.purgedAt) {
       throw new AppError('CONFLICT', `Cannot back up a tenant that is ${tenant.status}`);
     }
     const backup = await this.deps.control.tenantBackup.create({
@@ -157,8 +166,8 @@ export class TenantBackups {
   }
 
   /** Backs a tenant up and waits for the result. */
-  async backup(tenantId: string): Promise<TenantBackup> {
-    return (await this.start(tenantId)).done;
+  async backup(tenantId: string, options: { final?: boolean } = {}): Promise<TenantBackup> {
+    return (await this.start(tenantId, options)).done;
   }
 
   private async run(tenant: Tenant, url: string, backup: TenantBackup): Promise<TenantBackup> {
@@ -319,6 +328,7 @@ export class BackupScheduler {
       redis: Redis;
       config: Config;
       log: Logger;
+      platform: DataPlatform;
     },
   ) {
     // Fails at start-up, naming the variable, rather than at 3 a.m.
@@ -368,10 +378,37 @@ export class BackupScheduler {
     });
     const results = await mapWithConcurrency(tenants, 2, (tenant) => backups.backup(tenant.id));
     const failed = results.filter((backup) => backup.status !== 'COMPLETED').length;
+    const purged = await this.purgeDeleted();
     log.info(
-      { slot: slot.toISOString(), tenants: tenants.length, failed },
+      { slot: slot.toISOString(), tenants: tenants.length, failed, purged },
       'scheduled backups finished',
     );
     return 'ran';
+  }
+
+  /**
+   * Purges deleted tenants whose retention has passed: a final backup, then the schema and the
+   * role are dropped. A tenant whose final backup fails is kept for the next round.
+   */
+  async purgeDeleted(now = new Date()): Promise<number> {
+    const { control, backups, log } = this.deps;
+    const due = await control.tenant.findMany({
+      where: { status: 'DELETED', purgedAt: null, purgeAfter: { lte: now } },
+      include: { cluster: true },
+    });
+    let purged = 0;
+    for (const tenant of due) {
+      const final = await backups.backup(tenant.id, { final: true });
+      if (final.status !== 'COMPLETED') {
+        log.error({ tenantId: tenant.id }, 'final backup failed; the tenant is not purged');
+        continue;
+      }
+      const pool = this.deps.platform.poolFor({ connectionUrl: tenant.cluster.connectionUrl });
+      await withTransaction(pool, (client) => dropTenantSchema(client, tenant.schemaName));
+      await control.tenant.update({ where: { id: tenant.id }, data: { purgedAt: new Date() } });
+      log.info({ tenantId: tenant.id, backupId: final.id }, 'deleted tenant purged');
+      purged++;
+    }
+    return purged;
   }
 }

@@ -52,7 +52,7 @@ export const encodeCursor = (id: string) => Buffer.from(id, 'utf8').toString('ba
 export function createServices({ platform, config, log, bus, redis }: SubgraphDeps) {
   const control = platform.controlClient((adapter) => new PrismaClient({ adapter }));
   const backups = new TenantBackups({ config, log, platform, control, s3: createS3Client(config) });
-  const scheduler = new BackupScheduler({ backups, control, redis, config, log });
+  const scheduler = new BackupScheduler({ backups, control, redis, config, log, platform });
   const sessions = new SessionStore(redis, config.REDIS_KEY_PREFIX);
   const health = new TenantHealthMonitor({ config, log, platform, control, sessions, bus, redis });
 
@@ -70,6 +70,7 @@ export function createServices({ platform, config, log, bus, redis }: SubgraphDe
     control,
     bus,
     backups,
+    scheduler,
     health,
     provisioner: new TenantProvisioner({ config, log, platform, control, bus }),
 

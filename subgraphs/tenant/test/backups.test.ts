@@ -169,3 +169,43 @@ test('retention keeps the newest backups and deletes the rest from S3', async ()
   ).rejects.toThrow();
   await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: made[2].objectKey! }));
 }, 60_000);
+
+test('the purge takes a final backup of a deleted tenant past retention, then drops its schema and role', async () => {
+  const { tenant } = await services.provisioner.create({
+    slug: 'to-purge',
+    name: 'To Purge',
+    plan: 'FREE',
+    owner: { email: 'owner@purge.test', name: 'Owner' },
+  });
+  await services.transition(tenant.id, 'delete');
+  const exists = async () =>
+    (await admin.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [tenant.schemaName]))
+      .rowCount;
+  // Not yet due: nothing happens.
+  expect(await services.scheduler.purgeDeleted()).toBe(0);
+  expect(await exists()).toBe(1);
+
+  const later = new Date(Date.now() + 31 * 86_400_000);
+  expect(await services.scheduler.purgeDeleted(later)).toBe(1);
+  expect(await exists()).toBe(0);
+  const role = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [
+    `${tenant.schemaName}_rw`,
+  ]);
+  expect(role.rowCount).toBe(0);
+  const row = await services.control.tenant.findUniqueOrThrow({
+    where: { id: tenant.id },
+    include: { backups: true },
+  });
+  expect(row.purgedAt).toBeInstanceOf(Date);
+  expect(row.backups.map((b) => b.status)).toEqual(['COMPLETED']);
+  await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: row.backups[0].objectKey! }));
+  // Purged once only.
+  expect(await services.scheduler.purgeDeleted(later)).toBe(0);
+}, 60_000);
+
+test('a scheduled backup slot runs on one replica only', async () => {
+  const slot = new Date(Date.UTC(2030, 0, 1, 3));
+  const replicas = [1, 2, 3].map(() => services.scheduler);
+  const outcomes = await Promise.all(replicas.map((scheduler) => scheduler.runSlot(slot)));
+  expect(outcomes.sort()).toEqual(['ran', 'skipped', 'skipped']);
+}, 60_000);

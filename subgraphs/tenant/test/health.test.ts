@@ -1,0 +1,98 @@
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import pino from 'pino';
+import {
+  DataPlatform,
+  EventBus,
+  qualified,
+  type BusEvents,
+  type SubgraphDeps,
+} from '@tradesage/shared';
+import {
+  createTestDatabase,
+  migrateControlPlane,
+  testConfig,
+  uniqueName,
+  type TestDatabase,
+} from '@tradesage/shared/testing';
+import { createServices, type TenantServices } from '../src/data';
+
+const log = pino({ level: 'silent' });
+let db: TestDatabase;
+let admin: pg.Pool;
+let redis: Redis;
+let deps: SubgraphDeps;
+let services: TenantServices;
+
+beforeAll(async () => {
+  db = await createTestDatabase('ts_health');
+  admin = new pg.Pool({ connectionString: db.url, max: 3 });
+  const config = testConfig({ DATABASE_URL: db.url, REDIS_KEY_PREFIX: `${uniqueName('health')}:` });
+  await migrateControlPlane(admin, config);
+  redis = new Redis(config.REDIS_URL);
+  const platform = new DataPlatform(config, log);
+  deps = { config, log, platform, redis, bus: new EventBus(redis, config.REDIS_KEY_PREFIX, log) };
+  services = createServices(deps);
+});
+afterAll(async () => {
+  await deps.bus.close();
+  await deps.platform.close();
+  redis.disconnect();
+  await admin.end();
+  await db.drop();
+});
+
+async function provision(slug: string) {
+  return (
+    await services.provisioner.create({
+      slug,
+      name: slug,
+      plan: 'FREE',
+      owner: { email: `o@${slug}.test`, name: 'O' },
+    })
+  ).tenant;
+}
+
+test('health: HEALTHY when current, DEGRADED with a pending migration, DOWN without its schema', async () => {
+  const tenant = await provision('healthy-one');
+  const withCluster = await services.tenantWithCluster(tenant.id);
+  const healthy = await services.health.check(withCluster);
+  expect(healthy).toMatchObject({ tenantId: tenant.id, status: 'HEALTHY', activeSessions: 0 });
+  expect(healthy.dbLatencyMs).toBeGreaterThan(0);
+  expect(healthy.schemaVersion).toMatch(/^\d{14}_/);
+
+  const latest = healthy.schemaVersion!;
+  await admin.query(
+    `DELETE FROM ${qualified(tenant.schemaName, '_prisma_migrations')} WHERE migration_name = $1`,
+    [latest],
+  );
+  expect((await services.health.check(withCluster)).status).toBe('DEGRADED');
+
+  await admin.query(`DROP SCHEMA ${tenant.schemaName} CASCADE`);
+  const down = await services.health.check(withCluster);
+  expect(down).toMatchObject({ status: 'DOWN', dbLatencyMs: null });
+});
+
+test('health events: published on lifecycle changes and by one replica per interval', async () => {
+  const tenant = await provision('watched-one');
+  const events: BusEvents['tenant.health'][] = [];
+  const iterator = deps.bus.iterate('tenant.health', (event) => event.tenantId === tenant.id);
+  const reading = (async () => {
+    for await (const event of iterator) {
+      events.push(event);
+      if (events.length === 3) break;
+    }
+  })();
+  // Let the subscription reach Redis before publishing.
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  await services.transition(tenant.id, 'suspend', 'review'); // event 1
+  await services.transition(tenant.id, 'resume'); // event 2
+  // Two replicas reach the same interval: one of them checks every active tenant (event 3).
+  const outcomes = await Promise.all([services.health.runSlot(42), services.health.runSlot(42)]);
+  expect(outcomes.sort()).toEqual(['ran', 'skipped']);
+  await reading;
+  expect(events).toHaveLength(3);
+  expect(events.every((event) => event.tenantId === tenant.id && event.status === 'HEALTHY')).toBe(
+    true,
+  );
+}, 20_000);
