@@ -217,6 +217,23 @@ describe('tenant data layer', () => {
         '42501',
       );
 
+      // Shared control-plane rows are filtered by RLS: a tenant role sees its own tenant's only.
+      for (const tenant of [tenantA, tenantB, tenantB]) {
+        await admin.query(
+          `INSERT INTO ${qualified('control', 'tenant_backups')} (tenant_id, status) VALUES ($1, 'COMPLETED')`,
+          [tenant.id],
+        );
+      }
+      const backups = await sessionA.query<{ tenant_id: string }>(
+        `SELECT tenant_id FROM ${qualified('control', 'tenant_backups')}`,
+      );
+      expect(backups.rows.map((r) => r.tenant_id)).toEqual([tenantA.id]);
+      expect(
+        await refusal(
+          `SET tradesage.tenant_id = '${tenantB.id}'; DELETE FROM ${qualified('control', 'tenant_backups')}`,
+        ),
+      ).toBe('42501');
+
       // The same holds for a Prisma client's raw queries, and after a Prisma transaction.
       const clientA = platform
         .tenantClients((adapter) => new AuthClient({ adapter }))

@@ -27,6 +27,9 @@ export async function grantTenantRole(client: pg.ClientBase, schema: string): Pr
   for (const statement of tenantRoleGrants(schema)) await client.query(statement);
 }
 
+/** Every tenant role belongs to this group, which RLS policies on shared control tables name. */
+export const TENANT_ROLES_GROUP = 'tradesage_tenant_roles';
+
 export interface TenantSchemaPlan {
   schema: string;
   /** The login of tenant connections, which becomes a member of the new role. */
@@ -50,6 +53,11 @@ export async function createTenantSchema(
   await client.query(`CREATE ROLE ${role} NOLOGIN`);
   // Tenant connections log in as tenantLogin and SET ROLE to this role; membership allows it.
   await client.query(`GRANT ${role} TO ${quoteIdent(plan.tenantLogin)}`);
+  // Row-level access to shared control-plane tables, where the control migrations made the group.
+  const group = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [
+    TENANT_ROLES_GROUP,
+  ]);
+  if (group.rowCount) await client.query(`GRANT ${quoteIdent(TENANT_ROLES_GROUP)} TO ${role}`);
   await client.query(`CREATE SCHEMA ${quoteIdent(plan.schema)}`);
   await migrateSchemaInTransaction(client, plan.schema, plan.migrations);
   await grantTenantRole(client, plan.schema);
