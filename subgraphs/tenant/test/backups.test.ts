@@ -9,67 +9,45 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { Redis } from 'ioredis';
-import pg from 'pg';
-import pino from 'pino';
+import type pg from 'pg';
 import S3rver from 's3rver';
-import { AppError, DataPlatform, EventBus, qualified, type SubgraphDeps } from '@tradesage/shared';
-import {
-  createTestDatabase,
-  migrateControlPlane,
-  testConfig,
-  uniqueName,
-  type TestDatabase,
-} from '@tradesage/shared/testing';
+import { AppError, qualified, type SubgraphDeps } from '@tradesage/shared';
 import { PrismaClient as AuthClient } from '../../../prisma/auth/generated/client';
-import { createS3Client, TenantBackups } from '../src/backups';
-import { createServices, type TenantServices } from '../src/data';
+import { createS3Client, type TenantBackups } from '../src/backups';
+import type { TenantServices } from '../src/data';
+import { startTenantServiceEnv, type TenantServiceEnv } from './support';
 
-const log = pino({ level: 'silent' });
-let db: TestDatabase;
 let admin: pg.Pool;
-let redis: Redis;
 let s3rver: S3rver;
 let s3Dir: string;
 let s3: S3Client;
 let deps: SubgraphDeps;
 let services: TenantServices;
 let backups: TenantBackups;
+let env: TenantServiceEnv;
 const bucket = 'tenant-backups-test';
 
 beforeAll(async () => {
   s3Dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-s3rver-'));
   s3rver = new S3rver({ port: 0, address: '127.0.0.1', directory: s3Dir, silent: true });
   const { port } = (await s3rver.run()) as unknown as { port: number };
-  db = await createTestDatabase('ts_backups');
-  admin = new pg.Pool({ connectionString: db.url, max: 3 });
-  const config = testConfig({
-    DATABASE_URL: db.url,
-    REDIS_KEY_PREFIX: `${uniqueName('backup')}:`,
+  env = await startTenantServiceEnv('ts_backups', {
     S3_ENDPOINT: `http://127.0.0.1:${port}`,
     S3_BUCKET: bucket,
     S3_ACCESS_KEY_ID: 'S3RVER',
     S3_SECRET_ACCESS_KEY: 'S3RVER',
     BACKUP_RETENTION_COUNT: '2',
   });
-  await migrateControlPlane(admin, config);
-  s3 = createS3Client(config);
+  ({ admin, deps, services } = env);
+  backups = services.backups;
+  s3 = createS3Client(deps.config);
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  redis = new Redis(config.REDIS_URL);
-  const platform = new DataPlatform(config, log);
-  deps = { config, log, platform, redis, bus: new EventBus(redis, config.REDIS_KEY_PREFIX, log) };
-  services = createServices(deps);
-  backups = new TenantBackups({ config, log, platform, control: services.control, s3 });
 });
 afterAll(async () => {
-  await deps.bus.close();
-  await deps.platform.close();
-  redis.disconnect();
   s3.destroy();
   await s3rver.close();
   fs.rmSync(s3Dir, { recursive: true, force: true });
-  await admin.end();
-  await db.drop();
+  await env.close();
 });
 
 /** Every row of every table in the schema, as JSON, in a stable order. */

@@ -1,52 +1,31 @@
-import { Redis } from 'ioredis';
 import pg from 'pg';
-import pino from 'pino';
-import { DataPlatform, EventBus, qualified, type SubgraphDeps } from '@tradesage/shared';
-import {
-  createTestDatabase,
-  migrateControlPlane,
-  testConfig,
-  uniqueName,
-  type TestDatabase,
-} from '@tradesage/shared/testing';
+import { qualified, type SubgraphDeps } from '@tradesage/shared';
+import { createTestDatabase, type TestDatabase } from '@tradesage/shared/testing';
 import { PrismaClient as AuthClient } from '../../../prisma/auth/generated/client';
-import { createServices, type TenantServices } from '../src/data';
+import type { TenantServices } from '../src/data';
+import { startTenantServiceEnv, type TenantServiceEnv } from './support';
 
-const log = pino({ level: 'silent' });
-let primary: TestDatabase;
+let env: TenantServiceEnv;
 let secondary: TestDatabase;
 let admin: pg.Pool;
 let secondaryAdmin: pg.Pool;
-let redis: Redis;
 let deps: SubgraphDeps;
 let services: TenantServices;
 
 beforeAll(async () => {
-  primary = await createTestDatabase('ts_cluster_a');
+  env = await startTenantServiceEnv('ts_cluster_a');
+  ({ admin, deps, services } = env);
+  // A second database stands in for a second Postgres cluster.
   secondary = await createTestDatabase('ts_cluster_b');
-  admin = new pg.Pool({ connectionString: primary.url, max: 3 });
   secondaryAdmin = new pg.Pool({ connectionString: secondary.url, max: 3 });
-  const config = testConfig({
-    DATABASE_URL: primary.url,
-    REDIS_KEY_PREFIX: `${uniqueName('place')}:`,
-  });
-  await migrateControlPlane(admin, config);
   await admin.query(
     `INSERT INTO ${qualified('control', 'db_clusters')} (name, connection_url, capacity) VALUES ('secondary', $1, 1000)`,
     [secondary.url],
   );
-  redis = new Redis(config.REDIS_URL);
-  const platform = new DataPlatform(config, log);
-  deps = { config, log, platform, redis, bus: new EventBus(redis, config.REDIS_KEY_PREFIX, log) };
-  services = createServices(deps);
 });
 afterAll(async () => {
-  await deps.bus.close();
-  await deps.platform.close();
-  redis.disconnect();
-  await admin.end();
+  await env.close();
   await secondaryAdmin.end();
-  await primary.drop();
   await secondary.drop();
 });
 

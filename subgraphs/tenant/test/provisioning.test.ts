@@ -1,51 +1,23 @@
 import { createHash } from 'node:crypto';
-import { Redis } from 'ioredis';
-import pg from 'pg';
-import pino from 'pino';
-import {
-  AppError,
-  DataPlatform,
-  EventBus,
-  qualified,
-  tenantRoleName,
-  type SubgraphDeps,
-} from '@tradesage/shared';
-import {
-  createTestDatabase,
-  migrateControlPlane,
-  testConfig,
-  uniqueName,
-  type TestDatabase,
-} from '@tradesage/shared/testing';
+import type pg from 'pg';
+import { AppError, qualified, tenantRoleName, type SubgraphDeps } from '@tradesage/shared';
 import { PrismaClient as AuthClient } from '../../../prisma/auth/generated/client';
 import { PrismaClient as UserClient } from '../../../prisma/user/generated/client';
-import { createServices, type TenantServices } from '../src/data';
+import type { TenantServices } from '../src/data';
 import { TenantProvisioner } from '../src/provisioning';
+import { startTenantServiceEnv, type TenantServiceEnv } from './support';
 
-const log = pino({ level: 'silent' });
-let db: TestDatabase;
 let admin: pg.Pool;
-let redis: Redis;
 let deps: SubgraphDeps;
 let services: TenantServices;
 
+let env: TenantServiceEnv;
+
 beforeAll(async () => {
-  db = await createTestDatabase('ts_provision');
-  admin = new pg.Pool({ connectionString: db.url, max: 3 });
-  const config = testConfig({ DATABASE_URL: db.url, REDIS_KEY_PREFIX: `${uniqueName('prov')}:` });
-  await migrateControlPlane(admin, config);
-  redis = new Redis(config.REDIS_URL);
-  const platform = new DataPlatform(config, log);
-  deps = { config, log, platform, redis, bus: new EventBus(redis, config.REDIS_KEY_PREFIX, log) };
-  services = createServices(deps);
+  env = await startTenantServiceEnv('ts_provision');
+  ({ admin, deps, services } = env);
 });
-afterAll(async () => {
-  await deps.bus.close();
-  await deps.platform.close();
-  redis.disconnect();
-  await admin.end();
-  await db.drop();
-});
+afterAll(() => env.close());
 
 const owner = { email: 'Owner@Example.com', name: 'Olivia Owner' };
 
