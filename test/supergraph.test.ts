@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Supergraph } from '@apollo/federation-internals';
-import { parse, validate } from 'graphql';
+import { Kind, parse, validate } from 'graphql';
 import { REPO_ROOT } from '@tradesage/shared';
 import { composeSupergraph } from '../scripts/compose-supergraph';
 
@@ -27,5 +27,42 @@ describe('schema/supergraph.graphql', () => {
     expect(validate(api, query)).toEqual([]);
     // Federation internals never leak into the public API schema.
     expect(api.getQueryType()?.getFields()._entities).toBeUndefined();
+  });
+
+  test("the React app's operations of the finished services validate against the API schema", () => {
+    // The contract grows as services land; these must never break again (issue 8 checks them all).
+    const landed = [
+      'CreateTenant',
+      'Tenants',
+      'Tenant',
+      'CurrentTenant',
+      'SuspendTenant',
+      'ResumeTenant',
+      'DeleteTenant',
+      'UpdateTenantLimits',
+      'BackupTenant',
+      'RestoreTenant',
+      'TenantHealth',
+    ];
+    const api = Supergraph.build(committed).apiSchema().toGraphQLJSSchema();
+    const contract = parse(
+      fs.readFileSync(
+        path.join(REPO_ROOT, 'schema/operations/react-app/operations.graphql'),
+        'utf8',
+      ),
+    );
+    const errors = Object.fromEntries(
+      landed.map((name) => {
+        const operation = contract.definitions.find(
+          (d) => d.kind === 'OperationDefinition' && d.name?.value === name,
+        );
+        if (!operation) return [name, ['missing from the contract']];
+        return [
+          name,
+          validate(api, { kind: Kind.DOCUMENT, definitions: [operation] }).map((e) => e.message),
+        ];
+      }),
+    );
+    expect(errors).toEqual(Object.fromEntries(landed.map((name) => [name, []])));
   });
 });
