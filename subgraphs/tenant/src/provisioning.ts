@@ -142,7 +142,7 @@ export class TenantProvisioner {
       clusterId: cluster.id,
     });
     const location = { schemaName, connectionUrl: cluster.connectionUrl };
-    let schemaCommitted = false;
+    let tenant: Tenant;
     try {
       await withTransaction(this.deps.platform.poolFor(location), async (client) => {
         await createTenantSchema(client, {
@@ -166,23 +166,13 @@ export class TenantProvisioner {
         });
         await this.deps.hooks?.beforeSchemaCommit?.();
       });
-      schemaCommitted = true;
-      const tenant = await this.deps.control.tenant.update({
-        where: { id },
+      // The ACTIVE update is the commit point: after it, the tenant exists and nothing undoes it.
+      tenant = await this.deps.control.tenant.update({
+        where: { id, status: 'PROVISIONING' },
         data: { status: 'ACTIVE', provisioningMs: Math.round(performance.now() - started) },
       });
-      await this.announce(id, 'ACTIVE');
-      this.deps.log.info(
-        { tenantId: id, slug: input.slug, ms: tenant.provisioningMs },
-        'tenant provisioned',
-      );
-      return {
-        tenant,
-        owner: { id: ownerId, email: input.owner.email.toLowerCase(), roles: ['OWNER'] },
-        invitationToken,
-      };
     } catch (error) {
-      await this.undo(id, location, schemaCommitted);
+      await this.undo(id, location);
       if (error instanceof AppError) throw error;
       this.deps.log.error({ err: error, slug: input.slug }, 'tenant provisioning failed');
       throw new AppError(
@@ -190,6 +180,20 @@ export class TenantProvisioner {
         'Provisioning failed; nothing was created. Try again.',
       );
     }
+    // Other replicas learn of the tenant from the bus; if Redis is down they find it when
+    // their directory cache expires, so a failed announcement does not fail provisioning.
+    await this.announce(id, 'ACTIVE').catch((error: unknown) =>
+      this.deps.log.warn({ err: error, tenantId: id }, 'could not announce a new tenant'),
+    );
+    this.deps.log.info(
+      { tenantId: id, slug: input.slug, ms: tenant.provisioningMs },
+      'tenant provisioned',
+    );
+    return {
+      tenant,
+      owner: { id: ownerId, email: input.owner.email.toLowerCase(), roles: ['OWNER'] },
+      invitationToken,
+    };
   }
 
   /** The cluster with the lowest share of its capacity in use. */
@@ -213,19 +217,22 @@ export class TenantProvisioner {
   }
 
   /** Inserts the PROVISIONING row, which reserves the slug. */
-  private async reserve(row: {
-    id: string;
-    slug: string;
-    name: string;
-    plan: 'FREE' | 'PRO' | 'ENTERPRISE';
-    schemaName: string;
-    clusterId: string;
-  }): Promise<void> {
+  private async reserve(
+    row: {
+      id: string;
+      slug: string;
+      name: string;
+      plan: 'FREE' | 'PRO' | 'ENTERPRISE';
+      schemaName: string;
+      clusterId: string;
+    },
+    reclaimed = false,
+  ): Promise<void> {
     try {
       await this.deps.control.tenant.create({ data: { ...row, status: 'PROVISIONING' } });
     } catch (error) {
       if ((error as { code?: string }).code !== 'P2002') throw error;
-      if (await this.reclaimStale(row.slug)) return this.reserve(row);
+      if (!reclaimed && (await this.reclaimStale(row.slug))) return this.reserve(row, true);
       throw new AppError('CONFLICT', `Slug "${row.slug}" is already taken`, { field: 'slug' });
     }
   }
@@ -245,29 +252,38 @@ export class TenantProvisioner {
       { tenantId: stale.id, slug },
       'reclaiming a slug from a provisioning run that died',
     );
-    await this.undo(
-      stale.id,
-      { schemaName: stale.schemaName, connectionUrl: stale.cluster.connectionUrl },
-      true,
-    );
-    return true;
+    return this.undo(stale.id, {
+      schemaName: stale.schemaName,
+      connectionUrl: stale.cluster.connectionUrl,
+    });
   }
 
+  /**
+   * Removes what a failed run left: the schema and role (if they committed), then the row, which
+   * must still be PROVISIONING; a row that reached ACTIVE is a tenant and is never undone.
+   * Returns whether everything is gone.
+   */
   private async undo(
     id: string,
     location: { schemaName: string; connectionUrl: string | null },
-    schemaCommitted: boolean,
-  ): Promise<void> {
+  ): Promise<boolean> {
     try {
-      if (schemaCommitted) {
-        await withTransaction(this.deps.platform.poolFor(location), (client) =>
-          dropTenantSchema(client, location.schemaName),
-        );
-      }
+      const row = await this.deps.control.tenant.findUnique({
+        where: { id },
+        select: { status: true },
+      });
+      if (row && row.status !== 'PROVISIONING') return false;
+      // Dropped whether or not the schema transaction reported a commit: a COMMIT whose answer
+      // was lost may still have happened. Both drops are no-ops when there is nothing.
+      await withTransaction(this.deps.platform.poolFor(location), (client) =>
+        dropTenantSchema(client, location.schemaName),
+      );
       await this.deps.control.tenant.deleteMany({ where: { id, status: 'PROVISIONING' } });
+      return true;
     } catch (error) {
       // The row stays PROVISIONING, so no token can reach it; the stale-slug reclaim finishes the job.
       this.deps.log.error({ err: error, tenantId: id }, 'could not undo a failed provisioning');
+      return false;
     }
   }
 

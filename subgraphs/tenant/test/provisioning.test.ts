@@ -259,3 +259,65 @@ describe('tenant lifecycle', () => {
     );
   });
 });
+
+describe('provisioning after the commit point', () => {
+  test('a failure to announce the new tenant does not undo it', async () => {
+    const failingBus = Object.assign(Object.create(deps.bus) as typeof deps.bus, {
+      publish: async () => {
+        throw new Error('Redis is down');
+      },
+    });
+    const provisioner = new TenantProvisioner({
+      ...deps,
+      bus: failingBus,
+      control: services.control,
+    });
+    const { tenant } = await provisioner.create({
+      slug: 'quiet-start',
+      name: 'Quiet',
+      plan: 'FREE',
+      owner,
+    });
+    expect(await traces('quiet-start', tenant.schemaName)).toEqual({
+      directory: ['ACTIVE'],
+      schema: 1,
+      role: 1,
+    });
+  });
+
+  test('a slug left PROVISIONING by a run that died is reclaimed, with its schema and role', async () => {
+    const { tenant } = await services.provisioner.create({
+      slug: 'died-midway',
+      name: 'Died',
+      plan: 'FREE',
+      owner,
+    });
+    // Make it look like a run that died after its schema committed, ten minutes ago.
+    await admin.query(
+      `UPDATE ${qualified('control', 'tenants')} SET status = 'PROVISIONING', created_at = now() - interval '10 minutes' WHERE id = $1`,
+      [tenant.id],
+    );
+    const again = await services.provisioner.create({
+      slug: 'died-midway',
+      name: 'Again',
+      plan: 'FREE',
+      owner,
+    });
+    expect(again.tenant.id).not.toBe(tenant.id);
+    expect(await traces('died-midway', tenant.schemaName)).toEqual({
+      directory: ['ACTIVE'],
+      schema: 0,
+      role: 0,
+    });
+    // A recent PROVISIONING row is a run still in progress: its slug is not taken over.
+    await admin.query(
+      `UPDATE ${qualified('control', 'tenants')} SET status = 'PROVISIONING' WHERE id = $1`,
+      [again.tenant.id],
+    );
+    expect(
+      await codeOf(
+        services.provisioner.create({ slug: 'died-midway', name: 'X', plan: 'FREE', owner }),
+      ),
+    ).toBe('CONFLICT');
+  });
+});
