@@ -228,11 +228,13 @@ describe('tenant data layer', () => {
         `SELECT tenant_id FROM ${qualified('control', 'tenant_backups')}`,
       );
       expect(backups.rows.map((r) => r.tenant_id)).toEqual([tenantA.id]);
-      expect(
-        await refusal(
-          `SET tradesage.tenant_id = '${tenantB.id}'; DELETE FROM ${qualified('control', 'tenant_backups')}`,
-        ),
-      ).toBe('42501');
+      // The policy names the tenant by its role, so no session setting widens it.
+      const widened = (await sessionA.query(
+        `SET tradesage.tenant_id = '${tenantB.id}'; SELECT tenant_id FROM ${qualified('control', 'tenant_backups')}`,
+      )) as unknown as { rows: { tenant_id: string }[] }[];
+      expect(widened[1].rows.map((r) => r.tenant_id)).toEqual([tenantA.id]);
+      // Writing is not granted at all.
+      expect(await refusal(`DELETE FROM ${qualified('control', 'tenant_backups')}`)).toBe('42501');
 
       // The same holds for a Prisma client's raw queries, and after a Prisma transaction.
       const clientA = platform

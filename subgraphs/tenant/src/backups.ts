@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { pipeline } from 'node:stream/promises';
 import {
   DeleteObjectCommand,
@@ -96,6 +97,8 @@ function renameSchemaInSql(from: string, to: string): Transform {
   const pattern = new RegExp(`\\b${from}\\b`, 'g');
   let inCopyData = false;
   let rest = '';
+  // A multibyte character may be split across chunks; the decoder carries it over.
+  const decoder = new StringDecoder('utf8');
   const rewrite = (line: string): string => {
     if (inCopyData) {
       if (line === '\\.') inCopyData = false;
@@ -106,11 +109,12 @@ function renameSchemaInSql(from: string, to: string): Transform {
   };
   return new Transform({
     transform(chunk: Buffer, _encoding, callback) {
-      const lines = (rest + chunk.toString('utf8')).split('\n');
+      const lines = (rest + decoder.write(chunk)).split('\n');
       rest = lines.pop() ?? '';
       callback(null, lines.map(rewrite).join('\n') + (lines.length ? '\n' : ''));
     },
     flush(callback) {
+      rest += decoder.end();
       callback(null, rest ? rewrite(rest) : '');
     },
   });
@@ -193,7 +197,11 @@ export class TenantBackups {
         partSize: 5 * 1024 * 1024,
         queueSize: 2,
       });
-      await Promise.all([exited, upload.done()]);
+      await Promise.all([exited, upload.done()]).catch((error: unknown) => {
+        // An upload that failed leaves pg_dump blocked on a full pipe, holding its snapshot.
+        dump.kill();
+        throw error;
+      });
       const { checksum, size } = digest.result();
       const completed = await control.tenantBackup.update({
         where: { id: backup.id },
@@ -292,18 +300,25 @@ export class TenantBackups {
         ['--no-psqlrc', '--quiet', '--single-transaction', '--set=ON_ERROR_STOP=1', '--file=-'],
         { env, stdio: ['pipe', 'ignore', 'pipe'] },
       );
-      const exits = Promise.all([finished(restore, 'pg_restore'), finished(psql, 'psql')]);
+      const restored = finished(restore, 'pg_restore');
+      const applied = finished(psql, 'psql');
       await pipeline(
         restore.stdout!,
         renameSchemaInSql(schema, scratch),
         async function* (source: AsyncIterable<Buffer | string>) {
           for await (const chunk of source) yield chunk;
+          // Only a complete restore is swapped in. If pg_restore failed, this throws, psql's
+          // input ends without a COMMIT, and its single transaction rolls back.
+          await restored;
           // Still inside psql's single transaction: the swap commits with the restored data.
           yield `\nSET search_path TO public;\n${swap}`;
         },
         psql.stdin!,
-      );
-      await exits;
+      ).catch((error: unknown) => {
+        psql.kill();
+        throw error;
+      });
+      await Promise.all([restored, applied]);
       log.info({ backupId, tenantId: tenant.id }, 'tenant restored');
       this.deps.platform.directory.invalidate(tenant.id);
       return tenant;

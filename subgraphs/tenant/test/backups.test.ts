@@ -91,8 +91,14 @@ test('backup then restore gives back the tenant row for row; a corrupted backup 
       },
     });
   }
+  // Far more than one 64 KiB chunk of multibyte text, so characters straddle chunk boundaries.
+  for (let i = 0; i < 3; i++) {
+    await accounts.account.create({
+      data: { email: `big${i}@backed.test`, passwordHash: `${'é€😀ß'.repeat(20_000)}${i}` },
+    });
+  }
   const before = await snapshot(tenant.schemaName);
-  expect(before.accounts).toHaveLength(51);
+  expect(before.accounts).toHaveLength(54);
 
   const backup = await backups.backup(tenant.id);
   expect(backup.status).toBe('COMPLETED');
@@ -113,7 +119,7 @@ test('backup then restore gives back the tenant row for row; a corrupted backup 
     `${tenant.schemaName}%`,
   ]);
   expect(schemas.rows.map((r) => r.nspname)).toEqual([tenant.schemaName]);
-  expect(await accounts.account.count()).toBe(51);
+  expect(await accounts.account.count()).toBe(54);
 
   // Corrupt the stored object: the restore is refused and the data stays as it is.
   await accounts.account.create({ data: { email: 'kept@backed.test' } });

@@ -74,9 +74,9 @@ export async function migrateAllTenants(
     let result: TenantMigrationResult;
     try {
       const { applied } = await migrateSchema(pool, tenant.schemaName, migrations);
-      // New tables get the tenant role's grants by default privileges; this catches anything else.
-      if (applied.length)
-        await withTransaction(pool, (client) => grantTenantRole(client, tenant.schemaName));
+      // Default privileges cover new tables; granting every time (it is idempotent) also repairs a
+      // run whose grants failed after its migrations had committed.
+      await withTransaction(pool, (client) => grantTenantRole(client, tenant.schemaName));
       result = {
         tenantId: tenant.id,
         slug: tenant.slug,
