@@ -399,6 +399,27 @@ describe('tenant operations of the React app contract, through the router', () =
     });
     expect(foreign.body.data).toEqual({ tenant: null });
     expect(foreign.body.errors.map((e: any) => e.extensions.code)).toEqual(['NOT_FOUND']);
+    // A TRADER of the tenant sees it, but not its health or backups (OWNER and ADMIN only).
+    const traderToken = await signer.sign({
+      sub: randomUUID(),
+      tid: tenantId,
+      tslug: 'gamma-markets',
+      roles: ['TRADER'],
+      sid: randomUUID(),
+    });
+    const asTrader = await graphql(routerUrl(), operation('Tenant'), traderToken, {
+      slug: 'gamma-markets',
+    });
+    expect(
+      Object.fromEntries(
+        asTrader.body.errors.map((e: any) => [e.path.join('.'), e.extensions.code]),
+      ),
+    ).toEqual({ 'tenant.health': 'FORBIDDEN', 'tenant.backups': 'FORBIDDEN' });
+    expect(asTrader.body.data.tenant).toMatchObject({
+      slug: 'gamma-markets',
+      health: null,
+      backups: null,
+    });
     const asOperator = await graphql(routerUrl(), operation('Tenant'), operatorToken, {
       slug: 'alpha-trading',
     });

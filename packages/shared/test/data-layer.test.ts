@@ -233,6 +233,8 @@ describe('tenant data layer', () => {
         `SET tradesage.tenant_id = '${tenantB.id}'; SELECT tenant_id FROM ${qualified('control', 'tenant_backups')}`,
       )) as unknown as { rows: { tenant_id: string }[] }[];
       expect(widened[1].rows.map((r) => r.tenant_id)).toEqual([tenantA.id]);
+      // No temporary tables that could outlive the checkout and shadow another tenant's names.
+      expect(await refusal('CREATE TEMP TABLE accounts (email text)')).toBe('42501');
       // Writing is not granted at all.
       expect(await refusal(`DELETE FROM ${qualified('control', 'tenant_backups')}`)).toBe('42501');
 

@@ -84,6 +84,28 @@ export function createServices({ platform, config, log, bus, redis }: SubgraphDe
       health.stop();
     },
 
+    /**
+     * The tenant's health events, until the tenant stops being ACTIVE (suspended or deleted
+     * tenants' subscriptions end rather than keep streaming).
+     */
+    watchHealth(tenantId: string) {
+      const events = bus.iterate('tenant.health', (event) => event.tenantId === tenantId);
+      const ends = bus.iterate(
+        'tenant.changed',
+        (event) => event.tenantId === tenantId && event.status !== 'ACTIVE',
+      );
+      void ends.next().then(() => {
+        void events.return?.();
+        void ends.return?.();
+      });
+      const finish = events.return?.bind(events);
+      events.return = async () => {
+        void ends.return?.();
+        return finish ? finish() : { done: true, value: undefined };
+      };
+      return events;
+    },
+
     tenantWithCluster: (id: string) =>
       control.tenant.findUniqueOrThrow({ where: { id }, include: { cluster: true } }),
     listBackups: (tenantId: string, first: number) =>

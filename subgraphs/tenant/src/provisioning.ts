@@ -9,6 +9,7 @@ import {
   hashPassword,
   loadMigrations,
   loadProvisionScripts,
+  revokeTemporaryFromPublic,
   tenantSchemaName,
   withTransaction,
   type Config,
@@ -144,7 +145,10 @@ export class TenantProvisioner {
     const location = { schemaName, connectionUrl: cluster.connectionUrl };
     let tenant: Tenant;
     try {
-      await withTransaction(this.deps.platform.poolFor(location), async (client) => {
+      const pool = this.deps.platform.poolFor(location);
+      // A cluster added later gets the same database setting with its first tenant.
+      if (cluster.connectionUrl) await withTransaction(pool, revokeTemporaryFromPublic);
+      await withTransaction(pool, async (client) => {
         await createTenantSchema(client, {
           schema: schemaName,
           tenantLogin: this.deps.config.TENANT_DB_USER,

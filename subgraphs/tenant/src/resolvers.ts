@@ -60,7 +60,7 @@ export const resolvers: Resolvers = {
       subscribe: (_parent, { tenantId }, ctx) => {
         if (!canAdministerTenant(ctx, tenantId))
           throw forbidden('Not allowed to watch this tenant');
-        return ctx.services.bus.iterate('tenant.health', (event) => event.tenantId === tenantId);
+        return ctx.services.watchHealth(tenantId);
       },
       resolve: (event: HealthEvent) => event,
     },
@@ -69,9 +69,15 @@ export const resolvers: Resolvers = {
     __resolveReference: (reference, ctx) => visibleTenant(ctx, { id: reference.id }),
     limits: (tenant) => effectiveLimits(tenant.plan, tenant),
     usage: (tenant) => ({ tenantId: tenant.id }),
-    health: async (tenant, _args, ctx) =>
-      ctx.services.health.check(await ctx.services.tenantWithCluster(tenant.id)),
+    // Health and backups are for those who run the tenant: operators, and its OWNER and ADMIN.
+    health: async (tenant, _args, ctx) => {
+      if (!canAdministerTenant(ctx, tenant.id))
+        throw forbidden('Only OWNER and ADMIN may see health');
+      return ctx.services.health.check(await ctx.services.tenantWithCluster(tenant.id));
+    },
     backups: (tenant, { first }, ctx) => {
+      if (!canAdministerTenant(ctx, tenant.id))
+        throw forbidden('Only OWNER and ADMIN may see backups');
       const count = first ?? 10;
       if (count < 1 || count > 100) throw badUserInput('first must be between 1 and 100');
       return ctx.services.listBackups(tenant.id, count);

@@ -69,3 +69,16 @@ test('health events: published on lifecycle changes and by one replica per inter
     true,
   );
 }, 20_000);
+
+test('a tenantHealth stream ends when its tenant is suspended', async () => {
+  const tenant = await provision('watched-two');
+  const stream = services.watchHealth(tenant.id);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  await services.health.publish(tenant.id);
+  expect((await stream.next()).value).toMatchObject({ tenantId: tenant.id });
+  await services.transition(tenant.id, 'suspend', 'review');
+  // The suspension's own health event may come first; the stream then ends.
+  let result = await stream.next();
+  if (!result.done) result = await stream.next();
+  expect(result.done).toBe(true);
+});

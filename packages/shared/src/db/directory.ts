@@ -22,6 +22,8 @@ export interface TenantLocation {
 export class TenantDirectory {
   private readonly cache: LRUCache<string, TenantLocation>;
   private readonly negative: LRUCache<string, true>;
+  /** Bumped by every invalidation, so a lookup that raced one does not cache what it read. */
+  private generation = 0;
 
   constructor(
     private readonly controlPool: pg.Pool,
@@ -39,6 +41,7 @@ export class TenantDirectory {
     const cached = this.cache.get(tenantId);
     if (cached) return cached;
     if (this.negative.has(tenantId)) return null;
+    const generation = this.generation;
     const { rows } = await this.controlPool.query<TenantLocation>(
       `SELECT t.id, t.slug, t.status, t.schema_name AS "schemaName", t.cluster_id AS "clusterId",
               c.connection_url AS "connectionUrl"
@@ -48,12 +51,14 @@ export class TenantDirectory {
       [tenantId],
     );
     const location = rows[0] ?? null;
+    if (generation !== this.generation) return location;
     if (location) this.cache.set(tenantId, location);
     else this.negative.set(tenantId, true);
     return location;
   }
 
   invalidate(tenantId?: string): void {
+    this.generation++;
     if (tenantId === undefined) {
       this.cache.clear();
       this.negative.clear();

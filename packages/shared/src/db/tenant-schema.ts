@@ -27,6 +27,22 @@ export async function grantTenantRole(client: pg.ClientBase, schema: string): Pr
   for (const statement of tenantRoleGrants(schema)) await client.query(statement);
 }
 
+/**
+ * No temporary tables for tenant connections: a temp table left on a pooled connection would
+ * shadow names in the next tenant's raw SQL (pg_temp is searched first). Done once per database;
+ * the check keeps concurrent provisioning from updating the database's row at the same time.
+ */
+export async function revokeTemporaryFromPublic(client: pg.ClientBase): Promise<void> {
+  const { rows } = await client.query<{ granted: boolean }>(
+    `SELECT has_database_privilege('public', current_database(), 'TEMPORARY') AS granted`,
+  );
+  if (rows[0].granted) {
+    await client.query(
+      `DO $$ BEGIN EXECUTE format('REVOKE TEMPORARY ON DATABASE %I FROM PUBLIC', current_database()); END $$`,
+    );
+  }
+}
+
 /** Every tenant role belongs to this group, which RLS policies on shared control tables name. */
 export const TENANT_ROLES_GROUP = 'tradesage_tenant_roles';
 

@@ -1,6 +1,8 @@
 import type pg from 'pg';
 import type { Config } from '../config';
 import { quoteIdent } from '../db/identifiers';
+import { withTransaction } from '../db/sql';
+import { revokeTemporaryFromPublic } from '../db/tenant-schema';
 import { loadMigrations } from './catalog';
 import { migrateSchema, type MigrationResult } from './runner';
 
@@ -35,5 +37,6 @@ export async function ensureTenantLogin(
 /** Brings the control plane up to date and makes sure the tenant login exists. */
 export async function migrateControlPlane(pool: pg.Pool, config: Config): Promise<MigrationResult> {
   await ensureTenantLogin(pool, config);
+  await withTransaction(pool, revokeTemporaryFromPublic);
   return migrateSchema(pool, config.CONTROL_SCHEMA, loadMigrations(config.PRISMA_DIR, 'control'));
 }

@@ -132,10 +132,11 @@ export type SubscriptionTenantHealthArgs = {
 /** A customer organisation. Its data lives in its own Postgres schema. */
 export type Tenant = {
   __typename?: 'Tenant';
-  /** Newest first. */
-  backups: Array<TenantBackup>;
+  /** Newest first. OWNER, ADMIN and operators; null with a FORBIDDEN error for anyone else. */
+  backups?: Maybe<Array<TenantBackup>>;
   createdAt: Scalars['DateTime']['output'];
-  health: TenantHealth;
+  /** OWNER, ADMIN and operators; null with a FORBIDDEN error for anyone else. */
+  health?: Maybe<TenantHealth>;
   id: Scalars['ID']['output'];
   limits: TenantLimits;
   name: Scalars['String']['output'];
@@ -543,13 +544,13 @@ export type TenantResolvers<
     ContextType
   >;
   backups?: Resolver<
-    Array<ResolversTypes['TenantBackup']>,
+    Maybe<Array<ResolversTypes['TenantBackup']>>,
     ParentType,
     ContextType,
     Partial<TenantBackupsArgs>
   >;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
-  health?: Resolver<ResolversTypes['TenantHealth'], ParentType, ContextType>;
+  health?: Resolver<Maybe<ResolversTypes['TenantHealth']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   limits?: Resolver<ResolversTypes['TenantLimits'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
