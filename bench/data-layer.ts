@@ -1,7 +1,7 @@
 /**
  * `npm run bench:data-layer`: the per-query cost of a cached tenant Prisma client against raw
  * `pg` for the same query on the same pool, and the heap cost of each cached tenant client.
- * Options: --iterations N (default 3000), --clients N (default 300).
+ * Options: --iterations N (default 3000), --clients N (default 200).
  */
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
@@ -30,7 +30,7 @@ function heapUsed(): number {
 
 async function main(): Promise<void> {
   const iterations = numericArg('iterations', 3000);
-  const clientCount = numericArg('clients', 300);
+  const clientCount = numericArg('clients', 200);
   const db = await createTestDatabase('ts_bench');
   const admin = new pg.Pool({ connectionString: db.url, max: 2 });
   const config = testConfig({
@@ -73,10 +73,13 @@ async function main(): Promise<void> {
     const rawSummary = summarize(raw);
     const prismaSummary = summarize(prisma);
 
-    // Heap per cached client: build and connect clientCount clients, measure the retained heap.
+    // Heap per cached client: build and connect one client per tenant, measure the retained heap.
+    const heapTenants = [];
+    for (let i = 0; i < clientCount; i++)
+      heapTenants.push(await createTestTenant(admin, config, `heap-${i}`));
     const heapBefore = heapUsed();
-    for (let i = 0; i < clientCount; i++) {
-      const c = accounts.forLocation({ schemaName: `t_heap_${i}`, connectionUrl: null });
+    for (const heapTenant of heapTenants) {
+      const c = await accounts.forTenant(heapTenant.id);
       await c.$queryRaw`SELECT 1`;
     }
     const heapAfter = heapUsed();
