@@ -14,7 +14,7 @@ import {
   testConfig,
 } from '@tradesage/shared/testing';
 import { PrismaClient as AuthClient } from '../prisma/auth/generated/client';
-import { formatMs, numericArg, summarize, type Summary } from './lib/stats';
+import { formatMs, numericArg, summarize, type Summary, runBenchmark } from './lib/stats';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
@@ -105,7 +105,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runBenchmark(main);

@@ -15,7 +15,7 @@ import {
   migrateControlPlane,
   testConfig,
 } from '@tradesage/shared/testing';
-import { formatMs, numericArg, summarize } from './lib/stats';
+import { formatMs, numericArg, summarize, runBenchmark } from './lib/stats';
 
 async function main(): Promise<void> {
   const count = numericArg('tenants', 200);
@@ -67,7 +67,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runBenchmark(main);

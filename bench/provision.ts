@@ -13,7 +13,7 @@ import { Redis } from 'ioredis';
 import { PrismaClient as AuthClient } from '../prisma/auth/generated/client';
 import { PrismaClient as ControlClient } from '../prisma/tenant/generated/client';
 import { TenantProvisioner } from '../subgraphs/tenant/src/provisioning';
-import { formatMs, numericArg, summarize } from './lib/stats';
+import { formatMs, numericArg, summarize, runBenchmark } from './lib/stats';
 
 async function main(): Promise<void> {
   const count = numericArg('tenants', 200);
@@ -99,7 +99,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runBenchmark(main);

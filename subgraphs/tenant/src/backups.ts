@@ -23,11 +23,10 @@ import {
   quoteIdent,
   tenantRoleGrants,
   type Config,
-  type DataPlatform,
-  type Logger,
   withTransaction,
 } from '@tradesage/shared';
-import type { PrismaClient, Tenant, TenantBackup } from '../../../prisma/tenant/generated/client';
+import type { Tenant, TenantBackup } from '../../../prisma/tenant/generated/client';
+import type { ControlPlaneDeps } from './control';
 
 export function createS3Client(config: Config): S3Client {
   const options: S3ClientConfig = { region: config.S3_REGION };
@@ -126,15 +125,7 @@ function renameSchemaInSql(from: string, to: string): Transform {
  * the checksum, rebuilds the schema under another name and swaps it in, in one transaction.
  */
 export class TenantBackups {
-  constructor(
-    private readonly deps: {
-      config: Config;
-      log: Logger;
-      platform: DataPlatform;
-      control: PrismaClient;
-      s3: S3Client;
-    },
-  ) {}
+  constructor(private readonly deps: ControlPlaneDeps & { s3: S3Client }) {}
 
   private bin(name: string): string {
     return this.deps.config.PG_BIN_DIR ? path.join(this.deps.config.PG_BIN_DIR, name) : name;
@@ -336,16 +327,7 @@ export class BackupScheduler {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
 
-  constructor(
-    private readonly deps: {
-      backups: TenantBackups;
-      control: PrismaClient;
-      redis: Redis;
-      config: Config;
-      log: Logger;
-      platform: DataPlatform;
-    },
-  ) {
+  constructor(private readonly deps: ControlPlaneDeps & { backups: TenantBackups; redis: Redis }) {
     // Fails at start-up, naming the variable, rather than at 3 a.m.
     this.nextRun(new Date());
   }

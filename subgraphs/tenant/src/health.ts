@@ -6,13 +6,11 @@ import {
   mapWithConcurrency,
   qualified,
   type BusEvents,
-  type Config,
-  type DataPlatform,
   type EventBus,
-  type Logger,
   type SessionStore,
 } from '@tradesage/shared';
-import type { DbCluster, PrismaClient, Tenant } from '../../../prisma/tenant/generated/client';
+import type { DbCluster, Tenant } from '../../../prisma/tenant/generated/client';
+import type { ControlPlaneDeps } from './control';
 
 export type HealthEvent = BusEvents['tenant.health'];
 type TenantWithCluster = Tenant & { cluster: DbCluster };
@@ -32,11 +30,7 @@ export class TenantHealthMonitor {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly deps: {
-      config: Config;
-      log: Logger;
-      platform: DataPlatform;
-      control: PrismaClient;
+    private readonly deps: ControlPlaneDeps & {
       sessions: SessionStore;
       bus: EventBus;
       redis: Redis;

@@ -12,15 +12,13 @@ import {
   revokeTemporaryFromPublic,
   tenantSchemaName,
   withTransaction,
-  type Config,
-  type DataPlatform,
   type EventBus,
-  type Logger,
   type Migration,
   type ProvisionScript,
 } from '@tradesage/shared';
 import { z } from 'zod';
-import type { PrismaClient, Tenant } from '../../../prisma/tenant/generated/client';
+import type { Tenant } from '../../../prisma/tenant/generated/client';
+import type { ControlPlaneDeps } from './control';
 
 export const SLUG_PATTERN = /^[a-z][a-z0-9-]{2,39}$/;
 
@@ -105,14 +103,7 @@ export class TenantProvisioner {
   private readonly provisionScripts: ProvisionScript[];
 
   constructor(
-    private readonly deps: {
-      config: Config;
-      log: Logger;
-      platform: DataPlatform;
-      control: PrismaClient;
-      bus?: EventBus;
-      hooks?: ProvisioningHooks;
-    },
+    private readonly deps: ControlPlaneDeps & { bus?: EventBus; hooks?: ProvisioningHooks },
   ) {
     this.migrations = loadMigrations(deps.config.PRISMA_DIR, 'tenant');
     this.provisionScripts = loadProvisionScripts(deps.config.PRISMA_DIR);
