@@ -297,6 +297,10 @@ describe('supergraph through the router', () => {
       expect(metrics).toContain('graphql_requests_total');
       expect(metrics).toContain('process_cpu_user_seconds_total');
     }
+    // The router publishes the keys it verifies with.
+    const jwks = await fetch(`http://127.0.0.1:${ports.router}/.well-known/jwks.json`);
+    expect(jwks.status).toBe(200);
+    expect(await jwks.json()).toEqual(JSON.parse(signer.jwks));
     const routerMetrics = await (await fetch(`http://127.0.0.1:${ports.router}/metrics`)).text();
     expect(routerMetrics).toMatch(
       /graphql_requests_total\{[^}]*operation="Me"[^}]*outcome="success"[^}]*\} [1-9]/,

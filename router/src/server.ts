@@ -8,6 +8,8 @@ import {
   createRedis,
   DataPlatform,
   EventBus,
+  keysForVerification,
+  publicJwks,
   loadConfigOrExit,
   startGraphQLService,
   stopOnSignals,
@@ -17,6 +19,7 @@ import {
   type Config,
   type RequestContext,
   type RunningService,
+  type SigningKey,
   type SubgraphName,
 } from '@tradesage/shared';
 
@@ -37,6 +40,20 @@ function subgraphUrlByGraphName(config: Config, name: string): string {
   return subgraphUrl(config, known as SubgraphName);
 }
 
+/** The JWKS the router verifies with: its own keys, JWT_JWKS, or the one at JWT_JWKS_URL. */
+async function publishedJwks(
+  config: Config,
+  signingKeys: SigningKey[] | undefined,
+): Promise<unknown> {
+  if (config.JWT_JWKS) return JSON.parse(config.JWT_JWKS);
+  if (config.JWT_JWKS_URL) {
+    const response = await fetch(config.JWT_JWKS_URL, { signal: AbortSignal.timeout(5_000) });
+    if (!response.ok) throw new Error(`JWKS fetch failed: HTTP ${response.status}`);
+    return response.json();
+  }
+  return publicJwks(signingKeys ?? []);
+}
+
 /** The router: serves the static supergraph and sends each subgraph fetch to its configured URL. */
 export async function startRouter(
   config: Config,
@@ -47,7 +64,8 @@ export async function startRouter(
   const platform = new DataPlatform(config, log, 'tradesage-router');
   const bus = new EventBus(redis, config.REDIS_KEY_PREFIX, log);
   platform.followTenantChanges(bus);
-  const verifier = verifierFromConfig(config);
+  const signingKeys = await keysForVerification(config, log);
+  const verifier = verifierFromConfig(config, signingKeys && publicJwks(signingKeys));
   const gateway = new ApolloGateway({
     supergraphSdl: fs.readFileSync(config.SUPERGRAPH_PATH, 'utf8'),
     buildService: ({ name }) =>
@@ -71,6 +89,8 @@ export async function startRouter(
       },
     },
     apollo: { gateway },
+    // Clients and other services can verify tokens against the router's JWKS.
+    jwks: async () => publishedJwks(config, signingKeys),
     context: (headers) =>
       buildRequestContext(headers, verifier, log, (id) => platform.assertTenantAccess(id)),
     onStop: async () => {

@@ -88,7 +88,18 @@ const schema = z.object({
 
   JWT_ISSUER: z.string().min(1).default('https://auth.tradesage.local'),
   JWT_AUDIENCE: z.string().min(1).default('tradesage-api'),
-  /** Public keys that verify access tokens, as a JWKS JSON document. Without it every token is refused. */
+  /**
+   * Signing keys (PEM, PKCS#8, Ed25519 or RSA), one file per key, named by key id; the newest
+   * name signs and all verify, so rotation is adding a file. Fits Vault agent or a Kubernetes
+   * secret volume.
+   */
+  JWT_KEYS_DIR: z.string().optional(),
+  /** The same as a JSON array of {"kid","pem"}, for platforms that pass secrets as variables. */
+  JWT_PRIVATE_KEYS: z.string().optional(),
+  /** Where a service without keys of its own fetches the JWKS (the auth subgraph's or router's). */
+  JWT_JWKS_URL: url.optional(),
+  JWT_ACCESS_TTL_SECONDS: int(30, 86_400).default(900),
+  /** Public keys that verify access tokens, as a JWKS JSON document. */
   JWT_JWKS: z
     .string()
     .optional()

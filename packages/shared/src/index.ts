@@ -8,6 +8,8 @@ export * from './permissions';
 export * from './subgraph';
 export * from './auth/principal';
 export * from './auth/context';
+export * from './auth/keys';
+export * from './auth/issuer';
 export * from './http/service';
 export * from './db/identifiers';
 export * from './db/pools';

@@ -6,7 +6,8 @@ import { applyMiddleware } from 'graphql-middleware';
 import { type PermissionRules } from './permissions';
 import { buildRequestContext, type RequestContext } from './auth/context';
 import { verifierFromConfig } from './auth/principal';
-import { loadConfig, subgraphPort, type Config, type SubgraphName } from './config';
+import { loadSigningKeys, publicJwks, type SigningKey } from './auth/keys';
+import { ConfigError, loadConfig, subgraphPort, type Config, type SubgraphName } from './config';
 import { DataPlatform } from './db/platform';
 import { startGraphQLService, stopOnSignals, type RunningService } from './http/service';
 import { createLogger, type Logger } from './logger';
@@ -22,6 +23,8 @@ export interface SubgraphDeps {
   platform: DataPlatform;
   redis: Redis;
   bus: EventBus;
+  /** This process's signing keys, when it has any (the auth subgraph issues tokens with them). */
+  signingKeys?: SigningKey[];
 }
 
 export interface SubgraphContext<TServices> extends RequestContext {
@@ -72,12 +75,13 @@ export async function startSubgraph<T>(
   const config = options.config ?? loadConfig();
   const log = createLogger(`${definition.name}-subgraph`, config);
   const platform = new DataPlatform(config, log, `tradesage-${definition.name}`);
+  const signingKeys = await keysForVerification(config, log);
   const redis = createRedis(config, log);
   const bus = new EventBus(redis, config.REDIS_KEY_PREFIX, log);
   platform.followTenantChanges(bus);
-  const services = definition.createServices({ config, log, platform, redis, bus });
+  const services = definition.createServices({ config, log, platform, redis, bus, signingKeys });
   const lifecycle = services as Lifecycle;
-  const verifier = verifierFromConfig(config);
+  const verifier = verifierFromConfig(config, signingKeys && publicJwks(signingKeys));
   const production = config.NODE_ENV === 'production';
 
   const release = async () => {
@@ -102,6 +106,7 @@ export async function startSubgraph<T>(
       },
     },
     apollo: { schema: buildGuardedSubgraphSchema(definition) },
+    ...(signingKeys ? { jwks: async () => publicJwks(signingKeys) } : {}),
     context: async (headers) => ({
       ...(await buildRequestContext(headers, verifier, log, (id) =>
         platform.assertTenantAccess(id),
@@ -119,6 +124,25 @@ export async function startSubgraph<T>(
       await release();
       throw error;
     });
+}
+
+/**
+ * The signing keys a service loads: always when it is given some (the auth subgraph issues
+ * with them), and otherwise to verify with when neither JWT_JWKS nor JWT_JWKS_URL is set.
+ */
+export async function keysForVerification(
+  config: Config,
+  log: Logger,
+): Promise<SigningKey[] | undefined> {
+  const ownKeys = Boolean(config.JWT_KEYS_DIR || config.JWT_PRIVATE_KEYS);
+  if (config.JWT_JWKS || config.JWT_JWKS_URL)
+    return ownKeys ? loadSigningKeys(config, log) : undefined;
+  if (!ownKeys && config.NODE_ENV === 'production') {
+    throw new ConfigError([
+      'JWT_JWKS_URL: nothing to verify access tokens with; set it (or JWT_JWKS, or give this service JWT_KEYS_DIR)',
+    ]);
+  }
+  return loadSigningKeys(config, log);
 }
 
 /** Entry point of a subgraph process: start, stop cleanly on signals, and fail fast on bad config. */

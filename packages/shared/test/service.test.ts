@@ -78,6 +78,16 @@ describe('service HTTP shell', () => {
       config: testConfig({
         NODE_ENV: 'production',
         DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres',
+        JWT_JWKS: JSON.stringify({
+          keys: [
+            {
+              kty: 'OKP',
+              crv: 'Ed25519',
+              x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo',
+              kid: 'k',
+            },
+          ],
+        }),
       }),
     });
     try {
@@ -93,6 +103,42 @@ describe('service HTTP shell', () => {
       const introspection = await post(service.url, '{ __schema { types { name } } }');
       expect(introspection.data).toBeUndefined();
       expect(introspection.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    } finally {
+      await service.stop();
+    }
+  });
+
+  test('in production, a service with nothing to verify tokens with refuses to start', async () => {
+    const error = await startSubgraph(definition, {
+      port: 0,
+      config: testConfig({
+        NODE_ENV: 'production',
+        DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres',
+      }),
+    }).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/JWT_JWKS_URL: nothing to verify access tokens with/);
+  });
+
+  test('a service with signing keys publishes their public half at /.well-known/jwks.json', async () => {
+    const { generateKeyPairSync } = await import('node:crypto');
+    const pem = generateKeyPairSync('ed25519')
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString();
+    const service = await startSubgraph(definition, {
+      port: 0,
+      config: testConfig({
+        DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres',
+        JWT_PRIVATE_KEYS: JSON.stringify([{ kid: 'k-2026', pem }]),
+      }),
+    });
+    try {
+      const response = await fetch(service.url.replace(/\/graphql$/, '/.well-known/jwks.json'));
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as { keys: Record<string, unknown>[] };
+      expect(body.keys).toEqual([
+        expect.objectContaining({ kid: 'k-2026', alg: 'EdDSA', kty: 'OKP', use: 'sig' }),
+      ]);
+      expect(body.keys[0]).not.toHaveProperty('d');
     } finally {
       await service.stop();
     }

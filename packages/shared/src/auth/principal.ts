@@ -1,4 +1,10 @@
-import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  jwtVerify,
+  type JSONWebKeySet,
+  type JWTVerifyGetKey,
+} from 'jose';
 import { z } from 'zod';
 import { unauthenticatedRequest } from '../errors';
 
@@ -35,6 +41,10 @@ const claimsSchema = z.object({
 export interface VerifierOptions {
   /** A JWKS document of public keys; tokens are refused when there is none. */
   jwks?: JSONWebKeySet;
+  /** Or a JWKS URL, fetched when needed and again on an unknown key id (rotation). */
+  jwksUrl?: string;
+  /** The least time between two fetches of jwksUrl. */
+  jwksCooldownMs?: number;
   issuer: string;
   audience: string;
 }
@@ -47,7 +57,14 @@ export class TokenVerifier {
   private readonly keys: JWTVerifyGetKey | undefined;
 
   constructor(private readonly options: VerifierOptions) {
-    this.keys = options.jwks ? createLocalJWKSet(options.jwks) : undefined;
+    this.keys = options.jwks
+      ? createLocalJWKSet(options.jwks)
+      : options.jwksUrl
+        ? createRemoteJWKSet(new URL(options.jwksUrl), {
+            cooldownDuration: options.jwksCooldownMs ?? 30_000,
+            cacheMaxAge: 600_000,
+          })
+        : undefined;
   }
 
   async verify(token: string): Promise<Principal> {
@@ -88,13 +105,21 @@ export class TokenVerifier {
   }
 }
 
-export function verifierFromConfig(config: {
-  JWT_JWKS?: string;
-  JWT_ISSUER: string;
-  JWT_AUDIENCE: string;
-}): TokenVerifier {
+/**
+ * The verifier a service uses: JWT_JWKS when set, else JWT_JWKS_URL, else the public half of
+ * the signing keys it has itself (the auth subgraph, or any service sharing JWT_KEYS_DIR).
+ */
+export function verifierFromConfig(
+  config: { JWT_JWKS?: string; JWT_JWKS_URL?: string; JWT_ISSUER: string; JWT_AUDIENCE: string },
+  localJwks?: JSONWebKeySet,
+): TokenVerifier {
   return new TokenVerifier({
-    jwks: config.JWT_JWKS ? (JSON.parse(config.JWT_JWKS) as JSONWebKeySet) : undefined,
+    jwks: config.JWT_JWKS
+      ? (JSON.parse(config.JWT_JWKS) as JSONWebKeySet)
+      : config.JWT_JWKS_URL
+        ? undefined
+        : localJwks,
+    jwksUrl: config.JWT_JWKS ? undefined : config.JWT_JWKS_URL,
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
   });

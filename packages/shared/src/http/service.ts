@@ -32,6 +32,8 @@ export interface GraphQLServiceOptions<TContext extends object> {
     plugins?: ApolloServerPlugin<TContext>[];
   };
   context: (headers: IncomingHttpHeaders) => Promise<TContext>;
+  /** The JWKS this service publishes at /.well-known/jwks.json, if it has one. */
+  jwks?: () => Promise<unknown>;
   /** Extra cleanup after HTTP has drained (pools, Redis). */
   onStop?: () => Promise<void>;
 }
@@ -115,6 +117,17 @@ export async function startGraphQLService<TContext extends object>(
     const ready = Object.values(checks).every((status) => status === 'ok');
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
   });
+  if (options.jwks) {
+    const jwks = options.jwks;
+    app.get('/.well-known/jwks.json', async (_req, res) => {
+      try {
+        res.set('Cache-Control', 'public, max-age=300').json(await jwks());
+      } catch (error) {
+        options.log.warn({ err: error }, 'JWKS unavailable');
+        res.status(503).json({ error: 'JWKS unavailable' });
+      }
+    });
+  }
   app.get('/metrics', async (_req, res) => {
     res.set('Content-Type', options.metrics.registry.contentType);
     res.send(await options.metrics.registry.metrics());
