@@ -40,6 +40,10 @@ const user = {
   sessionId: 's-1',
 };
 
+/** Signing keys with one freshly generated key of that id. */
+const keysWith = (kid: string, type: 'ed25519' | 'rsa' = 'ed25519') =>
+  loadSigningKeys({ ...config, JWT_PRIVATE_KEYS: JSON.stringify([{ kid, pem: pem(type) }]) }, log);
+
 async function configErrorOf(promise: Promise<unknown>): Promise<string[]> {
   const error = await promise.then(
     () => undefined,
@@ -86,10 +90,7 @@ describe('signing keys', () => {
   });
 
   test('keys from JWT_PRIVATE_KEYS; an operator token has no tenant', async () => {
-    const keys = await loadSigningKeys(
-      { ...config, JWT_PRIVATE_KEYS: JSON.stringify([{ kid: 'env-1', pem: pem('ed25519') }]) },
-      log,
-    );
+    const keys = await keysWith('env-1');
     const { token, expiresAt } = await new AccessTokenIssuer(keys, config).issue({
       kind: 'operator',
       operatorId: 'op-1',
@@ -142,10 +143,7 @@ describe('signing keys', () => {
   });
 
   test('a verifier with a JWKS URL refetches on an unknown key id, so rotation needs no restart', async () => {
-    let served: SigningKey[] = await loadSigningKeys(
-      { ...config, JWT_PRIVATE_KEYS: JSON.stringify([{ kid: 'a', pem: pem('ed25519') }]) },
-      log,
-    );
+    let served: SigningKey[] = await keysWith('a');
     let fetches = 0;
     const server = http.createServer((_req, res) => {
       fetches++;
@@ -164,22 +162,13 @@ describe('signing keys', () => {
       await verifier.verify((await new AccessTokenIssuer(served, config).issue(user)).token);
       await verifier.verify((await new AccessTokenIssuer(served, config).issue(user)).token);
       expect(fetches).toBe(1);
-      served = [
-        ...served,
-        ...(await loadSigningKeys(
-          { ...config, JWT_PRIVATE_KEYS: JSON.stringify([{ kid: 'b', pem: pem('ed25519') }]) },
-          log,
-        )),
-      ];
+      served = [...served, ...(await keysWith('b'))];
       await expect(
         verifier.verify((await new AccessTokenIssuer(served, config).issue(user)).token),
       ).resolves.toMatchObject({ kind: 'user' });
       expect(fetches).toBe(2);
       // A token from a key nobody serves is refused, like any bad token.
-      const stranger = await loadSigningKeys(
-        { ...config, JWT_PRIVATE_KEYS: JSON.stringify([{ kid: 'zz', pem: pem('ed25519') }]) },
-        log,
-      );
+      const stranger = await keysWith('zz');
       const refusal = await verifier
         .verify((await new AccessTokenIssuer(stranger, config).issue(user)).token)
         .catch((e: unknown) => e);

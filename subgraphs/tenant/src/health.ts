@@ -78,10 +78,14 @@ export class TenantHealthMonitor {
     };
   }
 
-  /** Bytes of every table, index and TOAST relation in the tenant's schema, cached for a minute. */
-  async storageBytes(tenant: TenantWithCluster): Promise<number> {
-    const cached = this.storage.get(tenant.id);
+  /**
+   * Bytes of every table, index and TOAST relation in the tenant's schema, cached for a minute.
+   * The tenant is loaded only on a cache miss, so a page of tenants costs no control-plane reads.
+   */
+  async storageBytes(tenantId: string, load: () => Promise<TenantWithCluster>): Promise<number> {
+    const cached = this.storage.get(tenantId);
     if (cached !== undefined) return cached;
+    const tenant = await load();
     const { rows } = await this.deps.platform
       .poolFor(this.location(tenant))
       .query<{ bytes: string | null }>(

@@ -87,7 +87,9 @@ export const resolvers: Resolvers = {
     __resolveReference: (reference, ctx) =>
       canSeeTenant(ctx, reference.tenantId) ? reference : null,
     storageBytes: async (usage, _args, ctx) =>
-      ctx.services.health.storageBytes(await ctx.services.tenantWithCluster(usage.tenantId)),
+      ctx.services.health.storageBytes(usage.tenantId, () =>
+        ctx.services.tenantWithCluster(usage.tenantId),
+      ),
   },
   TenantBackup: {
     sizeBytes: (backup) => (backup.sizeBytes === null ? null : Number(backup.sizeBytes)),

@@ -2,18 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { Config } from '../config';
 import type { SigningKey } from './keys';
-import { ACCESS_TOKEN_TYPE, PLATFORM_OPERATOR } from './principal';
+import { ACCESS_TOKEN_TYPE, PLATFORM_OPERATOR, type Principal } from './principal';
 
+/** Whom a token is for: the principal a verifier will read back from it (an operator's roles are fixed). */
 export type AccessTokenSubject =
-  | {
-      kind: 'user';
-      userId: string;
-      tenantId: string;
-      tenantSlug: string;
-      roles: string[];
-      sessionId: string;
-    }
-  | { kind: 'operator'; operatorId: string; sessionId: string };
+  Extract<Principal, { kind: 'user' }> | Omit<Extract<Principal, { kind: 'operator' }>, 'roles'>;
 
 /** Signs access tokens (RFC 9068, `typ: at+jwt`) with the newest signing key. */
 export class AccessTokenIssuer {
