@@ -91,8 +91,9 @@ export async function startRouter(
     apollo: { gateway },
     // Clients and other services can verify tokens against the router's JWKS.
     jwks: async () => publishedJwks(config, signingKeys),
-    context: (headers) =>
-      buildRequestContext(headers, verifier, log, (id) => platform.assertTenantAccess(id)),
+    trustProxy: config.TRUSTED_PROXIES,
+    context: (request) =>
+      buildRequestContext(request, verifier, log, (id) => platform.assertTenantAccess(id)),
     onStop: async () => {
       await bus.close();
       await platform.close();

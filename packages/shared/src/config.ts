@@ -110,6 +110,48 @@ const schema = z.object({
         ctx.addIssue({ code: 'custom', message: `must be a JWKS JSON document (${problem})` });
     }),
 
+  /** Where the React app lives: links in e-mails (verification, reset, invitation) point there. */
+  PUBLIC_APP_URL: url.default('http://localhost:5173'),
+  /** The mail server (smtp:// or smtps://, user and password in the URL if it needs them). */
+  SMTP_URL: url.default('smtp://127.0.0.1:1025'),
+  MAIL_FROM: z.string().min(3).default('TradeSage <no-reply@tradesage.local>'),
+  /** How long e-mailed tokens stay usable. */
+  EMAIL_VERIFICATION_TTL_SECONDS: int(300, 30 * 86_400).default(48 * 3600),
+  PASSWORD_RESET_TTL_SECONDS: int(300, 86_400).default(3600),
+  INVITATION_TTL_SECONDS: int(3600, 30 * 86_400).default(7 * 86_400),
+
+  /** Sessions (and so refresh tokens) end this long after login, whatever the activity. */
+  SESSION_ABSOLUTE_TTL_SECONDS: int(300, 365 * 86_400).default(30 * 86_400),
+  /** A session not refreshed for this long ends. */
+  SESSION_IDLE_TTL_SECONDS: int(60, 365 * 86_400).default(7 * 86_400),
+
+  /** Failed logins allowed per account (and per account and IP) before a lockout. */
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: int(1, 1000).default(5),
+  /** Failed logins allowed per IP, across accounts, before the IP is blocked. */
+  LOGIN_MAX_FAILURES_PER_IP: int(1, 100_000).default(50),
+  /** The window failures are counted in, and the first lockout; repeats double it. */
+  LOGIN_FAILURE_WINDOW_SECONDS: int(1, 86_400).default(900),
+  /** Password-reset, verification-resend and registration requests per IP per hour. */
+  AUTH_REQUESTS_PER_IP_PER_HOUR: int(1, 100_000).default(20),
+
+  /**
+   * Proxies whose X-Forwarded-For is believed (Express "trust proxy" syntax: IPs, CIDRs,
+   * `loopback`, `uniquelocal`). Subgraphs behind the router keep the default.
+   */
+  TRUSTED_PROXIES: z.string().default('loopback'),
+
+  /** Google sign-in (OpenID Connect). Any OIDC issuer works; tests use a local one. */
+  OIDC_ISSUER_URL: url.default('https://accounts.google.com'),
+  OIDC_CLIENT_ID: z.string().optional(),
+  OIDC_CLIENT_SECRET: z.string().optional(),
+  /** Comma-separated redirect URIs the app may ask for; anything else is refused. */
+  OIDC_REDIRECT_URIS: z.string().default('http://localhost:5173/auth/google/callback'),
+
+  /** The first platform operator, created at start-up when no operator exists yet. */
+  BOOTSTRAP_OPERATOR_EMAIL: z.email().optional(),
+  BOOTSTRAP_OPERATOR_PASSWORD: z.string().optional(),
+  BOOTSTRAP_OPERATOR_NAME: z.string().min(1).default('Platform operator'),
+
   ROUTER_PORT: port.default(4000),
   AUTH_PORT: port.default(4001),
   TENANT_PORT: port.default(4002),

@@ -107,8 +107,9 @@ export async function startSubgraph<T>(
     },
     apollo: { schema: buildGuardedSubgraphSchema(definition) },
     ...(signingKeys ? { jwks: async () => publicJwks(signingKeys) } : {}),
-    context: async (headers) => ({
-      ...(await buildRequestContext(headers, verifier, log, (id) =>
+    trustProxy: config.TRUSTED_PROXIES,
+    context: async (request) => ({
+      ...(await buildRequestContext(request, verifier, log, (id) =>
         platform.assertTenantAccess(id),
       )),
       services,

@@ -110,6 +110,7 @@ async function run(
     principal: principals[as],
     requestId: 'r',
     log: pino({ level: 'silent' }),
+    responseHeaders: new Map(),
   };
   return graphql({ schema, source, contextValue, variableValues });
 }

@@ -10,7 +10,25 @@ export interface RequestContext {
   log: Logger;
   /** The caller's raw Authorization header, forwarded by the router so each subgraph verifies it again. */
   authorization?: string;
+  /** The client's address: the peer, or X-Forwarded-For when the peer is a trusted proxy. */
+  clientIp?: string;
+  userAgent?: string;
+  /** Headers the response should carry (see ISSUED_TOKEN_HEADER). */
+  responseHeaders: Map<string, string>;
 }
+
+/** What a service knows of an incoming HTTP request. */
+export interface IncomingRequest {
+  headers: IncomingHttpHeaders;
+  /** Resolved with the service's trusted-proxy list. */
+  ip?: string;
+}
+
+/**
+ * Set by the auth subgraph on a response that signed someone in. The router uses the token for
+ * the rest of that one operation (the new user's name, tenant, session), never returns it.
+ */
+export const ISSUED_TOKEN_HEADER = 'x-tradesage-issued-token';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -21,7 +39,7 @@ function header(headers: IncomingHttpHeaders, name: string): string | undefined 
 
 /** Builds a RequestContext from HTTP headers: verifies the token and keeps a usable request id. */
 export async function buildRequestContext(
-  headers: IncomingHttpHeaders,
+  { headers, ip }: IncomingRequest,
   verifier: TokenVerifier,
   log: Logger,
   /** Refuses tokens of tenants that may not be served (suspended, deleted). */
@@ -32,5 +50,14 @@ export async function buildRequestContext(
   const authorization = header(headers, 'authorization');
   const principal = await verifier.fromAuthorizationHeader(authorization);
   if (principal.kind === 'user' && tenantGate) await tenantGate(principal.tenantId);
-  return { principal, requestId, log: log.child({ requestId }), authorization };
+  const userAgent = header(headers, 'user-agent')?.slice(0, 512);
+  return {
+    principal,
+    requestId,
+    log: log.child({ requestId }),
+    authorization,
+    clientIp: ip,
+    userAgent,
+    responseHeaders: new Map(),
+  };
 }

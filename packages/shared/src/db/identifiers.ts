@@ -30,3 +30,8 @@ export function tenantSchemaName(tenantId: string): string {
 export function tenantRoleName(schemaName: string): string {
   return assertIdentifier(`${assertIdentifier(schemaName)}_rw`);
 }
+
+/** A checked identifier as a SQL string literal (for catalog lookups inside DO blocks). */
+export function quoteLiteral(name: string): string {
+  return `'${assertIdentifier(name)}'`;
+}

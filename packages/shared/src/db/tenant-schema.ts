@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { Migration, ProvisionScript } from '../migrations/catalog';
 import { migrateSchemaInTransaction } from '../migrations/runner';
-import { quoteIdent, tenantRoleName } from './identifiers';
+import { quoteIdent, quoteLiteral, tenantRoleName } from './identifiers';
 import { qualified } from './sql';
 
 /**
@@ -20,6 +20,15 @@ export function tenantRoleGrants(schema: string): string[] {
     // Tables that later migrations create (as the same login) get the same grants.
     `ALTER DEFAULT PRIVILEGES IN SCHEMA ${s} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${role}`,
     `ALTER DEFAULT PRIVILEGES IN SCHEMA ${s} GRANT USAGE, SELECT ON SEQUENCES TO ${role}`,
+    // Tables a migration marks 'append-only' (the audit trail) take inserts and reads only.
+    `DO $grants$ DECLARE t text; BEGIN
+       FOR t IN SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                 WHERE n.nspname = ${quoteLiteral(schema)} AND c.relkind = 'r'
+                   AND obj_description(c.oid, 'pg_class') = 'append-only'
+       LOOP
+         EXECUTE format('REVOKE UPDATE, DELETE, TRUNCATE ON %I.%I FROM %I', ${quoteLiteral(schema)}, t, ${quoteLiteral(tenantRoleName(schema))});
+       END LOOP;
+     END $grants$`,
   ];
 }
 

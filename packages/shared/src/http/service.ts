@@ -11,10 +11,22 @@ import {
 } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import express from 'express';
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingRequest } from '../auth/context';
 import { createErrorFormatter } from '../errors';
 import type { Logger } from '../logger';
 import type { ServiceMetrics } from '../metrics';
+
+/** Copies the headers resolvers asked for (context.responseHeaders) onto the HTTP response. */
+const responseHeadersPlugin: ApolloServerPlugin<{ responseHeaders?: Map<string, string> }> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ contextValue, response }) {
+        for (const [name, value] of contextValue.responseHeaders ?? [])
+          response.http.headers.set(name, value);
+      },
+    };
+  },
+};
 
 /** A dependency that /readyz checks; it should answer within a second or two. */
 export type ReadinessCheck = () => Promise<void>;
@@ -31,7 +43,9 @@ export interface GraphQLServiceOptions<TContext extends object> {
   apollo: Omit<ApolloServerOptions<TContext>, 'plugins' | 'formatError'> & {
     plugins?: ApolloServerPlugin<TContext>[];
   };
-  context: (headers: IncomingHttpHeaders) => Promise<TContext>;
+  context: (request: IncomingRequest) => Promise<TContext>;
+  /** Express "trust proxy": whose X-Forwarded-For decides the client IP. */
+  trustProxy?: string;
   /** The JWKS this service publishes at /.well-known/jwks.json, if it has one. */
   jwks?: () => Promise<unknown>;
   /** Extra cleanup after HTTP has drained (pools, Redis). */
@@ -71,6 +85,7 @@ export async function startGraphQLService<TContext extends object>(
 ): Promise<RunningService> {
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', options.trustProxy ?? 'loopback');
   const httpServer = http.createServer(app);
 
   const server = new ApolloServer<TContext>({
@@ -93,6 +108,7 @@ export async function startGraphQLService<TContext extends object>(
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
       options.metrics.plugin as ApolloServerPlugin<TContext>,
+      responseHeadersPlugin as ApolloServerPlugin<TContext>,
       ...(options.apollo.plugins ?? []),
     ],
   });
@@ -135,7 +151,9 @@ export async function startGraphQLService<TContext extends object>(
   app.use(
     '/graphql',
     express.json({ limit: '1mb' }),
-    expressMiddleware(server, { context: async ({ req }) => options.context(req.headers) }),
+    expressMiddleware(server, {
+      context: async ({ req }) => options.context({ headers: req.headers, ip: req.ip }),
+    }),
   );
 
   await new Promise<void>((resolve, reject) => {

@@ -5,9 +5,12 @@ import path from 'node:path';
 /** Control-plane tables live in the control schema; tenant-plane tables in each tenant's schema. */
 export type Plane = 'control' | 'tenant';
 
-/** Which subgraph owns the migrations of each plane (folders under prisma/). */
+/**
+ * The migration owners of each plane (folders under prisma/). Each is a subgraph's, except
+ * `operators`: the auth subgraph's control-plane tables (platform operators and their sign-in).
+ */
 export const MIGRATION_OWNERS: Record<Plane, readonly string[]> = {
-  control: ['tenant'],
+  control: ['tenant', 'operators'],
   tenant: ['auth', 'user', 'session'],
 };
 
