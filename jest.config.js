@@ -4,8 +4,8 @@ module.exports = {
   roots: ['<rootDir>'],
   testMatch: ['**/test/**/*.test.ts', '<rootDir>/e2e/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/'],
-  // jose ships only ES modules; jest runs CommonJS, so swc compiles it like our own code.
-  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
+  // These ship only ES modules; jest runs CommonJS, so swc compiles them like our own code.
+  transformIgnorePatterns: ['/node_modules/(?!(jose|openid-client|oauth4webapi)/)'],
   transform: {
     '^.+\\.(ts|js)$': [
       '@swc/jest',

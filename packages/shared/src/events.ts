@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from './logger';
+import type { RevocationReason } from './sessions';
 
 /** Events that cross processes and replicas. Channel names are the prefix plus the topic. */
 export interface BusEvents {
@@ -13,6 +15,13 @@ export interface BusEvents {
     activeSessions: number;
     schemaVersion: string | null;
     checkedAt: string;
+  };
+  /** A session ended before its time: every cache of it must drop it. */
+  'session.revoked': {
+    tenantId: string;
+    sessionId: string;
+    userId: string;
+    reason: RevocationReason;
   };
 }
 
@@ -147,5 +156,152 @@ export class EventBus {
       this.subscriber = subscriber;
     }
     return this.subscriber;
+  }
+}
+
+/**
+ * Events that must not be lost: they are kept in a Redis stream until a consumer group has
+ * handled them, so a service that is down or restarting catches up when it comes back.
+ */
+export interface DurableEvents {
+  /** An account was created without a password: the auth service e-mails the invitation. */
+  'account.invited': {
+    tenantId: string;
+    accountId: string;
+    email: string;
+    name: string;
+  };
+  /** An account was created (registration, invitation, provisioning): the user service keeps its profile. */
+  'account.created': {
+    tenantId: string;
+    accountId: string;
+    name: string;
+  };
+}
+
+export type DurableTopic = keyof DurableEvents;
+
+interface StreamEntry {
+  id: string;
+  fields: string[];
+}
+
+/** How long a delivered but unacknowledged entry waits before another consumer takes it over. */
+const CLAIM_IDLE_MS = 30_000;
+/** Deliveries before an entry that keeps failing is logged and dropped. */
+const MAX_DELIVERIES = 5;
+
+/**
+ * Durable events on Redis streams with consumer groups: each group handles every entry once
+ * (at least once, so handlers are idempotent), and a replica that dies mid-entry leaves it to
+ * be claimed by another.
+ */
+export class EventStream {
+  private readonly readers = new Set<Redis>();
+  private stopped = false;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly log: Logger,
+  ) {}
+
+  async append<T extends DurableTopic>(topic: T, event: DurableEvents[T]): Promise<void> {
+    // Trimmed approximately, far above what consumers leave behind.
+    await this.redis.xadd(
+      this.key(topic),
+      'MAXLEN',
+      '~',
+      '100000',
+      '*',
+      'event',
+      JSON.stringify(event),
+    );
+  }
+
+  /** Handles the topic's entries in `group`, from the oldest the group has not handled. */
+  consume<T extends DurableTopic>(
+    topic: T,
+    group: string,
+    handler: (event: DurableEvents[T]) => Promise<void>,
+  ): void {
+    const reader = this.redis.duplicate();
+    reader.on('error', (error: Error) =>
+      this.log.warn({ err: error, topic }, 'stream reader error'),
+    );
+    this.readers.add(reader);
+    const consumer = `${process.pid}-${randomUUID().slice(0, 8)}`;
+    const key = this.key(topic);
+    const attempts = new Map<string, number>();
+    const handle = async (entry: StreamEntry) => {
+      const json = entry.fields[entry.fields.indexOf('event') + 1];
+      try {
+        await handler(JSON.parse(json) as DurableEvents[T]);
+        await reader.xack(key, group, entry.id);
+        attempts.delete(entry.id);
+      } catch (error) {
+        const count = (attempts.get(entry.id) ?? 0) + 1;
+        attempts.set(entry.id, count);
+        if (count >= MAX_DELIVERIES) {
+          this.log.error(
+            { err: error, topic, group, entry: entry.id },
+            'event dropped after retries',
+          );
+          await reader.xack(key, group, entry.id);
+          attempts.delete(entry.id);
+        } else {
+          this.log.warn({ err: error, topic, group, entry: entry.id }, 'event handler failed');
+        }
+      }
+    };
+    const loop = async () => {
+      await reader.xgroup('CREATE', key, group, '0', 'MKSTREAM').catch((error: Error) => {
+        if (!error.message.includes('BUSYGROUP')) throw error;
+      });
+      while (!this.stopped) {
+        const [, claimed] = (await reader.xautoclaim(
+          key,
+          group,
+          consumer,
+          CLAIM_IDLE_MS,
+          '0',
+          'COUNT',
+          10,
+        )) as [string, [string, string[]][]];
+        for (const [id, fields] of claimed) if (fields) await handle({ id, fields });
+        const batches = (await reader.xreadgroup(
+          'GROUP',
+          group,
+          consumer,
+          'COUNT',
+          10,
+          'BLOCK',
+          2_000,
+          'STREAMS',
+          key,
+          '>',
+        )) as [string, [string, string[]][]][] | null;
+        for (const [, entries] of batches ?? [])
+          for (const [id, fields] of entries) await handle({ id, fields });
+      }
+    };
+    const run = (): void => {
+      loop().catch((error: unknown) => {
+        if (this.stopped) return;
+        this.log.warn({ err: error, topic, group }, 'stream consumer restarting');
+        setTimeout(run, 1_000).unref();
+      });
+    };
+    run();
+  }
+
+  async close(): Promise<void> {
+    this.stopped = true;
+    for (const reader of this.readers) reader.disconnect();
+    this.readers.clear();
+  }
+
+  private key(topic: DurableTopic): string {
+    return `${this.prefix}stream:${topic}`;
   }
 }

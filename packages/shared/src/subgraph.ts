@@ -14,7 +14,8 @@ import { createLogger, type Logger } from './logger';
 import { createMetrics } from './metrics';
 import { buildPermissions } from './permissions';
 import { closeRedis, createRedis, type Redis } from './redis';
-import { EventBus } from './events';
+import { EventBus, EventStream } from './events';
+import { SessionStore } from './sessions';
 
 /** The process-wide dependencies every subgraph gets. */
 export interface SubgraphDeps {
@@ -23,8 +24,41 @@ export interface SubgraphDeps {
   platform: DataPlatform;
   redis: Redis;
   bus: EventBus;
+  /** Durable events between services (Redis streams with consumer groups). */
+  streams: EventStream;
+  sessions: SessionStore;
   /** This process's signing keys, when it has any (the auth subgraph issues tokens with them). */
   signingKeys?: SigningKey[];
+}
+
+/** The dependencies of one process; `closeSubgraphDeps` gives them back. */
+export function createSubgraphDeps(
+  config: Config,
+  log: Logger,
+  applicationName: string,
+  signingKeys?: SigningKey[],
+): SubgraphDeps {
+  const platform = new DataPlatform(config, log, applicationName);
+  const redis = createRedis(config, log);
+  const bus = new EventBus(redis, config.REDIS_KEY_PREFIX, log);
+  platform.followTenantChanges(bus);
+  return {
+    config,
+    log,
+    platform,
+    redis,
+    bus,
+    streams: new EventStream(redis, config.REDIS_KEY_PREFIX, log),
+    sessions: new SessionStore(redis, config.REDIS_KEY_PREFIX, bus),
+    signingKeys,
+  };
+}
+
+export async function closeSubgraphDeps(deps: SubgraphDeps): Promise<void> {
+  await deps.streams.close();
+  await deps.bus.close();
+  await deps.platform.close();
+  await closeRedis(deps.redis);
 }
 
 export interface SubgraphContext<TServices> extends RequestContext {
@@ -74,21 +108,17 @@ export async function startSubgraph<T>(
 ): Promise<RunningService> {
   const config = options.config ?? loadConfig();
   const log = createLogger(`${definition.name}-subgraph`, config);
-  const platform = new DataPlatform(config, log, `tradesage-${definition.name}`);
   const signingKeys = await keysForVerification(config, log);
-  const redis = createRedis(config, log);
-  const bus = new EventBus(redis, config.REDIS_KEY_PREFIX, log);
-  platform.followTenantChanges(bus);
-  const services = definition.createServices({ config, log, platform, redis, bus, signingKeys });
+  const deps = createSubgraphDeps(config, log, `tradesage-${definition.name}`, signingKeys);
+  const { platform, redis } = deps;
+  const services = definition.createServices(deps);
   const lifecycle = services as Lifecycle;
   const verifier = verifierFromConfig(config, signingKeys && publicJwks(signingKeys));
   const production = config.NODE_ENV === 'production';
 
   const release = async () => {
     lifecycle.stop?.();
-    await bus.close();
-    await platform.close();
-    await closeRedis(redis);
+    await closeSubgraphDeps(deps);
   };
   return startGraphQLService<SubgraphContext<T>>({
     name: `${definition.name} subgraph`,

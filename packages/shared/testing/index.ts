@@ -185,3 +185,5 @@ export async function waitForOk(url: string, timeoutMs = 60_000): Promise<void> 
   }
   throw new Error(`${url} did not become ready: ${last}`);
 }
+export * from './smtp';
+export * from './oidc';

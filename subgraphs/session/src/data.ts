@@ -1,4 +1,4 @@
-import { SessionStore, type SubgraphDeps } from '@tradesage/shared';
+import type { SubgraphDeps } from '@tradesage/shared';
 import { PrismaClient } from '../../../prisma/session/generated/client';
 
 /** A session as the resolvers return it: the Redis record, shaped for the schema. */
@@ -22,12 +22,12 @@ export interface TenantUsageModel {
   tenantId: string;
 }
 
-export function createServices({ platform, redis, config }: SubgraphDeps) {
+export function createServices({ platform, sessions }: SubgraphDeps) {
   return {
     /** Durable login history, in each tenant's schema. */
     loginHistory: platform.tenantClients((adapter) => new PrismaClient({ adapter })),
     /** Live sessions, in Redis. */
-    sessions: new SessionStore(redis, config.REDIS_KEY_PREFIX),
+    sessions,
     platform,
   };
 }

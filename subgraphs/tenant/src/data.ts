@@ -2,7 +2,6 @@ import {
   AppError,
   badUserInput,
   notFound,
-  SessionStore,
   type SubgraphDeps,
 } from '@tradesage/shared';
 import { z } from 'zod';
@@ -49,11 +48,10 @@ function decodeCursor(cursor: string): string {
 export const encodeCursor = (id: string) => Buffer.from(id, 'utf8').toString('base64url');
 
 /** The tenant subgraph owns the control plane, so its one client is aimed at the control schema. */
-export function createServices({ platform, config, log, bus, redis }: SubgraphDeps) {
+export function createServices({ platform, config, log, bus, redis, sessions, streams }: SubgraphDeps) {
   const control = platform.controlClient((adapter) => new PrismaClient({ adapter }));
   const backups = new TenantBackups({ config, log, platform, control, s3: createS3Client(config) });
   const scheduler = new BackupScheduler({ backups, control, redis, config, log, platform });
-  const sessions = new SessionStore(redis, config.REDIS_KEY_PREFIX);
   const health = new TenantHealthMonitor({ config, log, platform, control, sessions, bus, redis });
 
   /** Every change to a tenant reaches every replica's directory cache, and its health is republished. */

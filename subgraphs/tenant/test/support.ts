@@ -1,7 +1,6 @@
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import pino from 'pino';
-import { DataPlatform, EventBus, type SubgraphDeps } from '@tradesage/shared';
+import { closeSubgraphDeps, createSubgraphDeps, type SubgraphDeps } from '@tradesage/shared';
 import {
   createTestDatabase,
   migrateControlPlane,
@@ -32,16 +31,7 @@ export async function startTenantServiceEnv(
     ...overrides,
   });
   await migrateControlPlane(admin, config);
-  const log = pino({ level: 'silent' });
-  const redis = new Redis(config.REDIS_URL);
-  const platform = new DataPlatform(config, log);
-  const deps: SubgraphDeps = {
-    config,
-    log,
-    platform,
-    redis,
-    bus: new EventBus(redis, config.REDIS_KEY_PREFIX, log),
-  };
+  const deps = createSubgraphDeps(config, pino({ level: 'silent' }), 'tenant-test');
   const services = createServices(deps);
   return {
     db,
@@ -49,9 +39,7 @@ export async function startTenantServiceEnv(
     deps,
     services,
     async close() {
-      await deps.bus.close();
-      await platform.close();
-      redis.disconnect();
+      await closeSubgraphDeps(deps);
       await admin.end();
       await db.drop();
     },

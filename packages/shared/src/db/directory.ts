@@ -8,7 +8,10 @@ export type TenantStatus = 'PROVISIONING' | 'ACTIVE' | 'SUSPENDED' | 'DELETED';
 export interface TenantLocation {
   id: string;
   slug: string;
+  name: string;
   status: TenantStatus;
+  /** Whether anyone may register an account in the tenant. */
+  selfRegistration: boolean;
   schemaName: string;
   clusterId: string;
   /** NULL in the directory means the process's own DATABASE_URL. */
@@ -22,6 +25,7 @@ export interface TenantLocation {
 export class TenantDirectory {
   private readonly cache: LRUCache<string, TenantLocation>;
   private readonly negative: LRUCache<string, true>;
+  private readonly slugs = new LRUCache<string, string>({ max: 10_000 });
   /** Bumped by every invalidation, so a lookup that raced one does not cache what it read. */
   private generation = 0;
 
@@ -43,7 +47,7 @@ export class TenantDirectory {
     if (this.negative.has(tenantId)) return null;
     const generation = this.generation;
     const { rows } = await this.controlPool.query<TenantLocation>(
-      `SELECT t.id, t.slug, t.status, t.schema_name AS "schemaName", t.cluster_id AS "clusterId",
+      `SELECT t.id, t.slug, t.name, t.status, t.self_registration AS "selfRegistration", t.schema_name AS "schemaName", t.cluster_id AS "clusterId",
               c.connection_url AS "connectionUrl"
          FROM ${qualified(this.controlSchema, 'tenants')} t
          JOIN ${qualified(this.controlSchema, 'db_clusters')} c ON c.id = t.cluster_id
@@ -57,14 +61,33 @@ export class TenantDirectory {
     return location;
   }
 
+  /** The tenant with this slug. Slugs never change, so slug-to-id is cached for long. */
+  async lookupSlug(slug: string): Promise<TenantLocation | null> {
+    if (!/^[a-z][a-z0-9-]{0,62}$/.test(slug)) return null;
+    const id =
+      this.slugs.get(slug) ??
+      (
+        await this.controlPool.query<{ id: string }>(
+          `SELECT id FROM ${qualified(this.controlSchema, 'tenants')} WHERE slug = $1`,
+          [slug],
+        )
+      ).rows[0]?.id;
+    if (!id) return null;
+    this.slugs.set(slug, id);
+    return this.lookup(id);
+  }
+
   invalidate(tenantId?: string): void {
     this.generation++;
     if (tenantId === undefined) {
       this.cache.clear();
       this.negative.clear();
+      this.slugs.clear();
     } else {
       this.cache.delete(tenantId);
       this.negative.delete(tenantId);
+      // A purged tenant's slug may be taken again, by a new id.
+      for (const [slug, id] of this.slugs.entries()) if (id === tenantId) this.slugs.delete(slug);
     }
   }
 }
