@@ -10,6 +10,8 @@ const SUBGRAPHS = ['auth', 'tenant', 'user', 'session'] as const;
 const MAPPERS: Record<(typeof SUBGRAPHS)[number], Record<string, string>> = {
   auth: {
     User: '../../../../prisma/auth/generated/client#Account as AccountModel',
+    Operator: '../../../../prisma/operators/generated/client#PlatformOperator as OperatorModel',
+    AuditEvent: '../../../../prisma/auth/generated/client#AuditEvent as AuditEventModel',
     TenantUsage: '../data#TenantUsageModel',
   },
   tenant: {

@@ -164,12 +164,14 @@ export class EventBus {
  * handled them, so a service that is down or restarting catches up when it comes back.
  */
 export interface DurableEvents {
-  /** An account was created without a password: the auth service e-mails the invitation. */
-  'account.invited': {
+  /**
+   * An account needs an e-mail with a single-use link (or a notice). The auth service makes the
+   * token when it sends, so no secret ever sits in the stream.
+   */
+  'account.email': {
     tenantId: string;
     accountId: string;
-    email: string;
-    name: string;
+    kind: 'INVITATION' | 'EMAIL_VERIFICATION' | 'PASSWORD_RESET' | 'ALREADY_REGISTERED';
   };
   /** An account was created (registration, invitation, provisioning): the user service keeps its profile. */
   'account.created': {

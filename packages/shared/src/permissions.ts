@@ -2,6 +2,7 @@ import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { allow, deny, rule, shield, type IRules } from 'graphql-shield';
 import type { RequestContext } from './auth/context';
 import { AppError, forbidden, unauthenticated } from './errors';
+import { hasPermission } from './rbac';
 
 export { allow, deny, and, or, not, chain } from 'graphql-shield';
 
@@ -19,6 +20,13 @@ export const isOperator = rule({ cache: 'no_cache' })((_parent, _args, ctx: Requ
   if (ctx.principal.kind === 'anonymous') return unauthenticated();
   return ctx.principal.kind === 'operator' || forbidden();
 });
+
+/** The caller's roles grant `permission` (see rbac.ts); operators hold only operator permissions. */
+export const can = (permission: string) =>
+  rule(`can:${permission}`, { cache: 'no_cache' })((_parent, _args, ctx: RequestContext) => {
+    if (ctx.principal.kind === 'anonymous') return unauthenticated();
+    return hasPermission(ctx.principal.roles, permission) || forbidden();
+  });
 
 /** Rules per type: a rule for the whole type, or one per field. */
 export type PermissionRules = Record<string, IRules | ReturnType<typeof rule>>;

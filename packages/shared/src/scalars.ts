@@ -17,3 +17,11 @@ export const DateTimeScalar = new GraphQLScalarType({
     return toDate(ast.value);
   },
 });
+
+/** Any JSON value (audit and activity metadata). */
+export const JSONScalar = new GraphQLScalarType({
+  name: 'JSON',
+  description: 'A JSON value',
+  serialize: (value) => value,
+  parseValue: (value) => value,
+});

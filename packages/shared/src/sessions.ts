@@ -42,12 +42,7 @@ export type RefreshOutcome =
   | { outcome: 'invalid' };
 
 export type RevocationReason =
-  | 'LOGOUT'
-  | 'REFRESH_REUSE'
-  | 'IDLE'
-  | 'PASSWORD_RESET'
-  | 'REVOKED'
-  | 'USER_DISABLED';
+  'LOGOUT' | 'REFRESH_REUSE' | 'IDLE' | 'PASSWORD_RESET' | 'REVOKED' | 'USER_DISABLED';
 
 /** Fields of the session hash that are not part of the record clients see. */
 const REFRESH_HASH = 'refreshHash';

@@ -1,15 +1,60 @@
 import type { SubgraphDeps } from '@tradesage/shared';
 import { PrismaClient } from '../../../prisma/auth/generated/client';
+import { PrismaClient as OperatorClient } from '../../../prisma/operators/generated/client';
+import { Accounts } from './accounts';
+import { GoogleSignIn } from './google';
+import { Mailer } from './mail';
+import { Operators } from './operators';
+import { SessionTokens } from './tokens';
 
 /** Usage is keyed by tenant; each subgraph counts what it owns. */
 export interface TenantUsageModel {
   tenantId: string;
 }
 
-export function createServices({ platform }: SubgraphDeps) {
+export function createServices(deps: SubgraphDeps) {
+  const { platform, config, log, redis, sessions, streams, signingKeys } = deps;
+  if (!signingKeys?.length) throw new Error('The auth subgraph needs signing keys to issue tokens');
   const clients = platform.tenantClients((adapter) => new PrismaClient({ adapter }));
+  const operatorDb = platform.controlClient((adapter) => new OperatorClient({ adapter }));
+  const tokens = new SessionTokens(sessions, signingKeys, config);
+  const mailer = new Mailer(config, log);
+  const accounts = new Accounts({ ...deps, clients, tokens, mailer });
+  const operators = new Operators({ config, log, db: operatorDb, redis, sessions, tokens });
+  const activeTenant = async (id: string) => {
+    const tenant = await platform.directory.lookup(id);
+    return tenant?.status === 'ACTIVE' ? tenant : null;
+  };
+  const google = new GoogleSignIn({
+    config,
+    log,
+    redis,
+    activeTenantById: activeTenant,
+    activeTenantBySlug: async (slug) => {
+      const tenant = await platform.directory.lookupSlug(slug.trim().toLowerCase());
+      return tenant?.status === 'ACTIVE' ? tenant : null;
+    },
+    tenantDb: (tenantId) => clients.forTenant(tenantId),
+  });
+
   return {
     clients,
+    sessions,
+    tokens,
+    accounts,
+    operators,
+    google,
+    start() {
+      streams.consume('account.email', 'auth-mailer', (event) =>
+        accounts.sendAccountMail(event.tenantId, event.accountId, event.kind),
+      );
+      operators
+        .ensureBootstrapOperator()
+        .catch((error: unknown) => log.error({ err: error }, 'bootstrap operator failed'));
+    },
+    stop() {
+      mailer.close();
+    },
     /** Operators may count a suspended tenant's users too. */
     async countUsers(tenantId: string) {
       const db = await clients.forTenant(tenantId, { includeSuspended: true });

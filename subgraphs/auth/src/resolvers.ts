@@ -1,7 +1,27 @@
-import { canSeeTenant, isUuid, requireTenantUser } from '@tradesage/shared';
+import {
+  AppError,
+  canSeeTenant,
+  DateTimeScalar,
+  isUuid,
+  JSONScalar,
+  permissionsOf,
+  PLATFORM_SCOPE,
+  requireTenantUser,
+} from '@tradesage/shared';
+import type { Context } from './context';
 import type { Resolvers } from './generated/resolvers';
 
+/** The caller's own session, for logout and MFA: a user's or an operator's. */
+function signedIn(ctx: Context) {
+  const principal = ctx.principal;
+  if (principal.kind === 'anonymous')
+    throw new AppError('UNAUTHENTICATED', 'Authentication required');
+  return principal;
+}
+
 export const resolvers: Resolvers = {
+  DateTime: DateTimeScalar,
+  JSON: JSONScalar,
   Query: {
     authStatus: (_parent, _args, ctx) => {
       const principal = ctx.principal;
@@ -19,6 +39,79 @@ export const resolvers: Resolvers = {
           };
       }
     },
+    auditLog: (_parent, { first, after }, ctx) =>
+      ctx.services.accounts.auditLog(requireTenantUser(ctx).tenantId, first ?? 50, after),
+  },
+  Mutation: {
+    register: async (_parent, { input }, ctx) => ({
+      user: await ctx.services.accounts.register(input, ctx),
+    }),
+    login: async (_parent, { input }, ctx) => {
+      const result = await ctx.services.accounts.login(input, ctx);
+      return { ...result, user: result.account, session: { id: result.session.id } };
+    },
+    completeGoogleLogin: async (_parent, { code, state }, ctx) => {
+      const { tenant, db, account } = await ctx.services.google.complete(code, state, ctx);
+      const result = await ctx.services.accounts.completeSignIn(tenant, db, account, ctx, {
+        method: 'GOOGLE',
+      });
+      return { ...result, user: result.account, session: { id: result.session.id } };
+    },
+    startGoogleLogin: (_parent, args, ctx) => ctx.services.google.start(args),
+    operatorLogin: (_parent, args, ctx) => ctx.services.operators.login(args, ctx),
+    refreshSession: (_parent, { refreshToken }, ctx) => {
+      const { accounts, operators, tokens } = ctx.services;
+      return tokens.refresh(
+        refreshToken,
+        (session) =>
+          session.tenantId === PLATFORM_SCOPE
+            ? operators.refreshSubject(session.userId)
+            : accounts.refreshSubject(session.tenantId, session.userId),
+        (session) =>
+          session.tenantId === PLATFORM_SCOPE
+            ? operators.recordRefreshReuse(session.userId, session.id, ctx)
+            : accounts.recordRefreshReuse(session.tenantId, session.userId, session.id, ctx),
+      );
+    },
+    logout: async (_parent, _args, ctx) => {
+      const principal = signedIn(ctx);
+      if (principal.kind === 'operator')
+        await ctx.services.operators.logout(ctx, principal.operatorId, principal.sessionId);
+      else
+        await ctx.services.accounts.logout(
+          ctx,
+          principal.tenantId,
+          principal.userId,
+          principal.sessionId,
+        );
+      return true;
+    },
+    requestPasswordReset: (_parent, args, ctx) =>
+      ctx.services.accounts.requestPasswordReset(args, ctx),
+    resetPassword: (_parent, { token, newPassword }, ctx) =>
+      ctx.services.accounts.resetPassword(token, newPassword, ctx),
+    verifyEmail: (_parent, { token }, ctx) => ctx.services.accounts.verifyEmail(token, ctx),
+    acceptInvitation: (_parent, { token, password }, ctx) =>
+      ctx.services.accounts.acceptInvitation(token, password, ctx),
+    changePassword: (_parent, { currentPassword, newPassword }, ctx) =>
+      ctx.services.accounts.changePassword(
+        ctx,
+        requireTenantUser(ctx),
+        currentPassword,
+        newPassword,
+      ),
+    enrollTotp: (_parent, _args, ctx) => {
+      const principal = signedIn(ctx);
+      return principal.kind === 'operator'
+        ? ctx.services.operators.enrollTotp(principal.operatorId)
+        : ctx.services.accounts.enrollTotp(principal);
+    },
+    confirmTotp: (_parent, { code }, ctx) => {
+      const principal = signedIn(ctx);
+      return principal.kind === 'operator'
+        ? ctx.services.operators.confirmTotp(ctx, principal.operatorId, code)
+        : ctx.services.accounts.confirmTotp(ctx, principal, code);
+    },
   },
   User: {
     // The account is looked up in the caller's own tenant schema, so a foreign id finds nothing.
@@ -27,6 +120,13 @@ export const resolvers: Resolvers = {
       if (!isUuid(reference.id)) return null;
       return ctx.services.account(caller.tenantId, reference.id);
     },
+    permissions: (account) => permissionsOf(account.roles),
+    mfaEnabled: (account) => account.totpEnabled,
+    // Only reached where this subgraph @provides the name (registration).
+    name: (account) => (account as { name?: string }).name ?? '',
+  },
+  AuditEvent: {
+    metadata: (event) => event.metadata ?? {},
   },
   TenantUsage: {
     __resolveReference: (reference, ctx) =>

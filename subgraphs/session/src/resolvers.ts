@@ -2,6 +2,8 @@ import {
   canSeeTenant,
   DateTimeScalar,
   forbidden,
+  hasPermission,
+  isUuid,
   requireTenantUser,
   type SessionRecord,
 } from '@tradesage/shared';
@@ -29,6 +31,19 @@ function toSession(record: SessionRecord, currentSessionId: string): SessionMode
 
 export const resolvers: Resolvers = {
   DateTime: DateTimeScalar,
+  Session: {
+    // In the caller's own tenant only, and only the caller's own session or, for OWNER and
+    // ADMIN, any session of the tenant.
+    __resolveReference: async (reference, ctx) => {
+      const caller = requireTenantUser(ctx);
+      if (!isUuid(reference.id)) return null;
+      const record = await ctx.services.sessions.get(caller.tenantId, reference.id);
+      if (!record) return null;
+      const mayRead =
+        record.userId === caller.userId || hasPermission(caller.roles, 'sessions:revoke:any');
+      return mayRead ? toSession(record, caller.sessionId) : null;
+    },
+  },
   User: {
     // Nothing to load: the user's sessions are resolved per field, from the caller's own tenant.
     __resolveReference: (reference) => reference,

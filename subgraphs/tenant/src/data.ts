@@ -1,9 +1,4 @@
-import {
-  AppError,
-  badUserInput,
-  notFound,
-  type SubgraphDeps,
-} from '@tradesage/shared';
+import { AppError, badUserInput, notFound, type SubgraphDeps } from '@tradesage/shared';
 import { z } from 'zod';
 import {
   PrismaClient,
@@ -48,7 +43,15 @@ function decodeCursor(cursor: string): string {
 export const encodeCursor = (id: string) => Buffer.from(id, 'utf8').toString('base64url');
 
 /** The tenant subgraph owns the control plane, so its one client is aimed at the control schema. */
-export function createServices({ platform, config, log, bus, redis, sessions, streams }: SubgraphDeps) {
+export function createServices({
+  platform,
+  config,
+  log,
+  bus,
+  redis,
+  sessions,
+  streams,
+}: SubgraphDeps) {
   const control = platform.controlClient((adapter) => new PrismaClient({ adapter }));
   const backups = new TenantBackups({ config, log, platform, control, s3: createS3Client(config) });
   const scheduler = new BackupScheduler({ backups, control, redis, config, log, platform });
@@ -70,7 +73,7 @@ export function createServices({ platform, config, log, bus, redis, sessions, st
     backups,
     scheduler,
     health,
-    provisioner: new TenantProvisioner({ config, log, platform, control, bus }),
+    provisioner: new TenantProvisioner({ config, log, platform, control, bus, streams }),
 
     /** Background work: the daily backups and the health rounds. */
     start() {

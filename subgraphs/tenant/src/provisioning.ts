@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import {
   AppError,
@@ -13,6 +13,7 @@ import {
   tenantSchemaName,
   withTransaction,
   type EventBus,
+  type EventStream,
   type Migration,
   type ProvisionScript,
 } from '@tradesage/shared';
@@ -79,8 +80,8 @@ export type CreateTenantInput = z.input<typeof inputSchema>;
 export interface ProvisionedTenant {
   tenant: Tenant;
   owner: { id: string; email: string; roles: ['OWNER'] };
-  /** Sent by e-mail once the auth service's mailer exists; only its hash is stored. */
-  invitationToken: string | null;
+  /** Whether the owner was invited by e-mail (no password given). */
+  ownerInvited: boolean;
 }
 
 /** Test seam: lets a test fail provisioning at a chosen step. */
@@ -88,7 +89,6 @@ export interface ProvisioningHooks {
   beforeSchemaCommit?: () => Promise<void>;
 }
 
-const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
 /** A PROVISIONING row older than this belongs to a run that died; its slug may be reclaimed. */
 const STALE_PROVISIONING_MS = 5 * 60 * 1000;
 
@@ -103,7 +103,12 @@ export class TenantProvisioner {
   private readonly provisionScripts: ProvisionScript[];
 
   constructor(
-    private readonly deps: ControlPlaneDeps & { bus?: EventBus; hooks?: ProvisioningHooks },
+    private readonly deps: ControlPlaneDeps & {
+      bus?: EventBus;
+      /** Where the owner's invitation is requested from the auth service's mailer. */
+      streams?: EventStream;
+      hooks?: ProvisioningHooks;
+    },
   ) {
     this.migrations = loadMigrations(deps.config.PRISMA_DIR, 'tenant');
     this.provisionScripts = loadProvisionScripts(deps.config.PRISMA_DIR);
@@ -122,7 +127,6 @@ export class TenantProvisioner {
     const schemaName = tenantSchemaName(id);
     const ownerId = randomUUID();
     const passwordHash = input.owner.password ? await hashPassword(input.owner.password) : null;
-    const invitationToken = passwordHash ? null : randomBytes(32).toString('base64url');
     const cluster = await this.pickCluster();
 
     await this.reserve({
@@ -152,10 +156,6 @@ export class TenantProvisioner {
               email: input.owner.email.toLowerCase(),
               name: input.owner.name,
               passwordHash,
-              invitationTokenHash: invitationToken ? sha256(invitationToken) : null,
-              invitationExpiresAt: invitationToken
-                ? new Date(Date.now() + INVITATION_TTL_MS).toISOString()
-                : null,
             },
           },
         });
@@ -180,6 +180,18 @@ export class TenantProvisioner {
     await this.announce(id, 'ACTIVE').catch((error: unknown) =>
       this.deps.log.warn({ err: error, tenantId: id }, 'could not announce a new tenant'),
     );
+    const ownerInvited = passwordHash === null;
+    // The auth service makes the single-use link and sends it (stream: survives its restarts).
+    if (ownerInvited && this.deps.streams) {
+      await this.deps.streams
+        .append('account.email', { tenantId: id, accountId: ownerId, kind: 'INVITATION' })
+        .catch((error: unknown) =>
+          this.deps.log.error(
+            { err: error, tenantId: id },
+            'could not request the owner invitation',
+          ),
+        );
+    }
     this.deps.log.info(
       { tenantId: id, slug: input.slug, ms: tenant.provisioningMs },
       'tenant provisioned',
@@ -187,7 +199,7 @@ export class TenantProvisioner {
     return {
       tenant,
       owner: { id: ownerId, email: input.owner.email.toLowerCase(), roles: ['OWNER'] },
-      invitationToken,
+      ownerInvited,
     };
   }
 
@@ -286,8 +298,4 @@ export class TenantProvisioner {
     this.deps.platform.directory.invalidate(tenantId);
     await this.deps.bus?.publish('tenant.changed', { tenantId, status });
   }
-}
-
-function sha256(value: string): string {
-  return createHash('sha256').update(value).digest('hex');
 }

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { AppError, qualified, tenantRoleName, type SubgraphDeps } from '@tradesage/shared';
 import { PrismaClient as AuthClient } from '../../../prisma/auth/generated/client';
@@ -48,7 +47,7 @@ describe('createTenant provisioning', () => {
     const {
       tenant,
       owner: created,
-      invitationToken,
+      ownerInvited,
     } = await services.provisioner.create({
       slug: 'acme-trading',
       name: 'Acme Trading',
@@ -83,16 +82,20 @@ describe('createTenant provisioning', () => {
       status: 'INVITED',
       passwordHash: null,
     });
-    // No password: an invitation token is stored, hashed, and expires.
-    expect(invitationToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(account.tokens).toEqual([
-      expect.objectContaining({
-        purpose: 'INVITATION',
-        tokenHash: createHash('sha256').update(invitationToken!).digest('hex'),
-        usedAt: null,
-      }),
-    ]);
-    expect(account.tokens[0].expiresAt.getTime()).toBeGreaterThan(Date.now());
+    // No password: the auth service is asked (durably) to e-mail the invitation; it makes the
+    // single-use token when it sends, so provisioning stores none.
+    expect(ownerInvited).toBe(true);
+    expect(account.tokens).toEqual([]);
+    const requests = await deps.redis.xrange(
+      `${deps.config.REDIS_KEY_PREFIX}stream:account.email`,
+      '-',
+      '+',
+    );
+    expect(requests.map(([, fields]) => JSON.parse(fields[1]))).toContainEqual({
+      tenantId: tenant.id,
+      accountId: created.id,
+      kind: 'INVITATION',
+    });
     const profile = await (
       await profiles.forTenant(tenant.id)
     ).profile.findUnique({ where: { userId: created.id } });
@@ -103,14 +106,14 @@ describe('createTenant provisioning', () => {
     const {
       tenant,
       owner: created,
-      invitationToken,
+      ownerInvited,
     } = await services.provisioner.create({
       slug: 'pwd-owner',
       name: 'Password Owner',
       plan: 'FREE',
       owner: { ...owner, password: 'correct horse battery staple' },
     });
-    expect(invitationToken).toBeNull();
+    expect(ownerInvited).toBe(false);
     const accounts = deps.platform.tenantClients((adapter) => new AuthClient({ adapter }));
     const account = await (
       await accounts.forTenant(tenant.id)

@@ -9,10 +9,21 @@ export interface UserModel {
   avatarUrl: string | null;
 }
 
-export function createServices({ platform }: SubgraphDeps) {
+export function createServices({ platform, streams }: SubgraphDeps) {
   const clients = platform.tenantClients((adapter) => new PrismaClient({ adapter }));
   return {
     clients,
+    /** Every new account gets its profile (idempotent: the stream delivers at least once). */
+    start() {
+      streams.consume('account.created', 'user-profiles', async ({ tenantId, accountId, name }) => {
+        const db = await clients.forTenant(tenantId, { includeSuspended: true });
+        await db.profile.upsert({
+          where: { userId: accountId },
+          create: { userId: accountId, name },
+          update: {},
+        });
+      });
+    },
     /**
      * A user of the tenant, or null when the id is not one of its users. `withDefaults` is for
      * the caller themself, who exists (the token says so) even before a profile is stored.

@@ -2,6 +2,12 @@ import { LRUCache } from 'lru-cache';
 import type pg from 'pg';
 import { qualified } from './sql';
 import { isUuid } from './identifiers';
+import {
+  effectiveLimits,
+  type LimitOverrides,
+  type TenantLimits,
+  type TenantPlan,
+} from '../limits';
 
 export type TenantStatus = 'PROVISIONING' | 'ACTIVE' | 'SUSPENDED' | 'DELETED';
 
@@ -12,10 +18,28 @@ export interface TenantLocation {
   status: TenantStatus;
   /** Whether anyone may register an account in the tenant. */
   selfRegistration: boolean;
+  plan: TenantPlan;
+  /** The plan's limits with the tenant's own overrides applied. */
+  limits: TenantLimits;
   schemaName: string;
   clusterId: string;
   /** NULL in the directory means the process's own DATABASE_URL. */
   connectionUrl: string | null;
+}
+
+type TenantRow = Omit<TenantLocation, 'limits'> & LimitOverrides;
+
+function toLocation(row: TenantRow): TenantLocation {
+  const { maxUsers, maxSessionsPerUser, requestsPerMinute, storageMb, ...location } = row;
+  return {
+    ...location,
+    limits: effectiveLimits(row.plan, {
+      maxUsers,
+      maxSessionsPerUser,
+      requestsPerMinute,
+      storageMb,
+    }),
+  };
 }
 
 /**
@@ -46,15 +70,18 @@ export class TenantDirectory {
     if (cached) return cached;
     if (this.negative.has(tenantId)) return null;
     const generation = this.generation;
-    const { rows } = await this.controlPool.query<TenantLocation>(
-      `SELECT t.id, t.slug, t.name, t.status, t.self_registration AS "selfRegistration", t.schema_name AS "schemaName", t.cluster_id AS "clusterId",
+    const { rows } = await this.controlPool.query<TenantRow>(
+      `SELECT t.id, t.slug, t.name, t.status, t.self_registration AS "selfRegistration", t.plan,
+              t.max_users AS "maxUsers", t.max_sessions_per_user AS "maxSessionsPerUser",
+              t.requests_per_minute AS "requestsPerMinute", t.storage_mb AS "storageMb",
+              t.schema_name AS "schemaName", t.cluster_id AS "clusterId",
               c.connection_url AS "connectionUrl"
          FROM ${qualified(this.controlSchema, 'tenants')} t
          JOIN ${qualified(this.controlSchema, 'db_clusters')} c ON c.id = t.cluster_id
         WHERE t.id = $1`,
       [tenantId],
     );
-    const location = rows[0] ?? null;
+    const location = rows[0] ? toLocation(rows[0]) : null;
     if (generation !== this.generation) return location;
     if (location) this.cache.set(tenantId, location);
     else this.negative.set(tenantId, true);

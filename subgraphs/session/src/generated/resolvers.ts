@@ -165,12 +165,17 @@ export type DirectiveResolverFn<
 
 /** Mapping of federation types */
 export type FederationTypes = ResolversObject<{
+  Session: Session;
   TenantUsage: TenantUsage;
   User: User;
 }>;
 
 /** Mapping of federation reference types */
 export type FederationReferenceTypes = ResolversObject<{
+  Session: { __typename: 'Session' } & GraphQLRecursivePick<
+    FederationTypes['Session'],
+    { id: true }
+  >;
   TenantUsage: { __typename: 'TenantUsage' } & GraphQLRecursivePick<
     FederationTypes['TenantUsage'],
     { tenantId: true }
@@ -229,7 +234,14 @@ export type DeviceResolvers<
 export type SessionResolvers<
   ContextType = Context,
   ParentType extends ResolversParentTypes['Session'] = ResolversParentTypes['Session'],
+  FederationReferenceType extends FederationReferenceTypes['Session'] =
+    FederationReferenceTypes['Session'],
 > = ResolversObject<{
+  __resolveReference?: ReferenceResolver<
+    Maybe<ResolversTypes['Session']> | FederationReferenceType,
+    FederationReferenceType,
+    ContextType
+  >;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   current?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   device?: Resolver<ResolversTypes['Device'], ParentType, ContextType>;

@@ -29,6 +29,7 @@ export type User = {
   __typename?: 'User';
   avatarUrl?: Maybe<Scalars['String']['output']>;
   id: Scalars['ID']['output'];
+  /** Also provided by the auth subgraph at registration, so shareable. */
   name: Scalars['String']['output'];
   tenant: Tenant;
 };

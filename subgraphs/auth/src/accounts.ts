@@ -1,0 +1,503 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import {
+  AppError,
+  assertPasswordPolicy,
+  enforceLimit,
+  FailureThrottle,
+  forbidden,
+  hashPassword,
+  RequestLimit,
+  unauthenticated,
+  verifyPassword,
+  type RequestContext,
+  type SubgraphDeps,
+  type TenantClients,
+  type TenantLocation,
+} from '@tradesage/shared';
+import type { Account, PrismaClient } from '../../../prisma/auth/generated/client';
+import { audit, type AuditEntry } from './audit';
+import { consumeEmailToken, issueEmailToken, tokenTenant, ttlSeconds } from './email-tokens';
+import {
+  loginInput,
+  newPasswordInput,
+  parseInput,
+  registerInput,
+  resetRequestInput,
+  tokenInput,
+  totpCodeInput,
+} from './inputs';
+import type { Mailer, MailKind } from './mail';
+import {
+  hashRecoveryCode,
+  newRecoveryCodes,
+  newTotpSecret,
+  totpStep,
+  totpUri,
+  verifySecondFactor,
+  type MfaStore,
+} from './mfa';
+import type { SessionTokens, SignedIn } from './tokens';
+
+/** The one answer to every failed sign-in, whatever was wrong. */
+export const invalidCredentials = () => unauthenticated('Invalid tenant, e-mail or password');
+
+export interface AccountsDeps extends Pick<
+  SubgraphDeps,
+  'config' | 'log' | 'platform' | 'streams' | 'redis' | 'sessions'
+> {
+  clients: TenantClients<PrismaClient>;
+  tokens: SessionTokens;
+  mailer: Mailer;
+}
+
+/** Sign-in of tenant users: registration, passwords, e-mail links, MFA and the audit trail. */
+export class Accounts {
+  private readonly loginFailures: FailureThrottle;
+  private readonly requestsPerIp: RequestLimit;
+  private readonly resetsPerAccount: RequestLimit;
+  /** argon2 runs on every login, even for unknown tenants and e-mails, so timing reveals nothing. */
+  private readonly dummyHash: Promise<string>;
+
+  constructor(private readonly deps: AccountsDeps) {
+    const { config, redis } = deps;
+    const prefix = `${config.REDIS_KEY_PREFIX}auth`;
+    this.loginFailures = new FailureThrottle(redis, `${prefix}:login`, {
+      perAccount: config.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+      perIp: config.LOGIN_MAX_FAILURES_PER_IP,
+      windowSeconds: config.LOGIN_FAILURE_WINDOW_SECONDS,
+    });
+    this.requestsPerIp = new RequestLimit(redis, `${prefix}:requests`, {
+      points: config.AUTH_REQUESTS_PER_IP_PER_HOUR,
+      durationSeconds: 3600,
+    });
+    this.resetsPerAccount = new RequestLimit(redis, `${prefix}:resets`, {
+      points: 3,
+      durationSeconds: 3600,
+    });
+    this.dummyHash = hashPassword(randomBytes(16).toString('hex'));
+  }
+
+  /** An active tenant by slug, or null: unknown, suspended and deleted look the same here. */
+  private async activeTenantBySlug(slug: string): Promise<TenantLocation | null> {
+    const tenant = await this.deps.platform.directory.lookupSlug(slug.trim().toLowerCase());
+    return tenant?.status === 'ACTIVE' ? tenant : null;
+  }
+
+  private db(tenantId: string, options?: { includeSuspended?: boolean }) {
+    return this.deps.clients.forTenant(tenantId, options);
+  }
+
+  private async audit(tenantId: string, ctx: RequestContext, entry: AuditEntry): Promise<void> {
+    await audit.tenant(await this.db(tenantId, { includeSuspended: true }), ctx, entry);
+  }
+
+  async register(rawInput: unknown, ctx: RequestContext): Promise<Account & { name: string }> {
+    await this.requestsPerIp.consume(ctx.clientIp ?? 'unknown');
+    const input = parseInput(registerInput, rawInput);
+    const tenant = await this.activeTenantBySlug(input.tenantSlug);
+    if (!tenant?.selfRegistration) throw forbidden('Registration is not open for this tenant');
+    assertPasswordPolicy(input.password);
+    const db = await this.db(tenant.id);
+    // Limit and hashing come before the existence check, so time and errors reveal no accounts.
+    enforceLimit('maxUsers', await db.account.count(), tenant.limits);
+    const passwordHash = await hashPassword(input.password);
+    const existing = await db.account.findUnique({ where: { email: input.email } });
+    if (existing) {
+      // The same answer as a new registration, so the form reveals no accounts; the owner of the
+      // address hears about it by e-mail instead.
+      await this.requestMail(tenant.id, existing.id, 'ALREADY_REGISTERED');
+      return {
+        ...existing,
+        id: randomUUID(),
+        passwordHash: null,
+        emailVerified: false,
+        status: 'ACTIVE',
+        roles: ['TRADER'],
+        totpSecret: null,
+        totpEnabled: false,
+        totpLastStep: null,
+        googleSubject: null,
+        lastLoginAt: null,
+        createdAt: new Date(),
+        updatedAt: new Date(),
+        name: input.name,
+      };
+    }
+    const account = await db.account.create({
+      data: {
+        email: input.email,
+        passwordHash,
+        status: 'ACTIVE',
+        roles: ['TRADER'],
+        emailVerified: false,
+      },
+    });
+    await this.deps.streams.append('account.created', {
+      tenantId: tenant.id,
+      accountId: account.id,
+      name: input.name,
+    });
+    await this.requestMail(tenant.id, account.id, 'EMAIL_VERIFICATION');
+    await audit.tenant(db, ctx, { type: 'REGISTERED', actorId: account.id, subjectId: account.id });
+    return { ...account, name: input.name };
+  }
+
+  async login(rawInput: unknown, ctx: RequestContext): Promise<SignedIn & { account: Account }> {
+    const input = parseInput(loginInput, rawInput);
+    const slug = input.tenantSlug.trim().toLowerCase();
+    const throttleKey = `${slug}:${input.email}`;
+    await this.loginFailures.assertAllowed(throttleKey, ctx.clientIp);
+    const tenant = await this.deps.platform.directory.lookupSlug(slug);
+    const reachable = tenant && (tenant.status === 'ACTIVE' || tenant.status === 'SUSPENDED');
+    const db = reachable ? await this.db(tenant.id, { includeSuspended: true }) : null;
+    const account = db ? await db.account.findUnique({ where: { email: input.email } }) : null;
+    const passwordOk = await verifyPassword(
+      account?.passwordHash ?? (await this.dummyHash),
+      input.password,
+    );
+    if (!tenant || !db || !account || !passwordOk || account.status !== 'ACTIVE') {
+      await this.loginFailures.recordFailure(throttleKey, ctx.clientIp);
+      if (db)
+        await audit.tenant(db, ctx, {
+          type: 'LOGIN_FAILED',
+          subjectId: account?.id,
+          metadata: {
+            reason: !account ? 'UNKNOWN_EMAIL' : !passwordOk ? 'BAD_PASSWORD' : account.status,
+          },
+        });
+      throw invalidCredentials();
+    }
+    // Only now, with good credentials, may the answer say more than "invalid".
+    if (tenant.status === 'SUSPENDED')
+      throw new AppError('TENANT_SUSPENDED', 'This tenant is suspended');
+    if (account.totpEnabled && account.totpSecret) {
+      if (!input.totpCode)
+        throw new AppError('MFA_REQUIRED', 'Enter the code from your authenticator app');
+      if (
+        !(await verifySecondFactor(
+          account.totpSecret,
+          input.totpCode,
+          this.mfaStore(db, account.id),
+        ))
+      ) {
+        await this.loginFailures.recordFailure(throttleKey, ctx.clientIp);
+        await audit.tenant(db, ctx, {
+          type: 'LOGIN_FAILED',
+          subjectId: account.id,
+          metadata: { reason: 'BAD_MFA_CODE' },
+        });
+        throw unauthenticated('Invalid authentication code');
+      }
+    }
+    await this.loginFailures.recordSuccess(throttleKey);
+    return this.completeSignIn(tenant, db, account, ctx, {
+      method: 'PASSWORD',
+      deviceName: input.deviceName,
+    });
+  }
+
+  /** Opens the session of a verified account (password or Google), records it, and returns tokens. */
+  async completeSignIn(
+    tenant: TenantLocation,
+    db: PrismaClient,
+    account: Account,
+    ctx: RequestContext,
+    details: { method: 'PASSWORD' | 'GOOGLE'; deviceName?: string | null },
+  ): Promise<SignedIn & { account: Account }> {
+    const signedIn = await this.deps.tokens.signIn(
+      {
+        kind: 'user',
+        tenantId: tenant.id,
+        tenantSlug: tenant.slug,
+        userId: account.id,
+        roles: account.roles,
+      },
+      ctx,
+      details.deviceName,
+    );
+    const updated = await db.account.update({
+      where: { id: account.id },
+      data: { lastLoginAt: new Date() },
+    });
+    await audit.tenant(db, ctx, {
+      type: 'LOGIN_SUCCEEDED',
+      actorId: account.id,
+      subjectId: account.id,
+      metadata: { method: details.method, sessionId: signedIn.session.id },
+    });
+    return { ...signedIn, account: updated };
+  }
+
+  /** The current subject of a session at refresh: an active account in an active tenant. */
+  async refreshSubject(tenantId: string, userId: string) {
+    const tenant = await this.deps.platform.directory.lookup(tenantId);
+    if (tenant?.status !== 'ACTIVE') return null;
+    const account = await (await this.db(tenantId)).account.findUnique({ where: { id: userId } });
+    if (account?.status !== 'ACTIVE') return null;
+    return {
+      kind: 'user' as const,
+      tenantId,
+      tenantSlug: tenant.slug,
+      userId,
+      roles: account.roles,
+    };
+  }
+
+  async recordRefreshReuse(
+    tenantId: string,
+    userId: string,
+    sessionId: string,
+    ctx: RequestContext,
+  ) {
+    await this.audit(tenantId, ctx, {
+      type: 'REFRESH_REUSE',
+      subjectId: userId,
+      metadata: { sessionId },
+    });
+  }
+
+  async logout(
+    ctx: RequestContext,
+    tenantId: string,
+    userId: string,
+    sessionId: string,
+  ): Promise<void> {
+    await this.deps.sessions.revoke(tenantId, sessionId, 'LOGOUT');
+    await this.audit(tenantId, ctx, {
+      type: 'LOGOUT',
+      actorId: userId,
+      subjectId: userId,
+      metadata: { sessionId },
+    });
+  }
+
+  async requestPasswordReset(rawInput: unknown, ctx: RequestContext): Promise<true> {
+    await this.requestsPerIp.consume(ctx.clientIp ?? 'unknown');
+    const input = parseInput(resetRequestInput, rawInput);
+    const email = input.email.trim().toLowerCase();
+    const tenant = await this.activeTenantBySlug(input.tenantSlug);
+    // Quietly capped per address, so nobody can flood someone's inbox; the answer is the same.
+    const allowed = await this.resetsPerAccount
+      .consume(`${input.tenantSlug.trim().toLowerCase()}:${email}`)
+      .then(
+        () => true,
+        () => false,
+      );
+    if (!tenant || !allowed) return true;
+    const account = await (await this.db(tenant.id)).account.findUnique({ where: { email } });
+    if (account?.status === 'ACTIVE')
+      await this.requestMail(tenant.id, account.id, 'PASSWORD_RESET');
+    return true;
+  }
+
+  async resetPassword(rawToken: unknown, rawPassword: unknown, ctx: RequestContext): Promise<true> {
+    const token = parseInput(tokenInput, rawToken);
+    const password = parseInput(newPasswordInput, rawPassword);
+    assertPasswordPolicy(password);
+    const { tenantId, db } = await this.tokenTenantDb(token);
+    const accountId = await consumeEmailToken(db, token, 'PASSWORD_RESET');
+    // Proving the mailbox also verifies the address.
+    await db.account.update({
+      where: { id: accountId },
+      data: { passwordHash: await hashPassword(password), emailVerified: true },
+    });
+    await this.deps.sessions.revokeAllForUser(tenantId, accountId, 'PASSWORD_RESET');
+    await audit.tenant(db, ctx, {
+      type: 'PASSWORD_RESET',
+      actorId: accountId,
+      subjectId: accountId,
+    });
+    return true;
+  }
+
+  async verifyEmail(rawToken: unknown, ctx: RequestContext): Promise<true> {
+    const token = parseInput(tokenInput, rawToken);
+    const { db } = await this.tokenTenantDb(token);
+    const accountId = await consumeEmailToken(db, token, 'EMAIL_VERIFICATION');
+    await db.account.update({ where: { id: accountId }, data: { emailVerified: true } });
+    await audit.tenant(db, ctx, {
+      type: 'EMAIL_VERIFIED',
+      actorId: accountId,
+      subjectId: accountId,
+    });
+    return true;
+  }
+
+  async acceptInvitation(
+    rawToken: unknown,
+    rawPassword: unknown,
+    ctx: RequestContext,
+  ): Promise<true> {
+    const token = parseInput(tokenInput, rawToken);
+    const password = parseInput(newPasswordInput, rawPassword);
+    assertPasswordPolicy(password);
+    const { db } = await this.tokenTenantDb(token);
+    const accountId = await consumeEmailToken(db, token, 'INVITATION');
+    await db.account.update({
+      where: { id: accountId },
+      data: { passwordHash: await hashPassword(password), emailVerified: true, status: 'ACTIVE' },
+    });
+    await audit.tenant(db, ctx, {
+      type: 'INVITATION_ACCEPTED',
+      actorId: accountId,
+      subjectId: accountId,
+    });
+    return true;
+  }
+
+  async changePassword(
+    ctx: RequestContext,
+    user: { tenantId: string; userId: string; sessionId: string },
+    current: unknown,
+    next: unknown,
+  ): Promise<true> {
+    const currentPassword = parseInput(newPasswordInput, current);
+    const newPassword = parseInput(newPasswordInput, next);
+    const throttleKey = `change:${user.tenantId}:${user.userId}`;
+    await this.loginFailures.assertAllowed(throttleKey, ctx.clientIp);
+    const db = await this.db(user.tenantId);
+    const account = await db.account.findUnique({ where: { id: user.userId } });
+    if (!account?.passwordHash || !(await verifyPassword(account.passwordHash, currentPassword))) {
+      await this.loginFailures.recordFailure(throttleKey, ctx.clientIp);
+      throw unauthenticated('The current password is wrong');
+    }
+    assertPasswordPolicy(newPassword);
+    await db.account.update({
+      where: { id: account.id },
+      data: { passwordHash: await hashPassword(newPassword) },
+    });
+    // Whoever else holds a session of this user is signed out; this device stays in.
+    await this.deps.sessions.revokeAllForUser(
+      user.tenantId,
+      user.userId,
+      'PASSWORD_RESET',
+      user.sessionId,
+    );
+    await audit.tenant(db, ctx, {
+      type: 'PASSWORD_CHANGED',
+      actorId: account.id,
+      subjectId: account.id,
+    });
+    return true;
+  }
+
+  async enrollTotp(user: { tenantId: string; tenantSlug: string; userId: string }) {
+    const db = await this.db(user.tenantId);
+    const account = await db.account.findUniqueOrThrow({ where: { id: user.userId } });
+    if (account.totpEnabled)
+      throw new AppError('CONFLICT', 'Two-factor authentication is already on');
+    const secret = newTotpSecret();
+    await db.account.update({ where: { id: account.id }, data: { totpSecret: secret } });
+    return { secret, otpauthUrl: totpUri(secret, `${user.tenantSlug}:${account.email}`) };
+  }
+
+  async confirmTotp(
+    ctx: RequestContext,
+    user: { tenantId: string; userId: string },
+    rawCode: unknown,
+  ) {
+    const code = parseInput(totpCodeInput, rawCode);
+    const db = await this.db(user.tenantId);
+    const account = await db.account.findUniqueOrThrow({ where: { id: user.userId } });
+    if (account.totpEnabled)
+      throw new AppError('CONFLICT', 'Two-factor authentication is already on');
+    if (!account.totpSecret) throw new AppError('BAD_USER_INPUT', 'Start with enrollTotp');
+    const step = await totpStep(account.totpSecret, code);
+    if (step === null)
+      throw new AppError('BAD_USER_INPUT', 'The code is not valid', { field: 'code' });
+    const recoveryCodes = newRecoveryCodes();
+    await db.$transaction([
+      db.account.update({
+        where: { id: account.id },
+        data: { totpEnabled: true, totpLastStep: step },
+      }),
+      db.recoveryCode.deleteMany({ where: { accountId: account.id } }),
+      db.recoveryCode.createMany({
+        data: recoveryCodes.map((c) => ({ accountId: account.id, codeHash: hashRecoveryCode(c) })),
+      }),
+    ]);
+    await audit.tenant(db, ctx, {
+      type: 'MFA_ENABLED',
+      actorId: account.id,
+      subjectId: account.id,
+    });
+    return { recoveryCodes };
+  }
+
+  /** The tenant's audit trail, newest first, with an opaque (time, id) cursor. */
+  async auditLog(tenantId: string, first: number, after?: string | null) {
+    const take = Math.min(Math.max(first, 1), 200);
+    const cursor = after ? decodeCursor(after) : null;
+    const db = await this.db(tenantId);
+    const rows = await db.auditEvent.findMany({
+      where: cursor
+        ? { OR: [{ at: { lt: cursor.at } }, { at: cursor.at, id: { lt: cursor.id } }] }
+        : undefined,
+      orderBy: [{ at: 'desc' }, { id: 'desc' }],
+      take: take + 1,
+    });
+    const page = rows.slice(0, take);
+    const edges = page.map((node) => ({ cursor: encodeCursor(node.at, node.id), node }));
+    return {
+      edges,
+      pageInfo: { hasNextPage: rows.length > take, endCursor: edges.at(-1)?.cursor ?? null },
+    };
+  }
+
+  /** Handles the account.email stream: a fresh single-use token, then the e-mail. */
+  async sendAccountMail(tenantId: string, accountId: string, kind: MailKind): Promise<void> {
+    const tenant = await this.deps.platform.directory.lookup(tenantId);
+    if (tenant?.status !== 'ACTIVE') return;
+    const db = await this.db(tenantId);
+    const account = await db.account.findUnique({ where: { id: accountId } });
+    if (!account) return;
+    const token =
+      kind === 'ALREADY_REGISTERED'
+        ? undefined
+        : await issueEmailToken(db, tenantId, accountId, kind, ttlSeconds(kind, this.deps.config));
+    await this.deps.mailer.send({ kind, to: account.email, tenantName: tenant.name, token });
+  }
+
+  private requestMail(tenantId: string, accountId: string, kind: MailKind): Promise<void> {
+    return this.deps.streams.append('account.email', { tenantId, accountId, kind });
+  }
+
+  private async tokenTenantDb(token: string) {
+    const tenantId = tokenTenant(token);
+    const tenant = await this.deps.platform.directory.lookup(tenantId);
+    if (tenant?.status !== 'ACTIVE')
+      throw new AppError('BAD_USER_INPUT', 'This link is invalid or has expired');
+    return { tenantId, db: await this.db(tenantId) };
+  }
+
+  private mfaStore(db: PrismaClient, accountId: string): MfaStore {
+    return {
+      advanceTotpStep: async (step) =>
+        (
+          await db.account.updateMany({
+            where: { id: accountId, OR: [{ totpLastStep: null }, { totpLastStep: { lt: step } }] },
+            data: { totpLastStep: step },
+          })
+        ).count === 1,
+      consumeRecoveryCode: async (codeHash) =>
+        (
+          await db.recoveryCode.updateMany({
+            where: { accountId, codeHash, usedAt: null },
+            data: { usedAt: new Date() },
+          })
+        ).count === 1,
+    };
+  }
+}
+
+function encodeCursor(at: Date, id: string): string {
+  return Buffer.from(`${at.toISOString()}|${id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { at: Date; id: string } {
+  const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
+  const date = new Date(at);
+  if (!id || Number.isNaN(date.getTime()) || !/^[0-9a-f-]{36}$/.test(id))
+    throw new AppError('BAD_USER_INPUT', 'Invalid cursor', { field: 'after' });
+  return { at: date, id };
+}

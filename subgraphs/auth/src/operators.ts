@@ -1,0 +1,219 @@
+import { randomBytes } from 'node:crypto';
+import {
+  AppError,
+  assertPasswordPolicy,
+  FailureThrottle,
+  hashPassword,
+  PLATFORM_SCOPE,
+  unauthenticated,
+  verifyPassword,
+  type Config,
+  type Logger,
+  type RequestContext,
+  type SessionStore,
+} from '@tradesage/shared';
+import { Prisma, type PrismaClient } from '../../../prisma/operators/generated/client';
+import { audit } from './audit';
+import { operatorLoginInput, parseInput, totpCodeInput } from './inputs';
+import {
+  hashRecoveryCode,
+  newRecoveryCodes,
+  newTotpSecret,
+  totpStep,
+  totpUri,
+  verifySecondFactor,
+  type MfaStore,
+} from './mfa';
+import type { SessionTokens, SignedIn } from './tokens';
+
+export interface OperatorsDeps {
+  config: Config;
+  log: Logger;
+  db: PrismaClient;
+  redis: import('ioredis').Redis;
+  sessions: SessionStore;
+  tokens: SessionTokens;
+}
+
+/** Platform operators: control-plane accounts with no tenant, signing in with role PLATFORM_OPERATOR. */
+export class Operators {
+  private readonly loginFailures: FailureThrottle;
+  private readonly dummyHash: Promise<string>;
+
+  constructor(private readonly deps: OperatorsDeps) {
+    this.loginFailures = new FailureThrottle(
+      deps.redis,
+      `${deps.config.REDIS_KEY_PREFIX}auth:operator-login`,
+      {
+        perAccount: deps.config.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+        perIp: deps.config.LOGIN_MAX_FAILURES_PER_IP,
+        windowSeconds: deps.config.LOGIN_FAILURE_WINDOW_SECONDS,
+      },
+    );
+    this.dummyHash = hashPassword(randomBytes(16).toString('hex'));
+  }
+
+  async login(rawInput: unknown, ctx: RequestContext) {
+    const input = parseInput(operatorLoginInput, rawInput);
+    await this.loginFailures.assertAllowed(input.email, ctx.clientIp);
+    const { db } = this.deps;
+    const operator = await db.platformOperator.findUnique({ where: { email: input.email } });
+    const passwordOk = await verifyPassword(
+      operator?.passwordHash ?? (await this.dummyHash),
+      input.password,
+    );
+    const fail = async (reason: string, error = unauthenticated('Invalid e-mail or password')) => {
+      await this.loginFailures.recordFailure(input.email, ctx.clientIp);
+      await audit.operator(db, ctx, {
+        type: 'LOGIN_FAILED',
+        subjectId: operator?.id,
+        metadata: { reason },
+      });
+      return error;
+    };
+    if (!operator || !passwordOk) throw await fail(operator ? 'BAD_PASSWORD' : 'UNKNOWN_EMAIL');
+    if (operator.totpEnabled && operator.totpSecret) {
+      if (!input.totpCode)
+        throw new AppError('MFA_REQUIRED', 'Enter the code from your authenticator app');
+      if (
+        !(await verifySecondFactor(operator.totpSecret, input.totpCode, this.mfaStore(operator.id)))
+      )
+        throw await fail('BAD_MFA_CODE', unauthenticated('Invalid authentication code'));
+    }
+    await this.loginFailures.recordSuccess(input.email);
+    const signedIn: SignedIn = await this.deps.tokens.signIn(
+      { kind: 'operator', operatorId: operator.id },
+      ctx,
+    );
+    await db.platformOperator.update({
+      where: { id: operator.id },
+      data: { lastLoginAt: new Date() },
+    });
+    await audit.operator(db, ctx, {
+      type: 'LOGIN_SUCCEEDED',
+      actorId: operator.id,
+      subjectId: operator.id,
+      metadata: { sessionId: signedIn.session.id },
+    });
+    return { ...signedIn, operator };
+  }
+
+  async refreshSubject(operatorId: string) {
+    const operator = await this.deps.db.platformOperator.findUnique({ where: { id: operatorId } });
+    return operator ? { kind: 'operator' as const, operatorId } : null;
+  }
+
+  async recordRefreshReuse(operatorId: string, sessionId: string, ctx: RequestContext) {
+    await audit.operator(this.deps.db, ctx, {
+      type: 'REFRESH_REUSE',
+      subjectId: operatorId,
+      metadata: { sessionId },
+    });
+  }
+
+  async logout(ctx: RequestContext, operatorId: string, sessionId: string): Promise<void> {
+    await this.deps.sessions.revoke(PLATFORM_SCOPE, sessionId, 'LOGOUT');
+    await audit.operator(this.deps.db, ctx, {
+      type: 'LOGOUT',
+      actorId: operatorId,
+      subjectId: operatorId,
+    });
+  }
+
+  async enrollTotp(operatorId: string) {
+    const operator = await this.deps.db.platformOperator.findUniqueOrThrow({
+      where: { id: operatorId },
+    });
+    if (operator.totpEnabled)
+      throw new AppError('CONFLICT', 'Two-factor authentication is already on');
+    const secret = newTotpSecret();
+    await this.deps.db.platformOperator.update({
+      where: { id: operatorId },
+      data: { totpSecret: secret },
+    });
+    return { secret, otpauthUrl: totpUri(secret, `operator:${operator.email}`) };
+  }
+
+  async confirmTotp(ctx: RequestContext, operatorId: string, rawCode: unknown) {
+    const code = parseInput(totpCodeInput, rawCode);
+    const { db } = this.deps;
+    const operator = await db.platformOperator.findUniqueOrThrow({ where: { id: operatorId } });
+    if (operator.totpEnabled)
+      throw new AppError('CONFLICT', 'Two-factor authentication is already on');
+    if (!operator.totpSecret) throw new AppError('BAD_USER_INPUT', 'Start with enrollTotp');
+    const step = await totpStep(operator.totpSecret, code);
+    if (step === null)
+      throw new AppError('BAD_USER_INPUT', 'The code is not valid', { field: 'code' });
+    const recoveryCodes = newRecoveryCodes();
+    await db.$transaction([
+      db.platformOperator.update({
+        where: { id: operatorId },
+        data: { totpEnabled: true, totpLastStep: step },
+      }),
+      db.operatorRecoveryCode.deleteMany({ where: { operatorId } }),
+      db.operatorRecoveryCode.createMany({
+        data: recoveryCodes.map((c) => ({ operatorId, codeHash: hashRecoveryCode(c) })),
+      }),
+    ]);
+    await audit.operator(db, ctx, {
+      type: 'MFA_ENABLED',
+      actorId: operatorId,
+      subjectId: operatorId,
+    });
+    return { recoveryCodes };
+  }
+
+  /**
+   * Creates an operator (the CLI, or the bootstrap one from configuration). Returns null when
+   * one with that e-mail exists already.
+   */
+  async create(input: { email: string; name: string; password: string }) {
+    assertPasswordPolicy(input.password);
+    try {
+      return await this.deps.db.platformOperator.create({
+        data: {
+          email: input.email.trim().toLowerCase(),
+          name: input.name.trim(),
+          passwordHash: await hashPassword(input.password),
+        },
+      });
+    } catch (error) {
+      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002')
+        return null;
+      throw error;
+    }
+  }
+
+  /** Creates the configured first operator if there is no operator at all yet. */
+  async ensureBootstrapOperator(): Promise<void> {
+    const { config, db, log } = this.deps;
+    if (!config.BOOTSTRAP_OPERATOR_EMAIL || !config.BOOTSTRAP_OPERATOR_PASSWORD) return;
+    if ((await db.platformOperator.count()) > 0) return;
+    const created = await this.create({
+      email: config.BOOTSTRAP_OPERATOR_EMAIL,
+      name: config.BOOTSTRAP_OPERATOR_NAME,
+      password: config.BOOTSTRAP_OPERATOR_PASSWORD,
+    });
+    if (created) log.info({ operatorId: created.id }, 'created the first platform operator');
+  }
+
+  private mfaStore(operatorId: string): MfaStore {
+    const { db } = this.deps;
+    return {
+      advanceTotpStep: async (step) =>
+        (
+          await db.platformOperator.updateMany({
+            where: { id: operatorId, OR: [{ totpLastStep: null }, { totpLastStep: { lt: step } }] },
+            data: { totpLastStep: step },
+          })
+        ).count === 1,
+      consumeRecoveryCode: async (codeHash) =>
+        (
+          await db.operatorRecoveryCode.updateMany({
+            where: { operatorId, codeHash, usedAt: null },
+            data: { usedAt: new Date() },
+          })
+        ).count === 1,
+    };
+  }
+}
