@@ -5,7 +5,9 @@ module.exports = {
   testMatch: ['**/test/**/*.test.ts', '<rootDir>/e2e/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/'],
   // These ship only ES modules; jest runs CommonJS, so swc compiles them like our own code.
-  transformIgnorePatterns: ['/node_modules/(?!(jose|openid-client|oauth4webapi)/)'],
+  transformIgnorePatterns: [
+    '/node_modules/(?!(jose|openid-client|oauth4webapi|otplib|@otplib|@scure|@noble)/)',
+  ],
   transform: {
     '^.+\\.(ts|js)$': [
       '@swc/jest',

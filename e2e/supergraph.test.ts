@@ -15,9 +15,11 @@ import {
   createTestSigner,
   createTestTenant,
   freePort,
+  startSmtpCapture,
   testConfig,
   uniqueName,
   waitForOk,
+  type SmtpCapture,
   type TestDatabase,
   type TestSigner,
   type TestTenant,
@@ -28,6 +30,8 @@ let db: TestDatabase;
 let admin: pg.Pool;
 let redis: Redis;
 let signer: TestSigner;
+let smtp: SmtpCapture;
+const OPERATOR = { email: 'root@tradesage.test', password: 'first operator password' };
 let stack: ChildProcess;
 let output = '';
 let ports: Record<'router' | 'auth' | 'tenant' | 'user' | 'session', number>;
@@ -96,6 +100,7 @@ beforeAll(async () => {
   admin = new pg.Pool({ connectionString: db.url, max: 3 });
   redis = new Redis(config.REDIS_URL);
   signer = await createTestSigner(config);
+  smtp = await startSmtpCapture();
   ports = {
     router: await freePort(),
     auth: await freePort(),
@@ -110,7 +115,11 @@ beforeAll(async () => {
     LOG_FORMAT: 'json',
     DATABASE_URL: db.url,
     REDIS_KEY_PREFIX: redisPrefix,
-    JWT_JWKS: signer.jwks,
+    // Every service gets the test's key: the auth subgraph signs with it, the others verify.
+    JWT_PRIVATE_KEYS: signer.privateKeys,
+    SMTP_URL: smtp.url,
+    BOOTSTRAP_OPERATOR_EMAIL: OPERATOR.email,
+    BOOTSTRAP_OPERATOR_PASSWORD: OPERATOR.password,
     ROUTER_PORT: String(ports.router),
   };
   for (const name of ['auth', 'tenant', 'user', 'session'] as const) {
@@ -139,6 +148,7 @@ afterAll(async () => {
   const keys = await redis.keys(`${redisPrefix}*`);
   if (keys.length) await redis.del(...keys);
   redis.disconnect();
+  await smtp.close();
   await admin.end();
   await db.drop();
 });
@@ -300,7 +310,9 @@ describe('supergraph through the router', () => {
     // The router publishes the keys it verifies with.
     const jwks = await fetch(`http://127.0.0.1:${ports.router}/.well-known/jwks.json`);
     expect(jwks.status).toBe(200);
-    expect(await jwks.json()).toEqual(JSON.parse(signer.jwks));
+    const served = (await jwks.json()) as { keys: Record<string, unknown>[] };
+    const { kid, x } = JSON.parse(signer.jwks).keys[0];
+    expect(served.keys).toEqual([expect.objectContaining({ kid, x, kty: 'OKP' })]);
     const routerMetrics = await (await fetch(`http://127.0.0.1:${ports.router}/metrics`)).text();
     expect(routerMetrics).toMatch(
       /graphql_requests_total\{[^}]*operation="Me"[^}]*outcome="success"[^}]*\} [1-9]/,
@@ -489,6 +501,80 @@ describe('tenant operations of the React app contract, through the router', () =
     expect(removed.body.data.deleteTenant.status).toBe('DELETED');
     const dead = await graphql(routerUrl(), operation('CurrentTenant'), ownerToken);
     expect(dead.status).toBe(401);
+    expect(dead.body.errors.map((e: any) => e.extensions.code)).toEqual(['UNAUTHENTICATED']);
+  });
+});
+
+describe('sign-in operations of the React app contract, through the router', () => {
+  const contract = parse(
+    fs.readFileSync(path.join(REPO_ROOT, 'schema/operations/react-app/operations.graphql'), 'utf8'),
+  );
+  const operation = (name: string) => {
+    const definition = contract.definitions.find(
+      (d) => d.kind === 'OperationDefinition' && d.name?.value === name,
+    );
+    if (!definition) throw new Error(`no operation ${name} in the contract`);
+    return print(definition);
+  };
+
+  test('OperatorLogin, CreateTenant, then Login resolves the new user across all four subgraphs', async () => {
+    const operator = await graphql(routerUrl(), operation('OperatorLogin'), undefined, OPERATOR);
+    expect(operator.body.errors).toBeUndefined();
+    expect(operator.body.data.operatorLogin.operator.email).toBe(OPERATOR.email);
+    const created = await graphql(
+      routerUrl(),
+      operation('CreateTenant'),
+      operator.body.data.operatorLogin.accessToken,
+      {
+        input: {
+          slug: 'delta-desk',
+          name: 'Delta Desk',
+          plan: 'FREE',
+          owner: { email: 'dora@delta.test', name: 'Dora Delta', password: 'doras long password' },
+        },
+      },
+    );
+    expect(created.body.errors).toBeUndefined();
+    const tenant = created.body.data.createTenant.tenant;
+
+    const login = await graphql(routerUrl(), operation('Login'), undefined, {
+      input: {
+        tenantSlug: 'delta-desk',
+        email: 'dora@delta.test',
+        password: 'doras long password',
+        deviceName: 'Desk PC',
+      },
+    });
+    expect(login.body.errors).toBeUndefined();
+    const { user, session, accessToken, refreshToken } = login.body.data.login;
+    // The caller was anonymous: the token issued by this very operation authorised the user,
+    // tenant and session subgraphs' parts of the answer.
+    expect(user).toMatchObject({
+      email: 'dora@delta.test',
+      name: 'Dora Delta',
+      roles: ['OWNER'],
+      tenant: { id: tenant.id, slug: 'delta-desk', name: 'Delta Desk' },
+    });
+    expect(user.permissions).toContain('users:invite');
+    expect(session).toMatchObject({ current: true, device: { name: 'Desk PC' } });
+
+    const me = await graphql(routerUrl(), ME, accessToken);
+    expect(me.body.data.me.sessions).toEqual([
+      expect.objectContaining({ id: session.id, current: true }),
+    ]);
+    const refreshed = await graphql(routerUrl(), operation('RefreshSession'), undefined, {
+      refreshToken,
+    });
+    expect(refreshed.body.errors).toBeUndefined();
+    const logout = await graphql(
+      routerUrl(),
+      operation('Logout'),
+      refreshed.body.data.refreshSession.accessToken,
+    );
+    expect(logout.body.data).toEqual({ logout: true });
+    const dead = await graphql(routerUrl(), operation('RefreshSession'), undefined, {
+      refreshToken: refreshed.body.data.refreshSession.refreshToken,
+    });
     expect(dead.body.errors.map((e: any) => e.extensions.code)).toEqual(['UNAUTHENTICATED']);
   });
 });

@@ -16,6 +16,7 @@ import {
   SUBGRAPH_NAMES,
   subgraphUrl,
   verifierFromConfig,
+  ISSUED_TOKEN_HEADER,
   type Config,
   type RequestContext,
   type RunningService,
@@ -23,14 +24,46 @@ import {
   type SubgraphName,
 } from '@tradesage/shared';
 
-/** Forwards the caller's token and request id, so each subgraph verifies the token itself. */
-class AuthForwardingDataSource extends RemoteGraphQLDataSource<RequestContext> {
-  override willSendRequest({
-    request,
-    context,
-  }: Parameters<NonNullable<RemoteGraphQLDataSource<RequestContext>['willSendRequest']>>[0]) {
-    if (context.authorization) request.http?.headers.set('authorization', context.authorization);
-    if (context.requestId) request.http?.headers.set('x-request-id', context.requestId);
+/** Per-operation state of the router, beside the request context. */
+interface RouterContext extends RequestContext {
+  /** A token the auth subgraph issued during this operation (login): the rest of it runs as that user. */
+  issuedAuthorization?: string;
+}
+
+type SendArgs = Parameters<
+  NonNullable<RemoteGraphQLDataSource<RouterContext>['willSendRequest']>
+>[0];
+type ReceiveArgs = Parameters<
+  NonNullable<RemoteGraphQLDataSource<RouterContext>['didReceiveResponse']>
+>[0];
+
+/**
+ * Forwards the caller's token, request id, client address and user agent, so each subgraph
+ * verifies the token itself and records where requests come from.
+ */
+class AuthForwardingDataSource extends RemoteGraphQLDataSource<RouterContext> {
+  constructor(
+    options: { url: string },
+    /** Only the auth subgraph may hand the router a token for the rest of an operation. */
+    private readonly issuesTokens: boolean,
+  ) {
+    super(options);
+  }
+
+  override willSendRequest({ request, context }: SendArgs) {
+    const headers = request.http?.headers;
+    if (!headers) return;
+    const authorization = context.issuedAuthorization ?? context.authorization;
+    if (authorization) headers.set('authorization', authorization);
+    if (context.requestId) headers.set('x-request-id', context.requestId);
+    if (context.clientIp) headers.set('x-forwarded-for', context.clientIp);
+    if (context.userAgent) headers.set('user-agent', context.userAgent);
+  }
+
+  override async didReceiveResponse({ response, context }: ReceiveArgs) {
+    const issued = this.issuesTokens ? response.http?.headers.get(ISSUED_TOKEN_HEADER) : null;
+    if (issued) context.issuedAuthorization = `Bearer ${issued}`;
+    return response;
   }
 }
 
@@ -69,11 +102,14 @@ export async function startRouter(
   const gateway = new ApolloGateway({
     supergraphSdl: fs.readFileSync(config.SUPERGRAPH_PATH, 'utf8'),
     buildService: ({ name }) =>
-      new AuthForwardingDataSource({ url: subgraphUrlByGraphName(config, name) }),
+      new AuthForwardingDataSource(
+        { url: subgraphUrlByGraphName(config, name) },
+        name.toLowerCase() === 'auth',
+      ),
     logger: log,
   });
 
-  return startGraphQLService<RequestContext>({
+  return startGraphQLService<RouterContext>({
     name: 'router',
     host: config.HOST,
     port: options.port ?? config.ROUTER_PORT,

@@ -4,7 +4,7 @@
  * the server is empty.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import { exportJWK, exportPKCS8, generateKeyPair, SignJWT, type JWK } from 'jose';
 import pg from 'pg';
 export { migrateControlPlane } from '../src';
 import {
@@ -132,6 +132,8 @@ export async function createTestTenant(
 export interface TestSigner {
   /** The JWKS document to put in JWT_JWKS. */
   jwks: string;
+  /** The private key as JWT_PRIVATE_KEYS, for services that should sign with it too. */
+  privateKeys: string;
   sign(claims: Record<string, unknown>, options?: { expiresIn?: string }): Promise<string>;
 }
 
@@ -139,11 +141,15 @@ export interface TestSigner {
 export async function createTestSigner(
   config: Pick<Config, 'JWT_ISSUER' | 'JWT_AUDIENCE'>,
 ): Promise<TestSigner> {
-  const { publicKey, privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
+  const { publicKey, privateKey } = await generateKeyPair('EdDSA', {
+    crv: 'Ed25519',
+    extractable: true,
+  });
   const kid = randomUUID();
   const jwk: JWK = { ...(await exportJWK(publicKey)), kid, alg: 'EdDSA', use: 'sig' };
   return {
     jwks: JSON.stringify({ keys: [jwk] }),
+    privateKeys: JSON.stringify([{ kid, pem: await exportPKCS8(privateKey) }]),
     sign: (claims, options = {}) =>
       new SignJWT(claims)
         .setProtectedHeader({ alg: 'EdDSA', kid, typ: ACCESS_TOKEN_TYPE })
@@ -187,3 +193,29 @@ export async function waitForOk(url: string, timeoutMs = 60_000): Promise<void> 
 }
 export * from './smtp';
 export * from './oidc';
+
+export interface GraphQLTestResponse {
+  status: number;
+  headers: Headers;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  body: { data?: any; errors?: { message: string; extensions?: Record<string, any> }[] };
+}
+
+/** Posts one GraphQL operation, the way a client does, with optional extra headers. */
+export async function postGraphQL(
+  url: string,
+  query: string,
+  variables?: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): Promise<GraphQLTestResponse> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: (await response.json()) as GraphQLTestResponse['body'],
+  };
+}

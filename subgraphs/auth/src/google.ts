@@ -113,12 +113,17 @@ export class GoogleSignIn {
     const pending = JSON.parse(stored) as PendingLogin;
     const tenant = await this.deps.activeTenantById(pending.tenantId);
     if (!tenant) throw unauthenticated('This sign-in has expired; start again');
+    const configuration = await this.discover();
+    // The redirect the browser got, rebuilt from what the app passed on. With one identity
+    // provider there is no mix-up to detect, so its `iss` (RFC 9207) is the expected one.
     const callback = new URL(pending.redirectUri);
     callback.searchParams.set('code', code);
     callback.searchParams.set('state', state);
+    if (configuration.serverMetadata().authorization_response_iss_parameter_supported)
+      callback.searchParams.set('iss', configuration.serverMetadata().issuer);
     let claims: oidc.IDToken | undefined;
     try {
-      const tokens = await oidc.authorizationCodeGrant(await this.discover(), callback, {
+      const tokens = await oidc.authorizationCodeGrant(configuration, callback, {
         pkceCodeVerifier: pending.codeVerifier,
         expectedState: state,
         expectedNonce: pending.nonce,
