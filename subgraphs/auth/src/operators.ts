@@ -163,33 +163,12 @@ export class Operators {
     return { recoveryCodes };
   }
 
-  /**
-   * Creates an operator (the CLI, or the bootstrap one from configuration). Returns null when
-   * one with that e-mail exists already.
-   */
-  async create(input: { email: string; name: string; password: string }) {
-    assertPasswordPolicy(input.password);
-    try {
-      return await this.deps.db.platformOperator.create({
-        data: {
-          email: input.email.trim().toLowerCase(),
-          name: input.name.trim(),
-          passwordHash: await hashPassword(input.password),
-        },
-      });
-    } catch (error) {
-      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002')
-        return null;
-      throw error;
-    }
-  }
-
   /** Creates the configured first operator if there is no operator at all yet. */
   async ensureBootstrapOperator(): Promise<void> {
     const { config, db, log } = this.deps;
     if (!config.BOOTSTRAP_OPERATOR_EMAIL || !config.BOOTSTRAP_OPERATOR_PASSWORD) return;
     if ((await db.platformOperator.count()) > 0) return;
-    const created = await this.create({
+    const created = await createOperator(db, {
       email: config.BOOTSTRAP_OPERATOR_EMAIL,
       name: config.BOOTSTRAP_OPERATOR_NAME,
       password: config.BOOTSTRAP_OPERATOR_PASSWORD,
@@ -215,5 +194,29 @@ export class Operators {
           })
         ).count === 1,
     };
+  }
+}
+
+/**
+ * Creates an operator (the CLI, or the bootstrap one from configuration). Returns null when
+ * one with that e-mail exists already.
+ */
+export async function createOperator(
+  db: PrismaClient,
+  input: { email: string; name: string; password: string },
+) {
+  assertPasswordPolicy(input.password);
+  try {
+    return await db.platformOperator.create({
+      data: {
+        email: input.email.trim().toLowerCase(),
+        name: input.name.trim(),
+        passwordHash: await hashPassword(input.password),
+      },
+    });
+  } catch (error) {
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002')
+      return null;
+    throw error;
   }
 }
