@@ -93,6 +93,18 @@ async function graphql(
   };
 }
 
+/** The React app's registered operations, sent exactly as the app sends them. */
+const contract = parse(
+  fs.readFileSync(path.join(REPO_ROOT, 'schema/operations/react-app/operations.graphql'), 'utf8'),
+);
+function operation(name: string): string {
+  const definition = contract.definitions.find(
+    (d) => d.kind === 'OperationDefinition' && d.name?.value === name,
+  );
+  if (!definition) throw new Error(`no operation ${name} in the contract`);
+  return print(definition);
+}
+
 const routerUrl = () => `http://127.0.0.1:${ports.router}/graphql`;
 
 beforeAll(async () => {
@@ -321,16 +333,6 @@ describe('supergraph through the router', () => {
 });
 
 describe('tenant operations of the React app contract, through the router', () => {
-  const contract = parse(
-    fs.readFileSync(path.join(REPO_ROOT, 'schema/operations/react-app/operations.graphql'), 'utf8'),
-  );
-  const operation = (name: string) => {
-    const definition = contract.definitions.find(
-      (d) => d.kind === 'OperationDefinition' && d.name?.value === name,
-    );
-    if (!definition) throw new Error(`no operation ${name} in the contract`);
-    return print(definition);
-  };
   let operatorToken: string;
   let ownerToken: string;
   let tenantId: string;
@@ -506,17 +508,6 @@ describe('tenant operations of the React app contract, through the router', () =
 });
 
 describe('sign-in operations of the React app contract, through the router', () => {
-  const contract = parse(
-    fs.readFileSync(path.join(REPO_ROOT, 'schema/operations/react-app/operations.graphql'), 'utf8'),
-  );
-  const operation = (name: string) => {
-    const definition = contract.definitions.find(
-      (d) => d.kind === 'OperationDefinition' && d.name?.value === name,
-    );
-    if (!definition) throw new Error(`no operation ${name} in the contract`);
-    return print(definition);
-  };
-
   test('OperatorLogin, CreateTenant, then Login resolves the new user across all four subgraphs', async () => {
     const operator = await graphql(routerUrl(), operation('OperatorLogin'), undefined, OPERATOR);
     expect(operator.body.errors).toBeUndefined();

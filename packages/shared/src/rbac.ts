@@ -8,55 +8,32 @@ export type TenantRole = (typeof TENANT_ROLES)[number];
  * The one table of what each role may do (docs/rbac.md shows it). Permissions are
  * `<resource>:<action>[:<scope>]`; `own` is the caller's own, `any` is anyone in the tenant.
  */
+/** What every tenant member may do with their own account. */
+const MEMBER = ['profile:write:own', 'sessions:read:own', 'sessions:revoke:own', 'tenant:read'];
+/** Running the tenant's users and sessions (OWNER and ADMIN). */
+const ADMINISTRATION = [
+  'sessions:revoke:any',
+  'sessions:analytics',
+  'users:read',
+  'users:invite',
+  'users:disable',
+  'roles:assign',
+  'audit:read',
+];
+
 export const ROLE_PERMISSIONS: Record<TenantRole | typeof PLATFORM_OPERATOR, readonly string[]> = {
   OWNER: [
-    'profile:write:own',
-    'sessions:read:own',
-    'sessions:revoke:own',
-    'sessions:revoke:any',
-    'sessions:analytics',
-    'users:read',
-    'users:invite',
-    'users:disable',
-    'roles:assign',
+    ...MEMBER,
+    ...ADMINISTRATION,
     'roles:assign:owner',
-    'audit:read',
-    'tenant:read',
     'tenant:settings',
     'trading:read',
     'trading:write',
   ],
-  ADMIN: [
-    'profile:write:own',
-    'sessions:read:own',
-    'sessions:revoke:own',
-    'sessions:revoke:any',
-    'sessions:analytics',
-    'users:read',
-    'users:invite',
-    'users:disable',
-    'roles:assign',
-    'audit:read',
-    'tenant:read',
-    'trading:read',
-  ],
-  TRADER: [
-    'profile:write:own',
-    'sessions:read:own',
-    'sessions:revoke:own',
-    'tenant:read',
-    'trading:read',
-    'trading:write',
-  ],
-  ANALYST: [
-    'profile:write:own',
-    'sessions:read:own',
-    'sessions:revoke:own',
-    'sessions:analytics',
-    'tenant:read',
-    'trading:read',
-  ],
-  VIEWER: ['profile:write:own', 'sessions:read:own', 'sessions:revoke:own', 'tenant:read'],
+  ADMIN: [...MEMBER, ...ADMINISTRATION, 'trading:read'],
+  TRADER: [...MEMBER, 'trading:read', 'trading:write'],
+  ANALYST: [...MEMBER, 'sessions:analytics', 'trading:read'],
+  VIEWER: [...MEMBER],
   PLATFORM_OPERATOR: [
     'tenants:read',
     'tenants:create',

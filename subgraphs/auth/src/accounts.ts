@@ -16,7 +16,13 @@ import {
 } from '@tradesage/shared';
 import type { Account, PrismaClient } from '../../../prisma/auth/generated/client';
 import { audit, type AuditEntry } from './audit';
-import { consumeEmailToken, issueEmailToken, tokenTenant, ttlSeconds } from './email-tokens';
+import {
+  consumeEmailToken,
+  invalidLink,
+  issueEmailToken,
+  tokenTenant,
+  ttlSeconds,
+} from './email-tokens';
 import {
   loginInput,
   newPasswordInput,
@@ -27,16 +33,14 @@ import {
   totpCodeInput,
 } from './inputs';
 import type { Mailer, MailKind } from './mail';
-import {
-  hashRecoveryCode,
-  newRecoveryCodes,
-  newTotpSecret,
-  totpStep,
-  totpUri,
-  verifySecondFactor,
-  type MfaStore,
-} from './mfa';
+import { confirmTotp, enrollTotp, verifySecondFactor, type MfaAccount } from './mfa';
 import type { SessionTokens, SignedIn } from './tokens';
+
+const LINK_AUDIT = {
+  PASSWORD_RESET: 'PASSWORD_RESET',
+  EMAIL_VERIFICATION: 'EMAIL_VERIFIED',
+  INVITATION: 'INVITATION_ACCEPTED',
+} as const;
 
 /** The one answer to every failed sign-in, whatever was wrong. */
 export const invalidCredentials = () => unauthenticated('Invalid tenant, e-mail or password');
@@ -77,12 +81,6 @@ export class Accounts {
     this.dummyHash = hashPassword(randomBytes(16).toString('hex'));
   }
 
-  /** An active tenant by slug, or null: unknown, suspended and deleted look the same here. */
-  private async activeTenantBySlug(slug: string): Promise<TenantLocation | null> {
-    const tenant = await this.deps.platform.directory.lookupSlug(slug.trim().toLowerCase());
-    return tenant?.status === 'ACTIVE' ? tenant : null;
-  }
-
   private db(tenantId: string, options?: { includeSuspended?: boolean }) {
     return this.deps.clients.forTenant(tenantId, options);
   }
@@ -94,7 +92,7 @@ export class Accounts {
   async register(rawInput: unknown, ctx: RequestContext): Promise<Account & { name: string }> {
     await this.requestsPerIp.consume(ctx.clientIp ?? 'unknown');
     const input = parseInput(registerInput, rawInput);
-    const tenant = await this.activeTenantBySlug(input.tenantSlug);
+    const tenant = await this.deps.platform.findActiveTenant({ slug: input.tenantSlug });
     if (!tenant?.selfRegistration) throw forbidden('Registration is not open for this tenant');
     assertPasswordPolicy(input.password);
     const db = await this.db(tenant.id);
@@ -177,7 +175,7 @@ export class Accounts {
         !(await verifySecondFactor(
           account.totpSecret,
           input.totpCode,
-          this.mfaStore(db, account.id),
+          this.mfaAccount(db, account.id),
         ))
       ) {
         await this.loginFailures.recordFailure(throttleKey, ctx.clientIp);
@@ -230,8 +228,8 @@ export class Accounts {
 
   /** The current subject of a session at refresh: an active account in an active tenant. */
   async refreshSubject(tenantId: string, userId: string) {
-    const tenant = await this.deps.platform.directory.lookup(tenantId);
-    if (tenant?.status !== 'ACTIVE') return null;
+    const tenant = await this.deps.platform.findActiveTenant({ id: tenantId });
+    if (!tenant) return null;
     const account = await (await this.db(tenantId)).account.findUnique({ where: { id: userId } });
     if (account?.status !== 'ACTIVE') return null;
     return {
@@ -275,7 +273,7 @@ export class Accounts {
     await this.requestsPerIp.consume(ctx.clientIp ?? 'unknown');
     const input = parseInput(resetRequestInput, rawInput);
     const email = input.email.trim().toLowerCase();
-    const tenant = await this.activeTenantBySlug(input.tenantSlug);
+    const tenant = await this.deps.platform.findActiveTenant({ slug: input.tenantSlug });
     // Quietly capped per address, so nobody can flood someone's inbox; the answer is the same.
     const allowed = await this.resetsPerAccount
       .consume(`${input.tenantSlug.trim().toLowerCase()}:${email}`)
@@ -291,35 +289,19 @@ export class Accounts {
   }
 
   async resetPassword(rawToken: unknown, rawPassword: unknown, ctx: RequestContext): Promise<true> {
-    const token = parseInput(tokenInput, rawToken);
     const password = parseInput(newPasswordInput, rawPassword);
     assertPasswordPolicy(password);
-    const { tenantId, db } = await this.tokenTenantDb(token);
-    const accountId = await consumeEmailToken(db, token, 'PASSWORD_RESET');
-    // Proving the mailbox also verifies the address.
-    await db.account.update({
-      where: { id: accountId },
-      data: { passwordHash: await hashPassword(password), emailVerified: true },
+    // Proving the mailbox also verifies the address; everyone signed in as the user is signed out.
+    const { tenantId, accountId } = await this.redeemLink(rawToken, 'PASSWORD_RESET', ctx, {
+      passwordHash: await hashPassword(password),
+      emailVerified: true,
     });
     await this.deps.sessions.revokeAllForUser(tenantId, accountId, 'PASSWORD_RESET');
-    await audit.tenant(db, ctx, {
-      type: 'PASSWORD_RESET',
-      actorId: accountId,
-      subjectId: accountId,
-    });
     return true;
   }
 
   async verifyEmail(rawToken: unknown, ctx: RequestContext): Promise<true> {
-    const token = parseInput(tokenInput, rawToken);
-    const { db } = await this.tokenTenantDb(token);
-    const accountId = await consumeEmailToken(db, token, 'EMAIL_VERIFICATION');
-    await db.account.update({ where: { id: accountId }, data: { emailVerified: true } });
-    await audit.tenant(db, ctx, {
-      type: 'EMAIL_VERIFIED',
-      actorId: accountId,
-      subjectId: accountId,
-    });
+    await this.redeemLink(rawToken, 'EMAIL_VERIFICATION', ctx, { emailVerified: true });
     return true;
   }
 
@@ -328,21 +310,40 @@ export class Accounts {
     rawPassword: unknown,
     ctx: RequestContext,
   ): Promise<true> {
-    const token = parseInput(tokenInput, rawToken);
     const password = parseInput(newPasswordInput, rawPassword);
     assertPasswordPolicy(password);
-    const { db } = await this.tokenTenantDb(token);
-    const accountId = await consumeEmailToken(db, token, 'INVITATION');
-    await db.account.update({
-      where: { id: accountId },
-      data: { passwordHash: await hashPassword(password), emailVerified: true, status: 'ACTIVE' },
+    await this.redeemLink(rawToken, 'INVITATION', ctx, {
+      passwordHash: await hashPassword(password),
+      emailVerified: true,
+      status: 'ACTIVE',
     });
+    return true;
+  }
+
+  /**
+   * Uses up an e-mailed link and applies its change to the account, with an audit entry. A
+   * disabled account's links are dead.
+   */
+  private async redeemLink(
+    rawToken: unknown,
+    purpose: 'PASSWORD_RESET' | 'EMAIL_VERIFICATION' | 'INVITATION',
+    ctx: RequestContext,
+    change: { passwordHash?: string; emailVerified?: boolean; status?: 'ACTIVE' },
+  ): Promise<{ tenantId: string; accountId: string }> {
+    const token = parseInput(tokenInput, rawToken);
+    const { tenantId, db } = await this.tokenTenantDb(token);
+    const accountId = await consumeEmailToken(db, token, purpose);
+    const { count } = await db.account.updateMany({
+      where: { id: accountId, status: { not: 'DISABLED' } },
+      data: change,
+    });
+    if (count !== 1) throw invalidLink();
     await audit.tenant(db, ctx, {
-      type: 'INVITATION_ACCEPTED',
+      type: LINK_AUDIT[purpose],
       actorId: accountId,
       subjectId: accountId,
     });
-    return true;
+    return { tenantId, accountId };
   }
 
   async changePassword(
@@ -383,45 +384,23 @@ export class Accounts {
 
   async enrollTotp(user: { tenantId: string; tenantSlug: string; userId: string }) {
     const db = await this.db(user.tenantId);
-    const account = await db.account.findUniqueOrThrow({ where: { id: user.userId } });
-    if (account.totpEnabled)
-      throw new AppError('CONFLICT', 'Two-factor authentication is already on');
-    const secret = newTotpSecret();
-    await db.account.update({ where: { id: account.id }, data: { totpSecret: secret } });
-    return { secret, otpauthUrl: totpUri(secret, `${user.tenantSlug}:${account.email}`) };
+    return enrollTotp(this.mfaAccount(db, user.userId, user.tenantSlug));
   }
 
   async confirmTotp(
     ctx: RequestContext,
-    user: { tenantId: string; userId: string },
+    user: { tenantId: string; tenantSlug: string; userId: string },
     rawCode: unknown,
   ) {
     const code = parseInput(totpCodeInput, rawCode);
     const db = await this.db(user.tenantId);
-    const account = await db.account.findUniqueOrThrow({ where: { id: user.userId } });
-    if (account.totpEnabled)
-      throw new AppError('CONFLICT', 'Two-factor authentication is already on');
-    if (!account.totpSecret) throw new AppError('BAD_USER_INPUT', 'Start with enrollTotp');
-    const step = await totpStep(account.totpSecret, code);
-    if (step === null)
-      throw new AppError('BAD_USER_INPUT', 'The code is not valid', { field: 'code' });
-    const recoveryCodes = newRecoveryCodes();
-    await db.$transaction([
-      db.account.update({
-        where: { id: account.id },
-        data: { totpEnabled: true, totpLastStep: step },
-      }),
-      db.recoveryCode.deleteMany({ where: { accountId: account.id } }),
-      db.recoveryCode.createMany({
-        data: recoveryCodes.map((c) => ({ accountId: account.id, codeHash: hashRecoveryCode(c) })),
-      }),
-    ]);
+    const result = await confirmTotp(this.mfaAccount(db, user.userId, user.tenantSlug), code);
     await audit.tenant(db, ctx, {
       type: 'MFA_ENABLED',
-      actorId: account.id,
-      subjectId: account.id,
+      actorId: user.userId,
+      subjectId: user.userId,
     });
-    return { recoveryCodes };
+    return result;
   }
 
   /** The tenant's audit trail, newest first, with an opaque (time, id) cursor. */
@@ -446,8 +425,8 @@ export class Accounts {
 
   /** Handles the account.email stream: a fresh single-use token, then the e-mail. */
   async sendAccountMail(tenantId: string, accountId: string, kind: MailKind): Promise<void> {
-    const tenant = await this.deps.platform.directory.lookup(tenantId);
-    if (tenant?.status !== 'ACTIVE') return;
+    const tenant = await this.deps.platform.findActiveTenant({ id: tenantId });
+    if (!tenant) return;
     const db = await this.db(tenantId);
     const account = await db.account.findUnique({ where: { id: accountId } });
     if (!account) return;
@@ -464,14 +443,33 @@ export class Accounts {
 
   private async tokenTenantDb(token: string) {
     const tenantId = tokenTenant(token);
-    const tenant = await this.deps.platform.directory.lookup(tenantId);
-    if (tenant?.status !== 'ACTIVE')
-      throw new AppError('BAD_USER_INPUT', 'This link is invalid or has expired');
+    const tenant = await this.deps.platform.findActiveTenant({ id: tenantId });
+    if (!tenant) throw invalidLink();
     return { tenantId, db: await this.db(tenantId) };
   }
 
-  private mfaStore(db: PrismaClient, accountId: string): MfaStore {
+  /** The MFA state of a tenant account, in its tenant's schema. */
+  private mfaAccount(db: PrismaClient, accountId: string, tenantSlug = ''): MfaAccount {
     return {
+      load: async () => {
+        const account = await db.account.findUniqueOrThrow({ where: { id: accountId } });
+        return { ...account, label: `${tenantSlug}:${account.email}` };
+      },
+      savePendingSecret: async (secret) => {
+        await db.account.update({ where: { id: accountId }, data: { totpSecret: secret } });
+      },
+      enable: async (step, codeHashes) => {
+        await db.$transaction([
+          db.account.update({
+            where: { id: accountId },
+            data: { totpEnabled: true, totpLastStep: step },
+          }),
+          db.recoveryCode.deleteMany({ where: { accountId } }),
+          db.recoveryCode.createMany({
+            data: codeHashes.map((codeHash) => ({ accountId, codeHash })),
+          }),
+        ]);
+      },
       advanceTotpStep: async (step) =>
         (
           await db.account.updateMany({

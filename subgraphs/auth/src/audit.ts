@@ -24,45 +24,29 @@ export interface AuditEntry {
   metadata?: Record<string, unknown>;
 }
 
-/** Where the request came from, as the trail records it. */
-function origin(ctx: Pick<RequestContext, 'clientIp' | 'userAgent'>) {
-  return { ipAddress: ctx.clientIp ?? null, userAgent: ctx.userAgent ?? null };
+/** The row both trails store: the entry, and where the request came from. */
+function auditRow(ctx: Pick<RequestContext, 'clientIp' | 'userAgent'>, entry: AuditEntry) {
+  return {
+    type: entry.type,
+    actorId: entry.actorId ?? null,
+    subjectId: entry.subjectId ?? null,
+    metadata: (entry.metadata ?? {}) as object,
+    ipAddress: ctx.clientIp ?? null,
+    userAgent: ctx.userAgent ?? null,
+  };
 }
+
+type Origin = Pick<RequestContext, 'clientIp' | 'userAgent'>;
 
 /**
  * Appends to the audit trails: a tenant's own (in its schema, through its role, which may insert
  * but not change or delete) and the operators' (control plane).
  */
 export const audit = {
-  async tenant(
-    db: TenantClient,
-    ctx: Pick<RequestContext, 'clientIp' | 'userAgent'>,
-    entry: AuditEntry,
-  ): Promise<void> {
-    await db.auditEvent.create({
-      data: {
-        type: entry.type,
-        actorId: entry.actorId ?? null,
-        subjectId: entry.subjectId ?? null,
-        metadata: (entry.metadata ?? {}) as object,
-        ...origin(ctx),
-      },
-    });
+  async tenant(db: TenantClient, ctx: Origin, entry: AuditEntry): Promise<void> {
+    await db.auditEvent.create({ data: auditRow(ctx, entry) });
   },
-
-  async operator(
-    db: OperatorClient,
-    ctx: Pick<RequestContext, 'clientIp' | 'userAgent'>,
-    entry: AuditEntry,
-  ): Promise<void> {
-    await db.operatorAuditEvent.create({
-      data: {
-        type: entry.type,
-        actorId: entry.actorId ?? null,
-        subjectId: entry.subjectId ?? null,
-        metadata: (entry.metadata ?? {}) as object,
-        ...origin(ctx),
-      },
-    });
+  async operator(db: OperatorClient, ctx: Origin, entry: AuditEntry): Promise<void> {
+    await db.operatorAuditEvent.create({ data: auditRow(ctx, entry) });
   },
 };

@@ -21,19 +21,11 @@ export function createServices(deps: SubgraphDeps) {
   const mailer = new Mailer(config, log);
   const accounts = new Accounts({ ...deps, clients, tokens, mailer });
   const operators = new Operators({ config, log, db: operatorDb, redis, sessions, tokens });
-  const activeTenant = async (id: string) => {
-    const tenant = await platform.directory.lookup(id);
-    return tenant?.status === 'ACTIVE' ? tenant : null;
-  };
   const google = new GoogleSignIn({
     config,
     log,
     redis,
-    activeTenantById: activeTenant,
-    activeTenantBySlug: async (slug) => {
-      const tenant = await platform.directory.lookupSlug(slug.trim().toLowerCase());
-      return tenant?.status === 'ACTIVE' ? tenant : null;
-    },
+    platform,
     tenantDb: (tenantId) => clients.forTenant(tenantId),
   });
 

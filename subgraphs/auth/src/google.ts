@@ -5,6 +5,7 @@ import {
   badUserInput,
   unauthenticated,
   type Config,
+  type DataPlatform,
   type Logger,
   type Redis,
   type RequestContext,
@@ -45,8 +46,7 @@ export interface GoogleSignInDeps {
   >;
   log: Logger;
   redis: Redis;
-  activeTenantById(tenantId: string): Promise<TenantLocation | null>;
-  activeTenantBySlug(slug: string): Promise<TenantLocation | null>;
+  platform: Pick<DataPlatform, 'findActiveTenant'>;
   tenantDb(tenantId: string): Promise<PrismaClient>;
 }
 
@@ -71,7 +71,7 @@ export class GoogleSignIn {
     const input = parseInput(startInput, rawInput);
     if (!this.redirectUris.has(input.redirectUri))
       throw badUserInput('This redirect URI is not allowed', { field: 'redirectUri' });
-    const tenant = await this.deps.activeTenantBySlug(input.tenantSlug);
+    const tenant = await this.deps.platform.findActiveTenant({ slug: input.tenantSlug });
     if (!tenant) throw badUserInput('Unknown tenant', { field: 'tenantSlug' });
     const configuration = await this.discover();
     const codeVerifier = oidc.randomPKCECodeVerifier();
@@ -111,7 +111,7 @@ export class GoogleSignIn {
     const stored = await this.deps.redis.getdel(this.stateKey(state));
     if (!stored) throw unauthenticated('This sign-in has expired; start again');
     const pending = JSON.parse(stored) as PendingLogin;
-    const tenant = await this.deps.activeTenantById(pending.tenantId);
+    const tenant = await this.deps.platform.findActiveTenant({ id: pending.tenantId });
     if (!tenant) throw unauthenticated('This sign-in has expired; start again');
     const configuration = await this.discover();
     // The redirect the browser got, rebuilt from what the app passed on. With one identity

@@ -1,5 +1,6 @@
 import { createHash, randomInt } from 'node:crypto';
 import { generateSecret, generateURI, verify } from 'otplib';
+import { AppError, badUserInput } from '@tradesage/shared';
 
 /** TOTP (RFC 6238, 30 s steps, 6 digits) with one step of clock drift either way. */
 const EPOCH_TOLERANCE_SECONDS = 30;
@@ -12,26 +13,45 @@ export const hashRecoveryCode = (code: string) =>
   createHash('sha256').update(code.trim().toLowerCase()).digest('hex');
 
 /**
- * Where an account's MFA state lives. Accounts and operators keep it in their own tables; the
- * two conditional updates are what make codes single-use under concurrency.
+ * One account's MFA state, wherever it is kept (tenant accounts and operators have their own
+ * tables). The two conditional updates are what make codes single-use under concurrency.
  */
-export interface MfaStore {
+export interface MfaAccount {
+  load(): Promise<{ label: string; totpEnabled: boolean; totpSecret: string | null }>;
+  /** Keeps a new secret, not yet in force. */
+  savePendingSecret(secret: string): Promise<void>;
+  /** Turns TOTP on, records the confirming step, and replaces the recovery codes. */
+  enable(step: number, recoveryCodeHashes: string[]): Promise<void>;
   /** Records the step if it is newer than the last accepted one; false means a replay. */
   advanceTotpStep(step: number): Promise<boolean>;
   /** Marks an unused recovery code used; false if there was none. */
   consumeRecoveryCode(codeHash: string): Promise<boolean>;
 }
 
-export function newTotpSecret(): string {
-  return generateSecret();
+const alreadyOn = () => new AppError('CONFLICT', 'Two-factor authentication is already on');
+
+/** Starts enrolment: a new secret, in force only once a code from it is confirmed. */
+export async function enrollTotp(account: MfaAccount) {
+  const { label, totpEnabled } = await account.load();
+  if (totpEnabled) throw alreadyOn();
+  const secret = generateSecret();
+  await account.savePendingSecret(secret);
+  return { secret, otpauthUrl: generateURI({ issuer: 'TradeSage', label, secret }) };
 }
 
-export function totpUri(secret: string, label: string): string {
-  return generateURI({ issuer: 'TradeSage', label, secret });
+/** Confirms enrolment with a code from the app; returns the recovery codes, shown this once. */
+export async function confirmTotp(account: MfaAccount, code: string) {
+  const { totpEnabled, totpSecret } = await account.load();
+  if (totpEnabled) throw alreadyOn();
+  if (!totpSecret) throw badUserInput('Start with enrollTotp');
+  const step = await totpStep(totpSecret, code);
+  if (step === null) throw badUserInput('The code is not valid', { field: 'code' });
+  const recoveryCodes = newRecoveryCodes();
+  await account.enable(step, recoveryCodes.map(hashRecoveryCode));
+  return { recoveryCodes };
 }
 
-/** Checks a TOTP code against a secret without recording it (enrolment confirmation). */
-export async function totpStep(secret: string, code: string): Promise<number | null> {
+async function totpStep(secret: string, code: string): Promise<number | null> {
   if (!TOTP_CODE.test(code.trim())) return null;
   const result = await verify({
     secret,
@@ -45,16 +65,17 @@ export async function totpStep(secret: string, code: string): Promise<number | n
 export async function verifySecondFactor(
   secret: string,
   code: string,
-  store: MfaStore,
+  account: Pick<MfaAccount, 'advanceTotpStep' | 'consumeRecoveryCode'>,
 ): Promise<boolean> {
   const candidate = code.trim().toLowerCase();
-  if (RECOVERY_CODE.test(candidate)) return store.consumeRecoveryCode(hashRecoveryCode(candidate));
+  if (RECOVERY_CODE.test(candidate))
+    return account.consumeRecoveryCode(hashRecoveryCode(candidate));
   const step = await totpStep(secret, candidate);
-  return step !== null && store.advanceTotpStep(step);
+  return step !== null && account.advanceTotpStep(step);
 }
 
 /** Fresh recovery codes, `xxxxx-xxxxx` from an unambiguous alphabet; store only their hashes. */
-export function newRecoveryCodes(): string[] {
+function newRecoveryCodes(): string[] {
   const alphabet = 'abcdefghjkmnpqrstuvwxyz23456789';
   return Array.from({ length: RECOVERY_CODE_COUNT }, () => {
     const chars = Array.from({ length: 10 }, () => alphabet[randomInt(alphabet.length)]).join('');

@@ -15,15 +15,7 @@ import {
 import { Prisma, type PrismaClient } from '../../../prisma/operators/generated/client';
 import { audit } from './audit';
 import { operatorLoginInput, parseInput, totpCodeInput } from './inputs';
-import {
-  hashRecoveryCode,
-  newRecoveryCodes,
-  newTotpSecret,
-  totpStep,
-  totpUri,
-  verifySecondFactor,
-  type MfaStore,
-} from './mfa';
+import { confirmTotp, enrollTotp, verifySecondFactor, type MfaAccount } from './mfa';
 import type { SessionTokens, SignedIn } from './tokens';
 
 export interface OperatorsDeps {
@@ -76,7 +68,11 @@ export class Operators {
       if (!input.totpCode)
         throw new AppError('MFA_REQUIRED', 'Enter the code from your authenticator app');
       if (
-        !(await verifySecondFactor(operator.totpSecret, input.totpCode, this.mfaStore(operator.id)))
+        !(await verifySecondFactor(
+          operator.totpSecret,
+          input.totpCode,
+          this.mfaAccount(operator.id),
+        ))
       )
         throw await fail('BAD_MFA_CODE', unauthenticated('Invalid authentication code'));
     }
@@ -121,46 +117,18 @@ export class Operators {
   }
 
   async enrollTotp(operatorId: string) {
-    const operator = await this.deps.db.platformOperator.findUniqueOrThrow({
-      where: { id: operatorId },
-    });
-    if (operator.totpEnabled)
-      throw new AppError('CONFLICT', 'Two-factor authentication is already on');
-    const secret = newTotpSecret();
-    await this.deps.db.platformOperator.update({
-      where: { id: operatorId },
-      data: { totpSecret: secret },
-    });
-    return { secret, otpauthUrl: totpUri(secret, `operator:${operator.email}`) };
+    return enrollTotp(this.mfaAccount(operatorId));
   }
 
   async confirmTotp(ctx: RequestContext, operatorId: string, rawCode: unknown) {
     const code = parseInput(totpCodeInput, rawCode);
-    const { db } = this.deps;
-    const operator = await db.platformOperator.findUniqueOrThrow({ where: { id: operatorId } });
-    if (operator.totpEnabled)
-      throw new AppError('CONFLICT', 'Two-factor authentication is already on');
-    if (!operator.totpSecret) throw new AppError('BAD_USER_INPUT', 'Start with enrollTotp');
-    const step = await totpStep(operator.totpSecret, code);
-    if (step === null)
-      throw new AppError('BAD_USER_INPUT', 'The code is not valid', { field: 'code' });
-    const recoveryCodes = newRecoveryCodes();
-    await db.$transaction([
-      db.platformOperator.update({
-        where: { id: operatorId },
-        data: { totpEnabled: true, totpLastStep: step },
-      }),
-      db.operatorRecoveryCode.deleteMany({ where: { operatorId } }),
-      db.operatorRecoveryCode.createMany({
-        data: recoveryCodes.map((c) => ({ operatorId, codeHash: hashRecoveryCode(c) })),
-      }),
-    ]);
-    await audit.operator(db, ctx, {
+    const result = await confirmTotp(this.mfaAccount(operatorId), code);
+    await audit.operator(this.deps.db, ctx, {
       type: 'MFA_ENABLED',
       actorId: operatorId,
       subjectId: operatorId,
     });
-    return { recoveryCodes };
+    return result;
   }
 
   /** Creates the configured first operator if there is no operator at all yet. */
@@ -176,9 +144,32 @@ export class Operators {
     if (created) log.info({ operatorId: created.id }, 'created the first platform operator');
   }
 
-  private mfaStore(operatorId: string): MfaStore {
+  /** The MFA state of an operator, in the control plane. */
+  private mfaAccount(operatorId: string): MfaAccount {
     const { db } = this.deps;
     return {
+      load: async () => {
+        const operator = await db.platformOperator.findUniqueOrThrow({ where: { id: operatorId } });
+        return { ...operator, label: `operator:${operator.email}` };
+      },
+      savePendingSecret: async (secret) => {
+        await db.platformOperator.update({
+          where: { id: operatorId },
+          data: { totpSecret: secret },
+        });
+      },
+      enable: async (step, codeHashes) => {
+        await db.$transaction([
+          db.platformOperator.update({
+            where: { id: operatorId },
+            data: { totpEnabled: true, totpLastStep: step },
+          }),
+          db.operatorRecoveryCode.deleteMany({ where: { operatorId } }),
+          db.operatorRecoveryCode.createMany({
+            data: codeHashes.map((codeHash) => ({ operatorId, codeHash })),
+          }),
+        ]);
+      },
       advanceTotpStep: async (step) =>
         (
           await db.platformOperator.updateMany({

@@ -54,6 +54,25 @@ async function login(
   return env.call(LOGIN, { input: { tenantSlug: acme.slug, email, password, ...extra } }, { ip });
 }
 
+/** A TRADER account in acme, registered while self-registration is briefly on. */
+async function registerUser(input: { email: string; password: string; name: string }) {
+  await setSelfRegistration(true);
+  const response = await env.call(
+    REGISTER,
+    { input: { tenantSlug: acme.slug, ...input } },
+    { ip: freshIp() },
+  );
+  await setSelfRegistration(false);
+  expect(response.body.errors).toBeUndefined();
+}
+
+async function setSelfRegistration(enabled: boolean) {
+  await env.admin.query('UPDATE control.tenants SET self_registration = $2 WHERE id = $1', [
+    acme.id,
+    enabled,
+  ]);
+}
+
 async function loginOk(email: string, password: string, extra: Record<string, unknown> = {}) {
   const response = await login(email, password, extra);
   expect(response.body.errors).toBeUndefined();
@@ -183,20 +202,7 @@ describe('login and access tokens', () => {
 
   test('repeated failures lock the account out with RATE_LIMITED and the time to wait', async () => {
     const email = 'locked@acme.test';
-    await env.call(
-      REGISTER,
-      { input: { tenantSlug: acme.slug, email, password: 'a long enough password', name: 'L' } },
-      { ip: freshIp() },
-    );
-    await env.admin.query(`UPDATE control.tenants SET self_registration = true WHERE id = $1`, [
-      acme.id,
-    ]);
-    const registered = await env.call(
-      REGISTER,
-      { input: { tenantSlug: acme.slug, email, password: 'a long enough password', name: 'L' } },
-      { ip: freshIp() },
-    );
-    expect(registered.body.errors).toBeUndefined();
+    await registerUser({ email, password: 'a long enough password', name: 'L' });
     for (let i = 0; i < 3; i++)
       expect(errorOf(await login(email, `wrong password ${i}`)).code).toBe('UNAUTHENTICATED');
     // Even the right password is refused now, from any address.
@@ -206,9 +212,6 @@ describe('login and access tokens', () => {
     expect(blocked.body.errors![0].extensions!.retryAfter).toBeLessThanOrEqual(
       env.config.LOGIN_FAILURE_WINDOW_SECONDS,
     );
-    await env.admin.query(`UPDATE control.tenants SET self_registration = false WHERE id = $1`, [
-      acme.id,
-    ]);
   });
 });
 
@@ -295,9 +298,7 @@ describe('registration and e-mail links', () => {
     );
     expect(errorOf(unknown)).toEqual(errorOf(closed));
 
-    await env.admin.query(`UPDATE control.tenants SET self_registration = true WHERE id = $1`, [
-      acme.id,
-    ]);
+    await setSelfRegistration(true);
     const weak = await env.call(
       REGISTER,
       { input: { ...input, password: 'short' } },
@@ -357,9 +358,7 @@ describe('registration and e-mail links', () => {
     await env.smtp.waitFor(
       (m) => m.to.includes('rita@acme.test') && /already have/.test(m.subject),
     );
-    await env.admin.query(`UPDATE control.tenants SET self_registration = false WHERE id = $1`, [
-      acme.id,
-    ]);
+    await setSelfRegistration(false);
   });
 
   test('a password reset is mailed only for real accounts, works once, and ends every session', async () => {
@@ -368,17 +367,7 @@ describe('registration and e-mail links', () => {
     const RESET =
       'mutation P($t: String!, $p: String!) { resetPassword(token: $t, newPassword: $p) }';
     const email = 'paul@acme.test';
-    await env.admin.query(`UPDATE control.tenants SET self_registration = true WHERE id = $1`, [
-      acme.id,
-    ]);
-    await env.call(
-      REGISTER,
-      { input: { tenantSlug: acme.slug, email, password: 'pauls first password', name: 'Paul' } },
-      { ip: freshIp() },
-    );
-    await env.admin.query(`UPDATE control.tenants SET self_registration = false WHERE id = $1`, [
-      acme.id,
-    ]);
+    await registerUser({ email, password: 'pauls first password', name: 'Paul' });
     const session = await loginOk(email, 'pauls first password');
 
     const ghost = await env.call(
@@ -460,17 +449,7 @@ describe('password change', () => {
     const CHANGE =
       'mutation C($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) }';
     const email = 'carl@acme.test';
-    await env.admin.query(`UPDATE control.tenants SET self_registration = true WHERE id = $1`, [
-      acme.id,
-    ]);
-    await env.call(
-      REGISTER,
-      { input: { tenantSlug: acme.slug, email, password: 'carls first password', name: 'Carl' } },
-      { ip: freshIp() },
-    );
-    await env.admin.query(`UPDATE control.tenants SET self_registration = false WHERE id = $1`, [
-      acme.id,
-    ]);
+    await registerUser({ email, password: 'carls first password', name: 'Carl' });
     const phone = await loginOk(email, 'carls first password');
     const laptop = await loginOk(email, 'carls first password');
 
@@ -518,17 +497,7 @@ describe('TOTP', () => {
   test('MFA_REQUIRED without a code; a TOTP code works once; a recovery code works once', async () => {
     const email = 'tina@acme.test';
     const password = 'tinas long password';
-    await env.admin.query(`UPDATE control.tenants SET self_registration = true WHERE id = $1`, [
-      acme.id,
-    ]);
-    await env.call(
-      REGISTER,
-      { input: { tenantSlug: acme.slug, email, password, name: 'Tina' } },
-      { ip: freshIp() },
-    );
-    await env.admin.query(`UPDATE control.tenants SET self_registration = false WHERE id = $1`, [
-      acme.id,
-    ]);
+    await registerUser({ email, password, name: 'Tina' });
     const { accessToken } = await loginOk(email, password);
 
     const enrolled = (
@@ -571,24 +540,7 @@ describe('Google sign-in', () => {
     'mutation C($c: String!, $s: String!) { completeGoogleLogin(code: $c, state: $s) { accessToken refreshToken expiresAt user { id email emailVerified } } }';
 
   test('authorization code with PKCE against the identity provider, linked by verified e-mail', async () => {
-    await env.admin.query(`UPDATE control.tenants SET self_registration = true WHERE id = $1`, [
-      acme.id,
-    ]);
-    await env.call(
-      REGISTER,
-      {
-        input: {
-          tenantSlug: acme.slug,
-          email: GOOGLE_USER.email,
-          password: 'ginas long password',
-          name: 'Gina',
-        },
-      },
-      { ip: freshIp() },
-    );
-    await env.admin.query(`UPDATE control.tenants SET self_registration = false WHERE id = $1`, [
-      acme.id,
-    ]);
+    await registerUser({ email: GOOGLE_USER.email, password: 'ginas long password', name: 'Gina' });
 
     expect(errorOf(await env.call(START, { s: acme.slug, r: 'https://evil.test/cb' }))).toEqual({
       code: 'BAD_USER_INPUT',
@@ -704,24 +656,7 @@ describe('audit trail', () => {
       ]),
     );
 
-    await env.admin.query(`UPDATE control.tenants SET self_registration = true WHERE id = $1`, [
-      acme.id,
-    ]);
-    await env.call(
-      REGISTER,
-      {
-        input: {
-          tenantSlug: acme.slug,
-          email: 'trent@acme.test',
-          password: 'trents long password',
-          name: 'T',
-        },
-      },
-      { ip: freshIp() },
-    );
-    await env.admin.query(`UPDATE control.tenants SET self_registration = false WHERE id = $1`, [
-      acme.id,
-    ]);
+    await registerUser({ email: 'trent@acme.test', password: 'trents long password', name: 'T' });
     const trader = await loginOk('trent@acme.test', 'trents long password');
     expect(errorOf(await env.call(AUDIT, {}, { token: trader.accessToken })).code).toBe(
       'FORBIDDEN',

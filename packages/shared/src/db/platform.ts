@@ -73,7 +73,18 @@ export class DataPlatform {
     return location;
   }
 
-  /** The service pool of the cluster a tenant lives on (provisioning, migrations, backups). */
+  /**
+   * An ACTIVE tenant by id or slug, or null: for anonymous flows (sign-in, registration), where
+   * unknown, suspended and deleted tenants must all look the same.
+   */
+  async findActiveTenant(key: { id: string } | { slug: string }): Promise<TenantLocation | null> {
+    const location =
+      'id' in key
+        ? await this.directory.lookup(key.id)
+        : await this.directory.lookupSlug(key.slug.trim().toLowerCase());
+    return location?.status === 'ACTIVE' ? location : null;
+  }
+
   /**
    * Gate for every request that carries a tenant token: a token of an unknown or deleted tenant
    * is invalid, and a suspended tenant's tokens stop working at once.
