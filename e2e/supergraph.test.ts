@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse, print } from 'graphql';
+import { generate } from 'otplib';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { REPO_ROOT, SessionStore } from '@tradesage/shared';
@@ -15,10 +16,12 @@ import {
   createTestSigner,
   createTestTenant,
   freePort,
+  startOidcProvider,
   startSmtpCapture,
   testConfig,
   uniqueName,
   waitForOk,
+  type OidcTestProvider,
   type SmtpCapture,
   type TestDatabase,
   type TestSigner,
@@ -31,6 +34,9 @@ let admin: pg.Pool;
 let redis: Redis;
 let signer: TestSigner;
 let smtp: SmtpCapture;
+let google: OidcTestProvider;
+const GOOGLE_REDIRECT_URI = 'http://app.test/auth/google/callback';
+const GOOGLE_USER = { sub: 'g-1', email: 'rex@delta.test', email_verified: true, name: 'Rex' };
 const OPERATOR = { email: 'root@tradesage.test', password: 'first operator password' };
 let stack: ChildProcess;
 let output = '';
@@ -113,6 +119,10 @@ beforeAll(async () => {
   redis = new Redis(config.REDIS_URL);
   signer = await createTestSigner(config);
   smtp = await startSmtpCapture();
+  google = await startOidcProvider({
+    redirectUris: [GOOGLE_REDIRECT_URI],
+    accounts: [GOOGLE_USER],
+  });
   ports = {
     router: await freePort(),
     auth: await freePort(),
@@ -130,6 +140,11 @@ beforeAll(async () => {
     // Every service gets the test's key: the auth subgraph signs with it, the others verify.
     JWT_PRIVATE_KEYS: signer.privateKeys,
     SMTP_URL: smtp.url,
+    PUBLIC_APP_URL: 'http://app.test',
+    OIDC_ISSUER_URL: google.issuer,
+    OIDC_CLIENT_ID: google.clientId,
+    OIDC_CLIENT_SECRET: google.clientSecret,
+    OIDC_REDIRECT_URIS: GOOGLE_REDIRECT_URI,
     BOOTSTRAP_OPERATOR_EMAIL: OPERATOR.email,
     BOOTSTRAP_OPERATOR_PASSWORD: OPERATOR.password,
     ROUTER_PORT: String(ports.router),
@@ -161,6 +176,7 @@ afterAll(async () => {
   if (keys.length) await redis.del(...keys);
   redis.disconnect();
   await smtp.close();
+  await google.close();
   await admin.end();
   await db.drop();
 });
@@ -567,6 +583,88 @@ describe('sign-in operations of the React app contract, through the router', () 
       refreshToken: refreshed.body.data.refreshSession.refreshToken,
     });
     expect(dead.body.errors.map((e: any) => e.extensions.code)).toEqual(['UNAUTHENTICATED']);
+  });
+
+  test('Register, VerifyEmail, password and TOTP operations, and Google sign-in, exactly as the app sends them', async () => {
+    const tokenOf = (link: string) => new URL(link).searchParams.get('token')!;
+    await admin.query(
+      "UPDATE control.tenants SET self_registration = true WHERE slug = 'delta-desk'",
+    );
+    const registered = await graphql(routerUrl(), operation('Register'), undefined, {
+      input: {
+        tenantSlug: 'delta-desk',
+        email: 'rex@delta.test',
+        password: 'rexs long password',
+        name: 'Rex Register',
+      },
+    });
+    expect(registered.body.errors).toBeUndefined();
+    // The name is the user subgraph's field, provided here by the auth subgraph.
+    expect(registered.body.data.register.user).toMatchObject({
+      email: 'rex@delta.test',
+      name: 'Rex Register',
+      emailVerified: false,
+      roles: ['TRADER'],
+    });
+    const verification = await smtp.waitFor((m) => m.to.includes('rex@delta.test'));
+    const verified = await graphql(routerUrl(), operation('VerifyEmail'), undefined, {
+      token: tokenOf(verification.links[0]),
+    });
+    expect(verified.body.data).toEqual({ verifyEmail: true });
+
+    const login = async (password: string, totpCode?: string) =>
+      graphql(routerUrl(), operation('Login'), undefined, {
+        input: { tenantSlug: 'delta-desk', email: 'rex@delta.test', password, totpCode },
+      });
+    const first = await login('rexs long password');
+    expect(first.body.data.login.user).toMatchObject({ name: 'Rex Register', roles: ['TRADER'] });
+    const token = first.body.data.login.accessToken;
+
+    const changed = await graphql(routerUrl(), operation('ChangePassword'), token, {
+      currentPassword: 'rexs long password',
+      newPassword: 'rexs second password',
+    });
+    expect(changed.body.data).toEqual({ changePassword: true });
+    const reset = await graphql(routerUrl(), operation('RequestPasswordReset'), undefined, {
+      tenantSlug: 'delta-desk',
+      email: 'rex@delta.test',
+    });
+    expect(reset.body.data).toEqual({ requestPasswordReset: true });
+    const resetMail = await smtp.waitFor(
+      (m) => m.to.includes('rex@delta.test') && /Reset/.test(m.subject),
+    );
+    const done = await graphql(routerUrl(), operation('ResetPassword'), undefined, {
+      token: tokenOf(resetMail.links[0]),
+      newPassword: 'rexs third password',
+    });
+    expect(done.body.data).toEqual({ resetPassword: true });
+
+    const fresh = (await login('rexs third password')).body.data.login.accessToken;
+    const enrolled = await graphql(routerUrl(), operation('EnrollTotp'), fresh);
+    const { secret } = enrolled.body.data.enrollTotp;
+    const confirmed = await graphql(routerUrl(), operation('ConfirmTotp'), fresh, {
+      code: await generate({ secret }),
+    });
+    const [recovery] = confirmed.body.data.confirmTotp.recoveryCodes;
+    expect((await login('rexs third password')).body.errors[0].extensions.code).toBe(
+      'MFA_REQUIRED',
+    );
+    expect((await login('rexs third password', recovery)).body.errors).toBeUndefined();
+
+    const started = await graphql(routerUrl(), operation('StartGoogleLogin'), undefined, {
+      tenantSlug: 'delta-desk',
+      redirectUri: GOOGLE_REDIRECT_URI,
+    });
+    const callback = await google.authorize(
+      started.body.data.startGoogleLogin.authorizationUrl,
+      GOOGLE_USER.sub,
+    );
+    const googled = await graphql(routerUrl(), operation('CompleteGoogleLogin'), undefined, {
+      code: callback.searchParams.get('code'),
+      state: callback.searchParams.get('state'),
+    });
+    expect(googled.body.errors).toBeUndefined();
+    expect(googled.body.data.completeGoogleLogin.user.email).toBe('rex@delta.test');
   });
 });
 

@@ -43,6 +43,19 @@ describe('schema/supergraph.graphql', () => {
       'BackupTenant',
       'RestoreTenant',
       'TenantHealth',
+      'Register',
+      'Login',
+      'RefreshSession',
+      'Logout',
+      'RequestPasswordReset',
+      'ResetPassword',
+      'VerifyEmail',
+      'ChangePassword',
+      'StartGoogleLogin',
+      'CompleteGoogleLogin',
+      'EnrollTotp',
+      'ConfirmTotp',
+      'OperatorLogin',
     ];
     const api = Supergraph.build(committed).apiSchema().toGraphQLJSSchema();
     const contract = parse(

@@ -190,8 +190,11 @@ interface StreamEntry {
 
 /** How long a delivered but unacknowledged entry waits before another consumer takes it over. */
 const CLAIM_IDLE_MS = 30_000;
-/** Deliveries before an entry that keeps failing is logged and dropped. */
-const MAX_DELIVERIES = 5;
+/**
+ * Deliveries before an entry that keeps failing is set aside in the dead-letter stream
+ * (`<stream>:dead`), about ten minutes of retries at CLAIM_IDLE_MS apart.
+ */
+const MAX_DELIVERIES = 20;
 
 /**
  * Durable events on Redis streams with consumer groups: each group handles every entry once
@@ -247,7 +250,17 @@ export class EventStream {
         if (count >= MAX_DELIVERIES) {
           this.log.error(
             { err: error, topic, group, entry: entry.id },
-            'event dropped after retries',
+            'event set aside in the dead-letter stream after retries',
+          );
+          await reader.xadd(
+            `${key}:dead`,
+            '*',
+            'event',
+            json,
+            'group',
+            group,
+            'error',
+            String((error as Error).message ?? error),
           );
           await reader.xack(key, group, entry.id);
           attempts.delete(entry.id);

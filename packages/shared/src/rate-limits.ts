@@ -52,9 +52,10 @@ export interface FailureThrottleOptions {
 const MAX_BACKOFF_FACTOR = 64;
 
 /**
- * Brute-force protection for a credential check: failures are counted per account and per IP,
- * and reaching either limit (the limit-th failure) locks that key out for the window, doubling with every repeat
- * lockout in a day. A success clears the account's count.
+ * Brute-force protection for a credential check, per account and per IP. Each attempt is
+ * counted before the credentials are checked, so a burst of parallel guesses cannot all slip
+ * past; a success gives its point back. The attempt past a limit starts a lockout of the window,
+ * doubling with every repeat lockout of that key in a day.
  */
 export class FailureThrottle {
   private readonly byAccount: RateLimiterRedis;
@@ -85,38 +86,36 @@ export class FailureThrottle {
     });
   }
 
-  /** Throws RATE_LIMITED while the account or the IP is locked out. */
-  async assertAllowed(accountKey: string, ip: string | undefined): Promise<void> {
-    const [account, address] = await Promise.all([
-      this.byAccount.get(accountKey),
-      ip ? this.byIp.get(ip) : null,
-    ]);
-    const waits = [
-      account && account.consumedPoints >= this.options.perAccount ? account : null,
-      address && address.consumedPoints >= this.options.perIp ? address : null,
-    ].filter((res): res is RateLimiterRes => res !== null);
-    if (waits.length > 0) throw rateLimited(Math.max(...waits.map(secondsUntilNext)));
+  /** Counts an attempt; throws RATE_LIMITED (with the wait) while the account or IP is locked out. */
+  async attempt(accountKey: string, ip: string | undefined): Promise<void> {
+    await this.take(this.byAccount, accountKey, this.options.perAccount);
+    if (ip) await this.take(this.byIp, ip, this.options.perIp);
   }
 
-  /** Counts a failure; the one that crosses a limit starts a lockout (longer each time). */
-  async recordFailure(accountKey: string, ip: string | undefined): Promise<void> {
-    await Promise.all([
-      this.count(this.byAccount, accountKey, this.options.perAccount),
-      ip ? this.count(this.byIp, ip, this.options.perIp) : undefined,
-    ]);
-  }
-
-  async recordSuccess(accountKey: string): Promise<void> {
+  /** The credentials were right: the account's count starts again, and the IP gets its point back. */
+  async succeeded(accountKey: string, ip: string | undefined): Promise<void> {
     await this.byAccount.delete(accountKey);
+    if (ip) await this.byIp.reward(ip, 1);
   }
 
-  private async count(limiter: RateLimiterRedis, key: string, limit: number): Promise<void> {
-    const res = await limiter.penalty(key, 1);
-    if (res.consumedPoints !== limit) return;
-    // The limit was just reached: lock out, doubling per earlier lockout of this key today.
-    const earlier =
-      (await this.lockouts.penalty(`${limiter.keyPrefix}:${key}`, 1)).consumedPoints - 1;
-    const factor = Math.min(2 ** earlier, MAX_BACKOFF_FACTOR);
-    await limiter.block(key, this.options.windowSeconds * factor);
+  /** Neither a success nor a failure (a second factor is still due): only this attempt is undone. */
+  async forgive(accountKey: string, ip: string | undefined): Promise<void> {
+    await this.byAccount.reward(accountKey, 1);
+    if (ip) await this.byIp.reward(ip, 1);
+  }
+
+  private async take(limiter: RateLimiterRedis, key: string, limit: number): Promise<void> {
+    try {
+      await limiter.consume(key);
+    } catch (rejection) {
+      if (!(rejection instanceof RateLimiterRes)) throw rejection;
+      if (rejection.consumedPoints !== limit + 1) throw rateLimited(secondsUntilNext(rejection));
+      // The first attempt past the limit: lock out, doubling per earlier lockout of this key today.
+      const lockout = await this.lockouts.penalty(`${limiter.keyPrefix}:${key}`, 1);
+      const factor = Math.min(2 ** (lockout.consumedPoints - 1), MAX_BACKOFF_FACTOR);
+      const seconds = this.options.windowSeconds * factor;
+      await limiter.block(key, seconds);
+      throw rateLimited(seconds);
+    }
   }
 }

@@ -152,11 +152,9 @@ export class SessionStore {
    * ('reused'), as does one presented after the idle timeout; anything else is 'invalid'.
    */
   async rotateRefreshToken(token: string, idleTtlSeconds: number): Promise<RefreshOutcome> {
-    const match = REFRESH_TOKEN.exec(token);
-    if (!match) return { outcome: 'invalid' };
-    const [, tenantId, sessionId] = match;
-    const session = await this.get(tenantId, sessionId);
+    const session = await this.sessionOfRefreshToken(token);
     if (!session) return { outcome: 'invalid' };
+    const { tenantId, id: sessionId } = session;
     const next = this.newRefreshToken(tenantId, sessionId);
     const now = new Date();
     const result = (await this.redis.eval(
@@ -186,6 +184,12 @@ export class SessionStore {
       default:
         return { outcome: 'invalid' };
     }
+  }
+
+  /** The live session a refresh token names (whether or not the token is its current one). */
+  async sessionOfRefreshToken(token: string): Promise<SessionRecord | null> {
+    const match = REFRESH_TOKEN.exec(token);
+    return match ? this.get(match[1], match[2]) : null;
   }
 
   /** Ends a session at once; its refresh tokens die with it. Returns it if it was live. */

@@ -14,7 +14,7 @@ import {
   type TenantClients,
   type TenantLocation,
 } from '@tradesage/shared';
-import type { Account, PrismaClient } from '../../../prisma/auth/generated/client';
+import { Prisma, type Account, type PrismaClient } from '../../../prisma/auth/generated/client';
 import { audit, type AuditEntry } from './audit';
 import {
   consumeEmailToken,
@@ -33,7 +33,7 @@ import {
   totpCodeInput,
 } from './inputs';
 import type { Mailer, MailKind } from './mail';
-import { confirmTotp, enrollTotp, verifySecondFactor, type MfaAccount } from './mfa';
+import { confirmTotp, enrollTotp, mfaRequired, verifySecondFactor, type MfaAccount } from './mfa';
 import type { SessionTokens, SignedIn } from './tokens';
 
 const LINK_AUDIT = {
@@ -100,36 +100,25 @@ export class Accounts {
     enforceLimit('maxUsers', await db.account.count(), tenant.limits);
     const passwordHash = await hashPassword(input.password);
     const existing = await db.account.findUnique({ where: { email: input.email } });
-    if (existing) {
-      // The same answer as a new registration, so the form reveals no accounts; the owner of the
-      // address hears about it by e-mail instead.
-      await this.requestMail(tenant.id, existing.id, 'ALREADY_REGISTERED');
-      return {
-        ...existing,
-        id: randomUUID(),
-        passwordHash: null,
-        emailVerified: false,
-        status: 'ACTIVE',
-        roles: ['TRADER'],
-        totpSecret: null,
-        totpEnabled: false,
-        totpLastStep: null,
-        googleSubject: null,
-        lastLoginAt: null,
-        createdAt: new Date(),
-        updatedAt: new Date(),
-        name: input.name,
-      };
+    if (existing) return this.alreadyRegistered(tenant.id, existing, input.name);
+    let account: Account;
+    try {
+      account = await db.account.create({
+        data: {
+          email: input.email,
+          passwordHash,
+          status: 'ACTIVE',
+          roles: ['TRADER'],
+          emailVerified: false,
+        },
+      });
+    } catch (error) {
+      // The same address registered at the same moment: the same answer as above.
+      if (!(error instanceof Prisma.PrismaClientKnownRequestError) || error.code !== 'P2002')
+        throw error;
+      const winner = await db.account.findUniqueOrThrow({ where: { email: input.email } });
+      return this.alreadyRegistered(tenant.id, winner, input.name);
     }
-    const account = await db.account.create({
-      data: {
-        email: input.email,
-        passwordHash,
-        status: 'ACTIVE',
-        roles: ['TRADER'],
-        emailVerified: false,
-      },
-    });
     await this.deps.streams.append('account.created', {
       tenantId: tenant.id,
       accountId: account.id,
@@ -140,11 +129,36 @@ export class Accounts {
     return { ...account, name: input.name };
   }
 
+  /**
+   * The answer to registering an address that has an account: shaped like a new registration,
+   * so the form reveals no accounts; the owner of the address hears about it by e-mail instead.
+   */
+  private async alreadyRegistered(tenantId: string, existing: Account, name: string) {
+    await this.requestMail(tenantId, existing.id, 'ALREADY_REGISTERED');
+    const now = new Date();
+    return {
+      ...existing,
+      id: randomUUID(),
+      passwordHash: null,
+      emailVerified: false,
+      status: 'ACTIVE' as const,
+      roles: ['TRADER' as const],
+      totpSecret: null,
+      totpEnabled: false,
+      totpLastStep: null,
+      googleSubject: null,
+      lastLoginAt: null,
+      createdAt: now,
+      updatedAt: now,
+      name,
+    };
+  }
+
   async login(rawInput: unknown, ctx: RequestContext): Promise<SignedIn & { account: Account }> {
     const input = parseInput(loginInput, rawInput);
     const slug = input.tenantSlug.trim().toLowerCase();
     const throttleKey = `${slug}:${input.email}`;
-    await this.loginFailures.assertAllowed(throttleKey, ctx.clientIp);
+    await this.loginFailures.attempt(throttleKey, ctx.clientIp);
     const tenant = await this.deps.platform.directory.lookupSlug(slug);
     const reachable = tenant && (tenant.status === 'ACTIVE' || tenant.status === 'SUSPENDED');
     const db = reachable ? await this.db(tenant.id, { includeSuspended: true }) : null;
@@ -154,7 +168,6 @@ export class Accounts {
       input.password,
     );
     if (!tenant || !db || !account || !passwordOk || account.status !== 'ACTIVE') {
-      await this.loginFailures.recordFailure(throttleKey, ctx.clientIp);
       if (db)
         await audit.tenant(db, ctx, {
           type: 'LOGIN_FAILED',
@@ -166,11 +179,16 @@ export class Accounts {
       throw invalidCredentials();
     }
     // Only now, with good credentials, may the answer say more than "invalid".
-    if (tenant.status === 'SUSPENDED')
+    if (tenant.status === 'SUSPENDED') {
+      await this.loginFailures.forgive(throttleKey, ctx.clientIp);
       throw new AppError('TENANT_SUSPENDED', 'This tenant is suspended');
+    }
     if (account.totpEnabled && account.totpSecret) {
-      if (!input.totpCode)
-        throw new AppError('MFA_REQUIRED', 'Enter the code from your authenticator app');
+      if (!input.totpCode) {
+        // Not a failure, but no success either: earlier failures still count against the code.
+        await this.loginFailures.forgive(throttleKey, ctx.clientIp);
+        throw mfaRequired();
+      }
       if (
         !(await verifySecondFactor(
           account.totpSecret,
@@ -178,7 +196,6 @@ export class Accounts {
           this.mfaAccount(db, account.id),
         ))
       ) {
-        await this.loginFailures.recordFailure(throttleKey, ctx.clientIp);
         await audit.tenant(db, ctx, {
           type: 'LOGIN_FAILED',
           subjectId: account.id,
@@ -187,7 +204,7 @@ export class Accounts {
         throw unauthenticated('Invalid authentication code');
       }
     }
-    await this.loginFailures.recordSuccess(throttleKey);
+    await this.loginFailures.succeeded(throttleKey, ctx.clientIp);
     return this.completeSignIn(tenant, db, account, ctx, {
       method: 'PASSWORD',
       deviceName: input.deviceName,
@@ -274,14 +291,10 @@ export class Accounts {
     const input = parseInput(resetRequestInput, rawInput);
     const email = input.email.trim().toLowerCase();
     const tenant = await this.deps.platform.findActiveTenant({ slug: input.tenantSlug });
-    // Quietly capped per address, so nobody can flood someone's inbox; the answer is the same.
-    const allowed = await this.resetsPerAccount
-      .consume(`${input.tenantSlug.trim().toLowerCase()}:${email}`)
-      .then(
-        () => true,
-        () => false,
-      );
-    if (!tenant || !allowed) return true;
+    // Capped per address whether or not it has an account, so nobody can flood someone's inbox
+    // and the limit reveals nothing.
+    await this.resetsPerAccount.consume(`${input.tenantSlug.trim().toLowerCase()}:${email}`);
+    if (!tenant) return true;
     const account = await (await this.db(tenant.id)).account.findUnique({ where: { email } });
     if (account?.status === 'ACTIVE')
       await this.requestMail(tenant.id, account.id, 'PASSWORD_RESET');
@@ -355,13 +368,12 @@ export class Accounts {
     const currentPassword = parseInput(newPasswordInput, current);
     const newPassword = parseInput(newPasswordInput, next);
     const throttleKey = `change:${user.tenantId}:${user.userId}`;
-    await this.loginFailures.assertAllowed(throttleKey, ctx.clientIp);
+    await this.loginFailures.attempt(throttleKey, ctx.clientIp);
     const db = await this.db(user.tenantId);
     const account = await db.account.findUnique({ where: { id: user.userId } });
-    if (!account?.passwordHash || !(await verifyPassword(account.passwordHash, currentPassword))) {
-      await this.loginFailures.recordFailure(throttleKey, ctx.clientIp);
+    if (!account?.passwordHash || !(await verifyPassword(account.passwordHash, currentPassword)))
       throw unauthenticated('The current password is wrong');
-    }
+    await this.loginFailures.succeeded(throttleKey, ctx.clientIp);
     assertPasswordPolicy(newPassword);
     await db.account.update({
       where: { id: account.id },
@@ -458,18 +470,19 @@ export class Accounts {
       savePendingSecret: async (secret) => {
         await db.account.update({ where: { id: accountId }, data: { totpSecret: secret } });
       },
-      enable: async (step, codeHashes) => {
-        await db.$transaction([
-          db.account.update({
-            where: { id: accountId },
+      enable: (secret, step, codeHashes) =>
+        db.$transaction(async (tx) => {
+          const { count } = await tx.account.updateMany({
+            where: { id: accountId, totpEnabled: false, totpSecret: secret },
             data: { totpEnabled: true, totpLastStep: step },
-          }),
-          db.recoveryCode.deleteMany({ where: { accountId } }),
-          db.recoveryCode.createMany({
+          });
+          if (count !== 1) return false;
+          await tx.recoveryCode.deleteMany({ where: { accountId } });
+          await tx.recoveryCode.createMany({
             data: codeHashes.map((codeHash) => ({ accountId, codeHash })),
-          }),
-        ]);
-      },
+          });
+          return true;
+        }),
       advanceTotpStep: async (step) =>
         (
           await db.account.updateMany({

@@ -26,6 +26,7 @@ export function createServices(deps: SubgraphDeps) {
     log,
     redis,
     platform,
+    sessions,
     tenantDb: (tenantId) => clients.forTenant(tenantId),
   });
 

@@ -9,6 +9,7 @@ import {
   type Logger,
   type Redis,
   type RequestContext,
+  type SessionStore,
   type TenantLocation,
 } from '@tradesage/shared';
 import type { Account, PrismaClient } from '../../../prisma/auth/generated/client';
@@ -47,6 +48,7 @@ export interface GoogleSignInDeps {
   log: Logger;
   redis: Redis;
   platform: Pick<DataPlatform, 'findActiveTenant'>;
+  sessions: Pick<SessionStore, 'revokeAllForUser'>;
   tenantDb(tenantId: string): Promise<PrismaClient>;
 }
 
@@ -137,29 +139,71 @@ export class GoogleSignIn {
     if (!claims || typeof claims.email !== 'string' || claims.email_verified !== true)
       throw unauthenticated('Google did not confirm an e-mail address');
     const db = await this.deps.tenantDb(tenant.id);
-    const account = await this.linkAccount(db, claims.sub, claims.email.toLowerCase(), ctx);
+    const account = await this.linkAccount(
+      db,
+      tenant.id,
+      claims.sub,
+      claims.email.toLowerCase(),
+      ctx,
+    );
     return { tenant, db, account };
   }
 
-  /** By Google subject first; else by the verified e-mail, which links the subject for next time. */
-  private async linkAccount(db: PrismaClient, subject: string, email: string, ctx: RequestContext) {
+  /**
+   * By Google subject first; else by the verified e-mail, which links the subject for next time.
+   * Google sign-in does not ask for the TOTP code, so an account with TOTP on must use its
+   * password and code instead.
+   */
+  private async linkAccount(
+    db: PrismaClient,
+    tenantId: string,
+    subject: string,
+    email: string,
+    ctx: RequestContext,
+  ) {
     const linked = await db.account.findUnique({ where: { googleSubject: subject } });
-    if (linked) {
-      if (linked.status !== 'ACTIVE') throw unauthenticated('This account cannot sign in');
-      return linked;
-    }
+    const account = linked ?? (await this.linkByEmail(db, tenantId, subject, email, ctx));
+    if (account.status !== 'ACTIVE') throw unauthenticated('This account cannot sign in');
+    if (account.totpEnabled)
+      throw new AppError(
+        'MFA_REQUIRED',
+        'This account uses an authenticator app: sign in with your password and code',
+      );
+    return account;
+  }
+
+  private async linkByEmail(
+    db: PrismaClient,
+    tenantId: string,
+    subject: string,
+    email: string,
+    ctx: RequestContext,
+  ) {
     const byEmail = await db.account.findUnique({ where: { email } });
     if (!byEmail || byEmail.status === 'DISABLED' || byEmail.googleSubject)
       throw unauthenticated('No TradeSage account of this tenant uses this Google account');
-    // Google vouched for the address, as an invitation link would have: an invited account starts.
+    // Google vouched for the address, as an invitation link would have: an invited account
+    // starts. An address nobody had verified may have been registered by someone else, so the
+    // credentials and sessions that person set up are dropped: the mailbox owner takes over.
+    const unverified = !byEmail.emailVerified;
     const account = await db.account.update({
       where: { id: byEmail.id },
-      data: { googleSubject: subject, emailVerified: true, status: 'ACTIVE' },
+      data: {
+        googleSubject: subject,
+        emailVerified: true,
+        status: 'ACTIVE',
+        ...(unverified
+          ? { passwordHash: null, totpSecret: null, totpEnabled: false, totpLastStep: null }
+          : {}),
+      },
     });
+    if (unverified) await db.recoveryCode.deleteMany({ where: { accountId: account.id } });
+    if (unverified) await this.deps.sessions.revokeAllForUser(tenantId, account.id, 'REVOKED');
     await audit.tenant(db, ctx, {
       type: 'GOOGLE_LINKED',
       actorId: account.id,
       subjectId: account.id,
+      metadata: { tookOverUnverified: unverified },
     });
     return account;
   }

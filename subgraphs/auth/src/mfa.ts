@@ -20,13 +20,20 @@ export interface MfaAccount {
   load(): Promise<{ label: string; totpEnabled: boolean; totpSecret: string | null }>;
   /** Keeps a new secret, not yet in force. */
   savePendingSecret(secret: string): Promise<void>;
-  /** Turns TOTP on, records the confirming step, and replaces the recovery codes. */
-  enable(step: number, recoveryCodeHashes: string[]): Promise<void>;
+  /**
+   * Turns TOTP on with `secret`, records the confirming step and replaces the recovery codes,
+   * all at once; false (and nothing changed) if the pending secret is no longer `secret`.
+   */
+  enable(secret: string, step: number, recoveryCodeHashes: string[]): Promise<boolean>;
   /** Records the step if it is newer than the last accepted one; false means a replay. */
   advanceTotpStep(step: number): Promise<boolean>;
   /** Marks an unused recovery code used; false if there was none. */
   consumeRecoveryCode(codeHash: string): Promise<boolean>;
 }
+
+/** Sign-in needs a second factor that was not given. */
+export const mfaRequired = () =>
+  new AppError('MFA_REQUIRED', 'Enter the code from your authenticator app');
 
 const alreadyOn = () => new AppError('CONFLICT', 'Two-factor authentication is already on');
 
@@ -47,7 +54,9 @@ export async function confirmTotp(account: MfaAccount, code: string) {
   const step = await totpStep(totpSecret, code);
   if (step === null) throw badUserInput('The code is not valid', { field: 'code' });
   const recoveryCodes = newRecoveryCodes();
-  await account.enable(step, recoveryCodes.map(hashRecoveryCode));
+  // A second enrolment racing this one replaced the secret: the code proved the old one.
+  if (!(await account.enable(totpSecret, step, recoveryCodes.map(hashRecoveryCode))))
+    throw new AppError('CONFLICT', 'Enrolment changed meanwhile; start again with enrollTotp');
   return { recoveryCodes };
 }
 

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import {
-  AppError,
   assertPasswordPolicy,
   FailureThrottle,
   hashPassword,
@@ -15,7 +14,7 @@ import {
 import { Prisma, type PrismaClient } from '../../../prisma/operators/generated/client';
 import { audit } from './audit';
 import { operatorLoginInput, parseInput, totpCodeInput } from './inputs';
-import { confirmTotp, enrollTotp, verifySecondFactor, type MfaAccount } from './mfa';
+import { confirmTotp, enrollTotp, mfaRequired, verifySecondFactor, type MfaAccount } from './mfa';
 import type { SessionTokens, SignedIn } from './tokens';
 
 export interface OperatorsDeps {
@@ -47,7 +46,7 @@ export class Operators {
 
   async login(rawInput: unknown, ctx: RequestContext) {
     const input = parseInput(operatorLoginInput, rawInput);
-    await this.loginFailures.assertAllowed(input.email, ctx.clientIp);
+    await this.loginFailures.attempt(input.email, ctx.clientIp);
     const { db } = this.deps;
     const operator = await db.platformOperator.findUnique({ where: { email: input.email } });
     const passwordOk = await verifyPassword(
@@ -55,7 +54,6 @@ export class Operators {
       input.password,
     );
     const fail = async (reason: string, error = unauthenticated('Invalid e-mail or password')) => {
-      await this.loginFailures.recordFailure(input.email, ctx.clientIp);
       await audit.operator(db, ctx, {
         type: 'LOGIN_FAILED',
         subjectId: operator?.id,
@@ -65,8 +63,10 @@ export class Operators {
     };
     if (!operator || !passwordOk) throw await fail(operator ? 'BAD_PASSWORD' : 'UNKNOWN_EMAIL');
     if (operator.totpEnabled && operator.totpSecret) {
-      if (!input.totpCode)
-        throw new AppError('MFA_REQUIRED', 'Enter the code from your authenticator app');
+      if (!input.totpCode) {
+        await this.loginFailures.forgive(input.email, ctx.clientIp);
+        throw mfaRequired();
+      }
       if (
         !(await verifySecondFactor(
           operator.totpSecret,
@@ -76,7 +76,7 @@ export class Operators {
       )
         throw await fail('BAD_MFA_CODE', unauthenticated('Invalid authentication code'));
     }
-    await this.loginFailures.recordSuccess(input.email);
+    await this.loginFailures.succeeded(input.email, ctx.clientIp);
     const signedIn: SignedIn = await this.deps.tokens.signIn(
       { kind: 'operator', operatorId: operator.id },
       ctx,
@@ -158,18 +158,19 @@ export class Operators {
           data: { totpSecret: secret },
         });
       },
-      enable: async (step, codeHashes) => {
-        await db.$transaction([
-          db.platformOperator.update({
-            where: { id: operatorId },
+      enable: (secret, step, codeHashes) =>
+        db.$transaction(async (tx) => {
+          const { count } = await tx.platformOperator.updateMany({
+            where: { id: operatorId, totpEnabled: false, totpSecret: secret },
             data: { totpEnabled: true, totpLastStep: step },
-          }),
-          db.operatorRecoveryCode.deleteMany({ where: { operatorId } }),
-          db.operatorRecoveryCode.createMany({
+          });
+          if (count !== 1) return false;
+          await tx.operatorRecoveryCode.deleteMany({ where: { operatorId } });
+          await tx.operatorRecoveryCode.createMany({
             data: codeHashes.map((codeHash) => ({ operatorId, codeHash })),
-          }),
-        ]);
-      },
+          });
+          return true;
+        }),
       advanceTotpStep: async (step) =>
         (
           await db.platformOperator.updateMany({

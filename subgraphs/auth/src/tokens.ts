@@ -69,14 +69,22 @@ export class SessionTokens {
   }
 
   /**
-   * Rotates a refresh token. `current` re-reads the subject (roles, status) and may refuse; a
-   * reused token has already ended the session when `onReuse` runs.
+   * Rotates a refresh token. `current` re-reads the subject (roles, status) first, and may end
+   * the session; only then is the token spent, so a failure there never costs the client its
+   * token. A reused token has already ended the session when `onReuse` runs.
    */
   async refresh(
     refreshToken: string,
     current: (session: SessionRecord) => Promise<SessionSubject | null>,
     onReuse: (session: SessionRecord) => Promise<void>,
   ): Promise<IssuedTokens> {
+    const session = await this.sessions.sessionOfRefreshToken(refreshToken);
+    if (!session) throw unauthenticated('Invalid refresh token');
+    const subject = await current(session);
+    if (!subject) {
+      await this.sessions.revoke(session.tenantId, session.id, 'REVOKED');
+      throw unauthenticated('Invalid refresh token');
+    }
     const result = await this.sessions.rotateRefreshToken(
       refreshToken,
       this.config.SESSION_IDLE_TTL_SECONDS,
@@ -86,14 +94,7 @@ export class SessionTokens {
       throw unauthenticated('Invalid refresh token');
     }
     if (result.outcome !== 'rotated') throw unauthenticated('Invalid refresh token');
-    const subject = await current(result.session);
-    if (!subject) {
-      await this.sessions.revoke(result.session.tenantId, result.session.id, 'REVOKED');
-      throw unauthenticated('Invalid refresh token');
-    }
-    const { token, expiresAt } = await this.issuer.issue(
-      this.tokenSubject(subject, result.session.id),
-    );
+    const { token, expiresAt } = await this.issuer.issue(this.tokenSubject(subject, session.id));
     return { accessToken: token, refreshToken: result.refreshToken, expiresAt };
   }
 

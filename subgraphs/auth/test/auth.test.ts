@@ -213,6 +213,16 @@ describe('login and access tokens', () => {
       env.config.LOGIN_FAILURE_WINDOW_SECONDS,
     );
   });
+  test('a burst of parallel guesses gets no more tries than the limit', async () => {
+    const email = 'burst@acme.test';
+    await registerUser({ email, password: 'bursts long password', name: 'B' });
+    const guesses = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => login(email, `wrong guess number ${i}`)),
+    );
+    const codes = guesses.map((guess) => errorOf(guess).code);
+    expect(codes.filter((code) => code === 'UNAUTHENTICATED')).toHaveLength(3);
+    expect(codes.filter((code) => code === 'RATE_LIMITED')).toHaveLength(7);
+  });
 });
 
 describe('refresh tokens', () => {
@@ -409,6 +419,12 @@ describe('registration and e-mail links', () => {
       errorOf(await env.call(RESET, { t: linkToken(second.links[0]), p: 'pauls fourth password' }))
         .code,
     ).toBe('BAD_USER_INPUT');
+
+    // Three reset e-mails per address an hour, from any address; the fourth request is told to wait.
+    await env.call(RESET_REQUEST, { s: acme.slug, e: email }, { ip: freshIp() });
+    const capped = await env.call(RESET_REQUEST, { s: acme.slug, e: email }, { ip: freshIp() });
+    expect(errorOf(capped).code).toBe('RATE_LIMITED');
+    expect(capped.body.errors![0].extensions!.retryAfter).toBeGreaterThan(0);
   });
 
   test('an invited owner sets a password from the e-mailed link, once', async () => {
@@ -579,7 +595,35 @@ describe('Google sign-in', () => {
       code: 'UNAUTHENTICATED',
       message: 'This sign-in has expired; start again',
     });
+    // Gina had never verified the address she registered, so whoever set that password might
+    // not have been her: Google's proof of the mailbox replaced it.
+    expect(errorOf(await login(GOOGLE_USER.email, 'ginas long password')).code).toBe(
+      'UNAUTHENTICATED',
+    );
   });
+
+  test('an account with TOTP on is sent back to password and code', async () => {
+    const signedIn = await env.call(COMPLETE, await googleCallback(), { ip: freshIp() });
+    const token = signedIn.body.data.completeGoogleLogin.accessToken;
+    const { secret } = (await env.call('mutation { enrollTotp { secret } }', {}, { token })).body
+      .data.enrollTotp;
+    await env.call(
+      'mutation C($c: String!) { confirmTotp(code: $c) { recoveryCodes } }',
+      { c: await generate({ secret }) },
+      { token },
+    );
+    const refused = await env.call(COMPLETE, await googleCallback(), { ip: freshIp() });
+    expect(errorOf(refused).code).toBe('MFA_REQUIRED');
+    expect(refused.body.data).toBeNull();
+  });
+
+  /** Runs the browser's part of a Google sign-in; returns completeGoogleLogin's variables. */
+  async function googleCallback() {
+    const started = (await env.call(START, { s: acme.slug, r: GOOGLE_REDIRECT_URI })).body.data
+      .startGoogleLogin;
+    const callback = await env.google.authorize(started.authorizationUrl, GOOGLE_USER.sub);
+    return { c: callback.searchParams.get('code')!, s: callback.searchParams.get('state')! };
+  }
 });
 
 describe('platform operators', () => {
