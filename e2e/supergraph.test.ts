@@ -587,9 +587,24 @@ describe('sign-in operations of the React app contract, through the router', () 
 
   test('Register, VerifyEmail, password and TOTP operations, and Google sign-in, exactly as the app sends them', async () => {
     const tokenOf = (link: string) => new URL(link).searchParams.get('token')!;
-    await admin.query(
-      "UPDATE control.tenants SET self_registration = true WHERE slug = 'delta-desk'",
-    );
+    // Self-registration is the tenant's setting: its OWNER (or an operator) turns it on, and
+    // every replica's directory cache hears of it at once.
+    const dora = await graphql(routerUrl(), operation('Login'), undefined, {
+      input: {
+        tenantSlug: 'delta-desk',
+        email: 'dora@delta.test',
+        password: 'doras long password',
+      },
+    });
+    const settings = `mutation S($id: ID!, $on: Boolean) {
+      updateTenantSettings(id: $id, input: { selfRegistration: $on }) { id selfRegistration }
+    }`;
+    const deltaId = dora.body.data.login.user.tenant.id;
+    const doraToken = dora.body.data.login.accessToken;
+    const foreign = await graphql(routerUrl(), settings, doraToken, { id: randomUUID(), on: true });
+    expect(foreign.body.errors.map((e: any) => e.extensions.code)).toEqual(['NOT_FOUND']);
+    const opened = await graphql(routerUrl(), settings, doraToken, { id: deltaId, on: true });
+    expect(opened.body.data.updateTenantSettings).toEqual({ id: deltaId, selfRegistration: true });
     const registered = await graphql(routerUrl(), operation('Register'), undefined, {
       input: {
         tenantSlug: 'delta-desk',
@@ -612,6 +627,22 @@ describe('sign-in operations of the React app contract, through the router', () 
     });
     expect(verified.body.data).toEqual({ verifyEmail: true });
 
+    // Google sign-in links the verified address.
+    const started = await graphql(routerUrl(), operation('StartGoogleLogin'), undefined, {
+      tenantSlug: 'delta-desk',
+      redirectUri: GOOGLE_REDIRECT_URI,
+    });
+    const callback = await google.authorize(
+      started.body.data.startGoogleLogin.authorizationUrl,
+      GOOGLE_USER.sub,
+    );
+    const googled = await graphql(routerUrl(), operation('CompleteGoogleLogin'), undefined, {
+      code: callback.searchParams.get('code'),
+      state: callback.searchParams.get('state'),
+    });
+    expect(googled.body.errors).toBeUndefined();
+    expect(googled.body.data.completeGoogleLogin.user.email).toBe('rex@delta.test');
+
     const login = async (password: string, totpCode?: string) =>
       graphql(routerUrl(), operation('Login'), undefined, {
         input: { tenantSlug: 'delta-desk', email: 'rex@delta.test', password, totpCode },
@@ -619,6 +650,8 @@ describe('sign-in operations of the React app contract, through the router', () 
     const first = await login('rexs long password');
     expect(first.body.data.login.user).toMatchObject({ name: 'Rex Register', roles: ['TRADER'] });
     const token = first.body.data.login.accessToken;
+    const asTrader = await graphql(routerUrl(), settings, token, { id: deltaId, on: false });
+    expect(asTrader.body.errors.map((e: any) => e.extensions.code)).toEqual(['FORBIDDEN']);
 
     const changed = await graphql(routerUrl(), operation('ChangePassword'), token, {
       currentPassword: 'rexs long password',
@@ -650,21 +683,6 @@ describe('sign-in operations of the React app contract, through the router', () 
       'MFA_REQUIRED',
     );
     expect((await login('rexs third password', recovery)).body.errors).toBeUndefined();
-
-    const started = await graphql(routerUrl(), operation('StartGoogleLogin'), undefined, {
-      tenantSlug: 'delta-desk',
-      redirectUri: GOOGLE_REDIRECT_URI,
-    });
-    const callback = await google.authorize(
-      started.body.data.startGoogleLogin.authorizationUrl,
-      GOOGLE_USER.sub,
-    );
-    const googled = await graphql(routerUrl(), operation('CompleteGoogleLogin'), undefined, {
-      code: callback.searchParams.get('code'),
-      state: callback.searchParams.get('state'),
-    });
-    expect(googled.body.errors).toBeUndefined();
-    expect(googled.body.data.completeGoogleLogin.user.email).toBe('rex@delta.test');
   });
 });
 

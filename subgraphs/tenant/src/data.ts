@@ -177,6 +177,20 @@ export function createServices({
       return announce(tenant);
     },
 
+    async updateSettings(id: string, input: { selfRegistration?: boolean | null }) {
+      const existing = await control.tenant.findUnique({ where: { id } });
+      if (!existing || existing.status === 'DELETED') throw notFound('Tenant not found');
+      if (input.selfRegistration === null)
+        throw badUserInput('selfRegistration: must be true or false', {
+          field: 'selfRegistration',
+        });
+      const tenant = await control.tenant.update({
+        where: { id },
+        data: { selfRegistration: input.selfRegistration },
+      });
+      return announce(tenant);
+    },
+
     async updateLimits(id: string, input: LimitsInput): Promise<Tenant> {
       const parsed = limitsSchema.safeParse(input);
       if (!parsed.success) {

@@ -1,5 +1,7 @@
 import {
+  can,
   isAuthenticated,
+  or,
   isOperator,
   isTenantMember,
   type PermissionRules,
@@ -13,6 +15,7 @@ export const permissions: PermissionRules = {
     resumeTenant: isOperator,
     deleteTenant: isOperator,
     updateTenantLimits: isOperator,
+    updateTenantSettings: or(isOperator, can('tenant:settings')),
     backupTenant: isOperator,
     restoreTenant: isOperator,
   },

@@ -47,6 +47,12 @@ export const resolvers: Resolvers = {
     resumeTenant: (_parent, { id }, ctx) => ctx.services.transition(id, 'resume'),
     deleteTenant: (_parent, { id }, ctx) => ctx.services.transition(id, 'delete'),
     updateTenantLimits: (_parent, { id, input }, ctx) => ctx.services.updateLimits(id, input),
+    updateTenantSettings: (_parent, { id, input }, ctx) => {
+      // An OWNER's own tenant only; any other id looks like an unknown one.
+      if (ctx.principal.kind === 'user' && ctx.principal.tenantId !== id)
+        throw notFound('Tenant not found');
+      return ctx.services.updateSettings(id, input);
+    },
     backupTenant: async (_parent, { id }, ctx) => {
       const { backup, done } = await ctx.services.backups.start(id);
       // The backup goes on after the response; its outcome is recorded on the backup row.

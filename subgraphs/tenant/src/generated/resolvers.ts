@@ -59,6 +59,8 @@ export type Mutation = {
   suspendTenant: Tenant;
   /** Platform operators only. */
   updateTenantLimits: Tenant;
+  /** Platform operators, and the tenant's OWNER for their own tenant. */
+  updateTenantSettings: Tenant;
 };
 
 export type MutationBackupTenantArgs = {
@@ -89,6 +91,11 @@ export type MutationSuspendTenantArgs = {
 export type MutationUpdateTenantLimitsArgs = {
   id: Scalars['ID']['input'];
   input: TenantLimitsInput;
+};
+
+export type MutationUpdateTenantSettingsArgs = {
+  id: Scalars['ID']['input'];
+  input: TenantSettingsInput;
 };
 
 export type PageInfo = {
@@ -143,6 +150,8 @@ export type Tenant = {
   plan: TenantPlan;
   /** How long provisioning took, in milliseconds. */
   provisioningMs?: Maybe<Scalars['Int']['output']>;
+  /** Whether anyone may register an account (the auth subgraph's register). */
+  selfRegistration: Scalars['Boolean']['output'];
   slug: Scalars['String']['output'];
   status: TenantStatus;
   /** Storage here; users and active sessions come from the auth and session subgraphs. */
@@ -225,6 +234,11 @@ export type TenantOwner = {
 };
 
 export type TenantPlan = 'ENTERPRISE' | 'FREE' | 'PRO';
+
+/** Omitted fields keep their value. */
+export type TenantSettingsInput = {
+  selfRegistration?: InputMaybe<Scalars['Boolean']['input']>;
+};
 
 export type TenantStatus = 'ACTIVE' | 'DELETED' | 'PROVISIONING' | 'SUSPENDED';
 
@@ -393,6 +407,7 @@ export type ResolversTypes = ResolversObject<{
   TenantLimitsInput: TenantLimitsInput;
   TenantOwner: ResolverTypeWrapper<TenantOwner>;
   TenantPlan: TenantPlan;
+  TenantSettingsInput: TenantSettingsInput;
   TenantStatus: TenantStatus;
   TenantUsage: ResolverTypeWrapper<TenantUsageModel>;
 }>;
@@ -425,6 +440,7 @@ export type ResolversParentTypes = ResolversObject<{
   TenantLimits: TenantLimits;
   TenantLimitsInput: TenantLimitsInput;
   TenantOwner: TenantOwner;
+  TenantSettingsInput: TenantSettingsInput;
   TenantUsage: TenantUsageModel;
 }>;
 
@@ -489,6 +505,12 @@ export type MutationResolvers<
     ParentType,
     ContextType,
     RequireFields<MutationUpdateTenantLimitsArgs, 'id' | 'input'>
+  >;
+  updateTenantSettings?: Resolver<
+    ResolversTypes['Tenant'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationUpdateTenantSettingsArgs, 'id' | 'input'>
   >;
 }>;
 
@@ -556,6 +578,7 @@ export type TenantResolvers<
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   plan?: Resolver<ResolversTypes['TenantPlan'], ParentType, ContextType>;
   provisioningMs?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  selfRegistration?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   slug?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['TenantStatus'], ParentType, ContextType>;
   usage?: Resolver<ResolversTypes['TenantUsage'], ParentType, ContextType>;
