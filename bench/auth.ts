@@ -134,6 +134,9 @@ async function deleteRedisKeys(deps: SubgraphDeps, prefix: string): Promise<numb
   return deleted;
 }
 
+/** Rounds of the failed-login comparison (one login per cause per round). */
+const FAILED_LOGIN_ROUNDS = Number(process.env.BENCH_FAILED_LOGIN_ROUNDS ?? 30);
+
 async function main(): Promise<void> {
   const loginCount = envCount('BENCH_LOGINS', 400);
   const refreshCount = envCount('BENCH_REFRESHES', 2000);
@@ -278,6 +281,25 @@ async function main(): Promise<void> {
       refresh(worker, refreshMs),
     );
 
+    // Failed logins by cause, one at a time and interleaved, so that queueing and drift affect
+    // each cause alike: the answer must not tell them apart, and neither should the time.
+    const causes = {
+      'wrong tenant': { tenantSlug: 'no-such-tenant', email: users[0].email, password: PASSWORD },
+      'unknown e-mail': { tenantSlug: slug, email: 'nobody@bench-auth.test', password: PASSWORD },
+      'wrong password': { tenantSlug: slug, email: users[0].email, password: 'not the password' },
+    };
+    const failedMs = new Map<string, number[]>(Object.keys(causes).map((cause) => [cause, []]));
+    for (let round = 0; round < FAILED_LOGIN_ROUNDS; round++) {
+      for (const [cause, input] of Object.entries(causes)) {
+        const started = performance.now();
+        const response = await call(LOGIN, { input }, '203.0.113.200');
+        const elapsed = performance.now() - started;
+        if (response.body.errors?.[0]?.extensions?.code !== 'UNAUTHENTICATED')
+          throw new Error(`failed login (${cause}) did not answer UNAUTHENTICATED`);
+        failedMs.get(cause)!.push(elapsed);
+      }
+    }
+
     const logins = summarize(loginMs);
     const refreshes = summarize(refreshMs);
     console.log(
@@ -304,6 +326,16 @@ async function main(): Promise<void> {
       `ratio refresh p50 / login p50: ${(refreshes.p50 / logins.p50).toFixed(4)} ` +
         `(${formatMs(refreshes.p50)} / ${formatMs(logins.p50)}; ` +
         `login p50 is ${(logins.p50 / refreshes.p50).toFixed(1)}x refresh p50)`,
+    );
+    console.log(`failed logins by cause, ${FAILED_LOGIN_ROUNDS} each, one at a time, interleaved:`);
+    const failedSummaries = [...failedMs].map(
+      ([cause, samples]) => [cause, summarize(samples)] as const,
+    );
+    for (const [cause, summary] of failedSummaries) console.log(row(`  ${cause}`, summary));
+    const p50s = failedSummaries.map(([, summary]) => summary.p50);
+    console.log(
+      `  slowest p50 / fastest p50: ${(Math.max(...p50s) / Math.min(...p50s)).toFixed(3)} ` +
+        '(argon2id runs against a dummy hash when there is no account)',
     );
     const failed = loginFailures.total + refreshFailures.total;
     if (failed > 0) throw new Error(`${failed} request(s) failed; the numbers above are not valid`);
