@@ -87,6 +87,18 @@ describe('signing keys', () => {
     });
     // The JWKS carries public keys only.
     expect(JSON.stringify(publicJwks(after))).not.toMatch(/"d":/);
+
+    // Retiring the old key (removing its file) ends its tokens; the new key's still verify.
+    fs.rmSync(path.join(dir, '2026-01-01.pem'));
+    const retired = new TokenVerifier({
+      jwks: publicJwks(await loadSigningKeys({ ...config, JWT_KEYS_DIR: dir }, log)),
+      issuer: config.JWT_ISSUER,
+      audience: config.JWT_AUDIENCE,
+    });
+    await expect(retired.verify(oldToken)).rejects.toMatchObject({
+      extensions: { code: 'UNAUTHENTICATED' },
+    });
+    await expect(retired.verify(newToken)).resolves.toMatchObject({ kind: 'user' });
   });
 
   test('keys from JWT_PRIVATE_KEYS; an operator token has no tenant', async () => {
