@@ -188,13 +188,23 @@ interface StreamEntry {
   fields: string[];
 }
 
-/** How long a delivered but unacknowledged entry waits before another consumer takes it over. */
-const CLAIM_IDLE_MS = 30_000;
-/**
- * Deliveries before an entry that keeps failing is set aside in the dead-letter stream
- * (`<stream>:dead`), about ten minutes of retries at CLAIM_IDLE_MS apart.
- */
-const MAX_DELIVERIES = 20;
+export interface EventStreamOptions {
+  /** How long a delivered but unacknowledged entry waits before it is delivered again. */
+  claimIdleMs: number;
+  /**
+   * Deliveries before an entry that keeps failing is set aside in the dead-letter stream
+   * (`<stream>:dead`): by default about ten minutes of retries, 30 s apart.
+   */
+  maxDeliveries: number;
+  /** How long one read waits for new entries (also how soon a stopped consumer notices). */
+  blockMs: number;
+}
+
+const STREAM_DEFAULTS: EventStreamOptions = {
+  claimIdleMs: 30_000,
+  maxDeliveries: 20,
+  blockMs: 2_000,
+};
 
 /**
  * Durable events on Redis streams with consumer groups: each group handles every entry once
@@ -205,11 +215,16 @@ export class EventStream {
   private readonly readers = new Set<Redis>();
   private stopped = false;
 
+  private readonly options: EventStreamOptions;
+
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
     private readonly log: Logger,
-  ) {}
+    options: Partial<EventStreamOptions> = {},
+  ) {
+    this.options = { ...STREAM_DEFAULTS, ...options };
+  }
 
   async append<T extends DurableTopic>(topic: T, event: DurableEvents[T]): Promise<void> {
     // Trimmed approximately, far above what consumers leave behind.
@@ -247,7 +262,7 @@ export class EventStream {
       } catch (error) {
         const count = (attempts.get(entry.id) ?? 0) + 1;
         attempts.set(entry.id, count);
-        if (count >= MAX_DELIVERIES) {
+        if (count >= this.options.maxDeliveries) {
           this.log.error(
             { err: error, topic, group, entry: entry.id },
             'event set aside in the dead-letter stream after retries',
@@ -278,7 +293,7 @@ export class EventStream {
           key,
           group,
           consumer,
-          CLAIM_IDLE_MS,
+          this.options.claimIdleMs,
           '0',
           'COUNT',
           10,
@@ -291,7 +306,7 @@ export class EventStream {
           'COUNT',
           10,
           'BLOCK',
-          2_000,
+          this.options.blockMs,
           'STREAMS',
           key,
           '>',
