@@ -21,6 +21,7 @@ import {
   createTestSigner,
   migrateControlPlane,
   postGraphQL,
+  signInSettings,
   startSmtpCapture,
   testConfig,
   uniqueName,
@@ -164,9 +165,7 @@ async function main(): Promise<void> {
       DATABASE_URL: db.url,
       REDIS_KEY_PREFIX: `${uniqueName('bench_auth')}:`,
       LOG_LEVEL: 'silent',
-      JWT_PRIVATE_KEYS: signer.privateKeys,
-      SMTP_URL: smtp.url,
-      PUBLIC_APP_URL: 'http://app.test',
+      ...signInSettings({ signer, smtp }),
       AUTH_PORT: '0',
       // Never rate limited: every request of the run is well under these.
       LOGIN_MAX_FAILURES_PER_IP: '100000',

@@ -16,6 +16,7 @@ import {
   createTestSigner,
   createTestTenant,
   freePort,
+  signInSettings,
   startOidcProvider,
   startSmtpCapture,
   testConfig,
@@ -138,15 +139,12 @@ beforeAll(async () => {
     DATABASE_URL: db.url,
     REDIS_KEY_PREFIX: redisPrefix,
     // Every service gets the test's key: the auth subgraph signs with it, the others verify.
-    JWT_PRIVATE_KEYS: signer.privateKeys,
-    SMTP_URL: smtp.url,
-    PUBLIC_APP_URL: 'http://app.test',
-    OIDC_ISSUER_URL: google.issuer,
-    OIDC_CLIENT_ID: google.clientId,
-    OIDC_CLIENT_SECRET: google.clientSecret,
-    OIDC_REDIRECT_URIS: GOOGLE_REDIRECT_URI,
-    BOOTSTRAP_OPERATOR_EMAIL: OPERATOR.email,
-    BOOTSTRAP_OPERATOR_PASSWORD: OPERATOR.password,
+    ...signInSettings({
+      signer,
+      smtp,
+      google: { provider: google, redirectUri: GOOGLE_REDIRECT_URI },
+      operator: OPERATOR,
+    }),
     ROUTER_PORT: String(ports.router),
   };
   for (const name of ['auth', 'tenant', 'user', 'session'] as const) {

@@ -6,6 +6,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { exportJWK, exportPKCS8, generateKeyPair, SignJWT, type JWK } from 'jose';
 import pg from 'pg';
+import type { OidcTestProvider } from './oidc';
+import type { SmtpCapture } from './smtp';
 export { migrateControlPlane } from '../src';
 import {
   ACCESS_TOKEN_TYPE,
@@ -217,5 +219,37 @@ export async function postGraphQL(
     status: response.status,
     headers: response.headers,
     body: (await response.json()) as GraphQLTestResponse['body'],
+  };
+}
+
+/**
+ * The settings that point a stack's sign-in at the test's own servers: its signing key, SMTP
+ * capture, OIDC provider (standing in for Google) and first operator, whichever are given.
+ */
+export function signInSettings(parts: {
+  signer?: TestSigner;
+  smtp?: SmtpCapture;
+  google?: { provider: OidcTestProvider; redirectUri: string };
+  operator?: { email: string; password: string };
+}): Record<string, string> {
+  const { signer, smtp, google, operator } = parts;
+  return {
+    PUBLIC_APP_URL: 'http://app.test',
+    ...(signer ? { JWT_PRIVATE_KEYS: signer.privateKeys } : {}),
+    ...(smtp ? { SMTP_URL: smtp.url } : {}),
+    ...(google
+      ? {
+          OIDC_ISSUER_URL: google.provider.issuer,
+          OIDC_CLIENT_ID: google.provider.clientId,
+          OIDC_CLIENT_SECRET: google.provider.clientSecret,
+          OIDC_REDIRECT_URIS: google.redirectUri,
+        }
+      : {}),
+    ...(operator
+      ? {
+          BOOTSTRAP_OPERATOR_EMAIL: operator.email,
+          BOOTSTRAP_OPERATOR_PASSWORD: operator.password,
+        }
+      : {}),
   };
 }
