@@ -119,12 +119,19 @@ export class Accounts {
       const winner = await db.account.findUniqueOrThrow({ where: { email: input.email } });
       return this.alreadyRegistered(tenant.id, winner, input.name);
     }
-    await this.deps.streams.append('account.created', {
-      tenantId: tenant.id,
-      accountId: account.id,
-      name: input.name,
-    });
-    await this.requestMail(tenant.id, account.id, 'EMAIL_VERIFICATION');
+    try {
+      await this.deps.streams.append('account.created', {
+        tenantId: tenant.id,
+        accountId: account.id,
+        name: input.name,
+      });
+      await this.requestMail(tenant.id, account.id, 'EMAIL_VERIFICATION');
+    } catch (error) {
+      // Without its profile and verification e-mail the account is half made: take it back, so
+      // that the client's retry starts clean instead of meeting "already registered".
+      await db.account.delete({ where: { id: account.id } });
+      throw error;
+    }
     await audit.tenant(db, ctx, { type: 'REGISTERED', actorId: account.id, subjectId: account.id });
     return { ...account, name: input.name };
   }

@@ -11,7 +11,10 @@ export const resolvers: Resolvers = {
     me: (_parent, _args, ctx) => userInCallerTenant(requireTenantUser(ctx).userId, ctx, true),
   },
   User: {
-    __resolveReference: (reference, ctx) => userInCallerTenant(reference.id, ctx),
+    // The caller always resolves, even before their profile exists (just registered: the
+    // account.created event may still be on its way); anyone else needs a stored profile.
+    __resolveReference: (reference, ctx) =>
+      userInCallerTenant(reference.id, ctx, reference.id === requireTenantUser(ctx).userId),
     tenant: (user) => ({ id: user.tenantId }),
   },
 };
