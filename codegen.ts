@@ -19,7 +19,10 @@ const MAPPERS: Record<(typeof SUBGRAPHS)[number], Record<string, string>> = {
     TenantBackup: '../data#TenantBackupModel',
     TenantUsage: '../data#TenantUsageModel',
   },
-  user: { User: '../data#UserModel' },
+  user: {
+    User: '../data#UserModel',
+    ActivityEntry: '../../../../prisma/user/generated/client#Activity as ActivityModel',
+  },
   session: { Session: '../data#SessionModel', TenantUsage: '../data#TenantUsageModel' },
 };
 

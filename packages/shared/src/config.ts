@@ -125,6 +125,9 @@ const schema = z.object({
   /** A session not refreshed for this long ends. */
   SESSION_IDLE_TTL_SECONDS: int(60, 365 * 86_400).default(7 * 86_400),
 
+  /** How long users' activity entries are kept. */
+  ACTIVITY_RETENTION_DAYS: int(1, 3650).default(90),
+
   /** Failed logins allowed per account (and per account and IP) before a lockout. */
   LOGIN_MAX_FAILURES_PER_ACCOUNT: int(1, 1000).default(5),
   /** Failed logins allowed per IP, across accounts, before the IP is blocked. */

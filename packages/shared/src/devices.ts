@@ -29,7 +29,8 @@ export function parseDevice(userAgent: string | undefined, name?: string | null)
   const version = (value?: string) => value?.split('.')[0];
   const label = (label?: string, ver?: string) =>
     label ? [label, version(ver)].filter(Boolean).join(' ') : undefined;
-  const trimmed = name?.trim().slice(0, DEVICE_NAME_MAX);
+  // Cut by characters, not UTF-16 units, so an emoji is never split; then trim again.
+  const trimmed = name ? Array.from(name.trim()).slice(0, DEVICE_NAME_MAX).join('').trim() : '';
   return {
     type,
     os: label(result.os.name, result.os.version),

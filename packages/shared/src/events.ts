@@ -177,11 +177,27 @@ export interface DurableEvents {
   'account.created': {
     tenantId: string;
     accountId: string;
+    email: string;
     name: string;
   };
+  /** Something happened to a user's account: the user service keeps it as the activity feed. */
+  activity: ActivityEvent;
 }
 
 export type DurableTopic = keyof DurableEvents;
+
+export interface ActivityEvent {
+  /** Made by the producer, so that a redelivered event is recorded once. */
+  id: string;
+  tenantId: string;
+  userId: string;
+  /** LOGIN, LOGOUT, PASSWORD_CHANGED, MFA_ENABLED, ROLE_CHANGED, USER_DISABLED, SESSION_REVOKED, … */
+  type: string;
+  /** ISO-8601; when it happened, not when it was handled. */
+  at: string;
+  ipAddress?: string | null;
+  metadata?: Record<string, unknown>;
+}
 
 interface StreamEntry {
   id: string;

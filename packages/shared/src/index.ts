@@ -30,3 +30,5 @@ export * from './passwords';
 export * from './migrations/migrate-all';
 export * from './rbac';
 export * from './rate-limits';
+export * from './loaders';
+export * from './validation';

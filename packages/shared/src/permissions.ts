@@ -2,7 +2,7 @@ import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { allow, deny, rule, shield, type IRules } from 'graphql-shield';
 import type { RequestContext } from './auth/context';
 import { AppError, forbidden, unauthenticated } from './errors';
-import { hasPermission } from './rbac';
+import { rolesAllow } from './rbac';
 
 export { allow, deny, and, or, not, chain } from 'graphql-shield';
 
@@ -21,12 +21,47 @@ export const isOperator = rule({ cache: 'no_cache' })((_parent, _args, ctx: Requ
   return ctx.principal.kind === 'operator' || forbidden();
 });
 
-/** The caller's roles grant `permission` (see rbac.ts); operators hold only operator permissions. */
-export const can = (permission: string) =>
-  rule(`can:${permission}`, { cache: 'no_cache' })((_parent, _args, ctx: RequestContext) => {
-    if (ctx.principal.kind === 'anonymous') return unauthenticated();
-    return hasPermission(ctx.principal.roles, permission) || forbidden();
-  });
+const permissionRules = new Map<string, ReturnType<ReturnType<typeof rule>>>();
+
+/**
+ * The caller's roles grant `permission` (see rbac.ts); operators hold only operator permissions.
+ * One rule object per permission: graphql-shield refuses two different rules of one name.
+ */
+export function hasPermission(permission: string) {
+  let permissionRule = permissionRules.get(permission);
+  if (!permissionRule) {
+    permissionRule = rule(`hasPermission:${permission}`, { cache: 'no_cache' })(
+      (_parent, _args, ctx: RequestContext) => {
+        if (ctx.principal.kind === 'anonymous') return unauthenticated();
+        return rolesAllow(ctx.principal.roles, permission) || forbidden();
+      },
+    );
+    permissionRules.set(permission, permissionRule);
+  }
+  return permissionRule;
+}
+
+/** The parent object is the caller themself (a User whose id is the token's subject). */
+export const isSelf = rule({ cache: 'no_cache' })((
+  parent: { id?: string },
+  _args,
+  ctx: RequestContext,
+) => {
+  if (ctx.principal.kind === 'anonymous') return unauthenticated();
+  return (ctx.principal.kind === 'user' && parent?.id === ctx.principal.userId) || forbidden();
+});
+
+/** The parent object belongs to the caller's own tenant (it carries `tenantId`). */
+export const sameTenant = rule({ cache: 'no_cache' })((
+  parent: { tenantId?: string },
+  _args,
+  ctx: RequestContext,
+) => {
+  if (ctx.principal.kind === 'anonymous') return unauthenticated();
+  return (
+    (ctx.principal.kind === 'user' && parent?.tenantId === ctx.principal.tenantId) || forbidden()
+  );
+});
 
 /** Rules per type: a rule for the whole type, or one per field. */
 export type PermissionRules = Record<string, IRules | ReturnType<typeof rule>>;

@@ -95,13 +95,19 @@ export class FailureThrottle {
   /** The credentials were right: the account's count starts again, and the IP gets its point back. */
   async succeeded(accountKey: string, ip: string | undefined): Promise<void> {
     await this.byAccount.delete(accountKey);
-    if (ip) await this.byIp.reward(ip, 1);
+    if (ip) await this.giveBack(this.byIp, ip);
   }
 
   /** Neither a success nor a failure (a second factor is still due): only this attempt is undone. */
   async forgive(accountKey: string, ip: string | undefined): Promise<void> {
-    await this.byAccount.reward(accountKey, 1);
-    if (ip) await this.byIp.reward(ip, 1);
+    await this.giveBack(this.byAccount, accountKey);
+    if (ip) await this.giveBack(this.byIp, ip);
+  }
+
+  /** Returns one point, but never below zero (a key that expired meanwhile stays empty). */
+  private async giveBack(limiter: RateLimiterRedis, key: string): Promise<void> {
+    const current = await limiter.get(key);
+    if (current && current.consumedPoints > 0) await limiter.reward(key, 1);
   }
 
   private async take(limiter: RateLimiterRedis, key: string, limit: number): Promise<void> {

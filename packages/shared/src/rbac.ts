@@ -46,11 +46,18 @@ export const ROLE_PERMISSIONS: Record<TenantRole | typeof PLATFORM_OPERATOR, rea
 /** The union of the roles' permissions, sorted; unknown role names grant nothing. */
 export function permissionsOf(roles: readonly string[]): string[] {
   const granted = new Set<string>();
-  for (const role of roles)
-    for (const permission of ROLE_PERMISSIONS[role as TenantRole] ?? []) granted.add(permission);
+  for (const role of roles) for (const permission of grantsOf(role)) granted.add(permission);
   return [...granted].sort();
 }
 
-export function hasPermission(roles: readonly string[], permission: string): boolean {
-  return roles.some((role) => ROLE_PERMISSIONS[role as TenantRole]?.includes(permission));
+/** Whether any of the roles grants the permission. */
+export function rolesAllow(roles: readonly string[], permission: string): boolean {
+  return roles.some((role) => grantsOf(role).includes(permission));
+}
+
+/** A role's permissions; a name that is not a role (even `constructor`) grants nothing. */
+function grantsOf(role: string): readonly string[] {
+  return Object.hasOwn(ROLE_PERMISSIONS, role)
+    ? ROLE_PERMISSIONS[role as keyof typeof ROLE_PERMISSIONS]
+    : [];
 }

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { DeviceInfo } from './devices';
-import type { EventBus } from './events';
+import type { EventBus, EventStream } from './events';
 
 /**
  * The session store in Redis. Keys carry a `{t:<scope>}` hash tag, so that all of a tenant's
@@ -83,6 +83,8 @@ export class SessionStore {
     private readonly prefix: string,
     /** When given, every revocation is published (session.revoked), so caches drop the session. */
     private readonly bus?: EventBus,
+    /** When given, every revocation also becomes an entry of the user's activity. */
+    private readonly streams?: EventStream,
   ) {}
 
   private sessionKey(tenantId: string, sessionId: string): string {
@@ -254,6 +256,15 @@ export class SessionStore {
       .zrem(this.tenantSessionsKey(tenantId), id)
       .exec();
     await this.bus?.publish('session.revoked', { tenantId, sessionId: id, userId, reason });
+    if (tenantId !== PLATFORM_SCOPE)
+      await this.streams?.append('activity', {
+        id: randomUUID(),
+        tenantId,
+        userId,
+        type: 'SESSION_REVOKED',
+        at: new Date().toISOString(),
+        metadata: { sessionId: id, reason },
+      });
   }
 
   private newRefreshToken(scope: string, sessionId: string): string {

@@ -42,14 +42,15 @@ export function createSubgraphDeps(
   const redis = createRedis(config, log);
   const bus = new EventBus(redis, config.REDIS_KEY_PREFIX, log);
   platform.followTenantChanges(bus);
+  const streams = new EventStream(redis, config.REDIS_KEY_PREFIX, log);
   return {
     config,
     log,
     platform,
     redis,
     bus,
-    streams: new EventStream(redis, config.REDIS_KEY_PREFIX, log),
-    sessions: new SessionStore(redis, config.REDIS_KEY_PREFIX, bus),
+    streams,
+    sessions: new SessionStore(redis, config.REDIS_KEY_PREFIX, bus, streams),
     signingKeys,
   };
 }

@@ -18,6 +18,7 @@ function stream(options: ConstructorParameters<typeof EventStream>[3] = {}): Eve
 const event = (i: number): DurableEvents['account.created'] => ({
   tenantId: 't',
   accountId: `a-${i}`,
+  email: `a${i}@x.test`,
   name: `n${i}`,
 });
 

@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
+  parseInput,
   AppError,
   assertPasswordPolicy,
   enforceLimit,
@@ -15,7 +16,7 @@ import {
   type TenantLocation,
 } from '@tradesage/shared';
 import { Prisma, type Account, type PrismaClient } from '../../../prisma/auth/generated/client';
-import { audit, type AuditEntry } from './audit';
+import type { AuditEntry, AuditTrail } from './audit';
 import {
   consumeEmailToken,
   invalidLink,
@@ -26,7 +27,6 @@ import {
 import {
   loginInput,
   newPasswordInput,
-  parseInput,
   registerInput,
   resetRequestInput,
   tokenInput,
@@ -50,6 +50,7 @@ export interface AccountsDeps extends Pick<
   'config' | 'log' | 'platform' | 'streams' | 'redis' | 'sessions'
 > {
   clients: TenantClients<PrismaClient>;
+  audit: AuditTrail;
   tokens: SessionTokens;
   mailer: Mailer;
 }
@@ -86,7 +87,12 @@ export class Accounts {
   }
 
   private async audit(tenantId: string, ctx: RequestContext, entry: AuditEntry): Promise<void> {
-    await audit.tenant(await this.db(tenantId, { includeSuspended: true }), ctx, entry);
+    await this.deps.audit.tenant(
+      await this.db(tenantId, { includeSuspended: true }),
+      tenantId,
+      ctx,
+      entry,
+    );
   }
 
   async register(rawInput: unknown, ctx: RequestContext): Promise<Account & { name: string }> {
@@ -123,6 +129,7 @@ export class Accounts {
       await this.deps.streams.append('account.created', {
         tenantId: tenant.id,
         accountId: account.id,
+        email: account.email,
         name: input.name,
       });
       await this.requestMail(tenant.id, account.id, 'EMAIL_VERIFICATION');
@@ -132,7 +139,11 @@ export class Accounts {
       await db.account.delete({ where: { id: account.id } });
       throw error;
     }
-    await audit.tenant(db, ctx, { type: 'REGISTERED', actorId: account.id, subjectId: account.id });
+    await this.deps.audit.tenant(db, tenant.id, ctx, {
+      type: 'REGISTERED',
+      actorId: account.id,
+      subjectId: account.id,
+    });
     return { ...account, name: input.name };
   }
 
@@ -175,8 +186,8 @@ export class Accounts {
       input.password,
     );
     if (!tenant || !db || !account || !passwordOk || account.status !== 'ACTIVE') {
-      if (db)
-        await audit.tenant(db, ctx, {
+      if (db && tenant)
+        await this.deps.audit.tenant(db, tenant.id, ctx, {
           type: 'LOGIN_FAILED',
           subjectId: account?.id,
           metadata: {
@@ -203,7 +214,7 @@ export class Accounts {
           this.mfaAccount(db, account.id),
         ))
       ) {
-        await audit.tenant(db, ctx, {
+        await this.deps.audit.tenant(db, tenant.id, ctx, {
           type: 'LOGIN_FAILED',
           subjectId: account.id,
           metadata: { reason: 'BAD_MFA_CODE' },
@@ -241,7 +252,7 @@ export class Accounts {
       where: { id: account.id },
       data: { lastLoginAt: new Date() },
     });
-    await audit.tenant(db, ctx, {
+    await this.deps.audit.tenant(db, tenant.id, ctx, {
       type: 'LOGIN_SUCCEEDED',
       actorId: account.id,
       subjectId: account.id,
@@ -358,7 +369,7 @@ export class Accounts {
       data: change,
     });
     if (count !== 1) throw invalidLink();
-    await audit.tenant(db, ctx, {
+    await this.deps.audit.tenant(db, tenantId, ctx, {
       type: LINK_AUDIT[purpose],
       actorId: accountId,
       subjectId: accountId,
@@ -393,7 +404,7 @@ export class Accounts {
       'PASSWORD_RESET',
       user.sessionId,
     );
-    await audit.tenant(db, ctx, {
+    await this.deps.audit.tenant(db, user.tenantId, ctx, {
       type: 'PASSWORD_CHANGED',
       actorId: account.id,
       subjectId: account.id,
@@ -414,7 +425,7 @@ export class Accounts {
     const code = parseInput(totpCodeInput, rawCode);
     const db = await this.db(user.tenantId);
     const result = await confirmTotp(this.mfaAccount(db, user.userId, user.tenantSlug), code);
-    await audit.tenant(db, ctx, {
+    await this.deps.audit.tenant(db, user.tenantId, ctx, {
       type: 'MFA_ENABLED',
       actorId: user.userId,
       subjectId: user.userId,

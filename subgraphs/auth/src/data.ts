@@ -1,7 +1,9 @@
-import type { SubgraphDeps } from '@tradesage/shared';
+import { isUuid, requestLoader, type RequestContext, type SubgraphDeps } from '@tradesage/shared';
 import { PrismaClient } from '../../../prisma/auth/generated/client';
 import { PrismaClient as OperatorClient } from '../../../prisma/operators/generated/client';
 import { Accounts } from './accounts';
+import { UserAdministration } from './admin';
+import { AuditTrail } from './audit';
 import { GoogleSignIn } from './google';
 import { Mailer } from './mail';
 import { Operators } from './operators';
@@ -18,15 +20,17 @@ export function createServices(deps: SubgraphDeps) {
   const clients = platform.tenantClients((adapter) => new PrismaClient({ adapter }));
   const operatorDb = platform.controlClient((adapter) => new OperatorClient({ adapter }));
   const tokens = new SessionTokens(sessions, signingKeys, config);
+  const audit = new AuditTrail(streams);
   const mailer = new Mailer(config, log);
-  const accounts = new Accounts({ ...deps, clients, tokens, mailer });
-  const operators = new Operators({ config, log, db: operatorDb, redis, sessions, tokens });
+  const accounts = new Accounts({ ...deps, clients, tokens, mailer, audit });
+  const operators = new Operators({ config, log, db: operatorDb, redis, sessions, tokens, audit });
   const google = new GoogleSignIn({
     config,
     log,
     redis,
     platform,
     sessions,
+    audit,
     tenantDb: (tenantId) => clients.forTenant(tenantId),
   });
 
@@ -37,6 +41,7 @@ export function createServices(deps: SubgraphDeps) {
     accounts,
     operators,
     google,
+    admin: new UserAdministration({ clients, platform, streams, sessions, audit }),
     start() {
       streams.consume('account.email', 'auth-mailer', (event) =>
         accounts.sendAccountMail(event.tenantId, event.accountId, event.kind),
@@ -53,9 +58,16 @@ export function createServices(deps: SubgraphDeps) {
       const db = await clients.forTenant(tenantId, { includeSuspended: true });
       return db.account.count();
     },
-    async account(tenantId: string, id: string) {
-      const db = await clients.forTenant(tenantId);
-      return db.account.findUnique({ where: { id } });
+    /** An account of the caller's tenant, batched per request (one query per batch). */
+    account(ctx: RequestContext, tenantId: string, id: string) {
+      if (!isUuid(id)) return null;
+      return requestLoader(
+        ctx,
+        `accounts:${tenantId}`,
+        async (ids) =>
+          (await clients.forTenant(tenantId)).account.findMany({ where: { id: { in: [...ids] } } }),
+        (account) => account.id,
+      ).load(id);
     },
   };
 }

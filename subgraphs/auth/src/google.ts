@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as oidc from 'openid-client';
 import {
+  parseInput,
   AppError,
   badUserInput,
   unauthenticated,
@@ -13,8 +14,8 @@ import {
   type TenantLocation,
 } from '@tradesage/shared';
 import type { Account, PrismaClient } from '../../../prisma/auth/generated/client';
-import { audit } from './audit';
-import { parseInput, tokenInput } from './inputs';
+import type { AuditTrail } from './audit';
+import { tokenInput } from './inputs';
 import { z } from 'zod';
 
 /** What startGoogleLogin leaves in Redis for completeGoogleLogin, under the state, once. */
@@ -49,6 +50,7 @@ export interface GoogleSignInDeps {
   redis: Redis;
   platform: Pick<DataPlatform, 'findActiveTenant'>;
   sessions: Pick<SessionStore, 'revokeAllForUser'>;
+  audit: AuditTrail;
   tenantDb(tenantId: string): Promise<PrismaClient>;
 }
 
@@ -199,7 +201,7 @@ export class GoogleSignIn {
     });
     if (unverified) await db.recoveryCode.deleteMany({ where: { accountId: account.id } });
     if (unverified) await this.deps.sessions.revokeAllForUser(tenantId, account.id, 'REVOKED');
-    await audit.tenant(db, ctx, {
+    await this.deps.audit.tenant(db, tenantId, ctx, {
       type: 'GOOGLE_LINKED',
       actorId: account.id,
       subjectId: account.id,

@@ -1,4 +1,4 @@
-import { badUserInput, PASSWORD_MAX_LENGTH } from '@tradesage/shared';
+import { PASSWORD_MAX_LENGTH } from '@tradesage/shared';
 import { z } from 'zod';
 
 /** Input checks at the edge: bounded lengths everywhere, one clear BAD_USER_INPUT per problem. */
@@ -47,11 +47,3 @@ export const operatorLoginInput = z.object({
   totpCode: code.nullish(),
 });
 export const newPasswordInput = password;
-
-/** Parses or throws BAD_USER_INPUT naming the first problem and its field. */
-export function parseInput<T>(schema: z.ZodType<T>, value: unknown): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  throw badUserInput(issue.message, { field: issue.path.join('.') || undefined });
-}

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import {
+  parseInput,
   assertPasswordPolicy,
   FailureThrottle,
   hashPassword,
@@ -12,8 +13,8 @@ import {
   type SessionStore,
 } from '@tradesage/shared';
 import { Prisma, type PrismaClient } from '../../../prisma/operators/generated/client';
-import { audit } from './audit';
-import { operatorLoginInput, parseInput, totpCodeInput } from './inputs';
+import type { AuditTrail } from './audit';
+import { operatorLoginInput, totpCodeInput } from './inputs';
 import { confirmTotp, enrollTotp, mfaRequired, verifySecondFactor, type MfaAccount } from './mfa';
 import type { SessionTokens, SignedIn } from './tokens';
 
@@ -24,6 +25,7 @@ export interface OperatorsDeps {
   redis: import('ioredis').Redis;
   sessions: SessionStore;
   tokens: SessionTokens;
+  audit: AuditTrail;
 }
 
 /** Platform operators: control-plane accounts with no tenant, signing in with role PLATFORM_OPERATOR. */
@@ -54,7 +56,7 @@ export class Operators {
       input.password,
     );
     const fail = async (reason: string, error = unauthenticated('Invalid e-mail or password')) => {
-      await audit.operator(db, ctx, {
+      await this.deps.audit.operator(db, ctx, {
         type: 'LOGIN_FAILED',
         subjectId: operator?.id,
         metadata: { reason },
@@ -85,7 +87,7 @@ export class Operators {
       where: { id: operator.id },
       data: { lastLoginAt: new Date() },
     });
-    await audit.operator(db, ctx, {
+    await this.deps.audit.operator(db, ctx, {
       type: 'LOGIN_SUCCEEDED',
       actorId: operator.id,
       subjectId: operator.id,
@@ -100,7 +102,7 @@ export class Operators {
   }
 
   async recordRefreshReuse(operatorId: string, sessionId: string, ctx: RequestContext) {
-    await audit.operator(this.deps.db, ctx, {
+    await this.deps.audit.operator(this.deps.db, ctx, {
       type: 'REFRESH_REUSE',
       subjectId: operatorId,
       metadata: { sessionId },
@@ -109,7 +111,7 @@ export class Operators {
 
   async logout(ctx: RequestContext, operatorId: string, sessionId: string): Promise<void> {
     await this.deps.sessions.revoke(PLATFORM_SCOPE, sessionId, 'LOGOUT');
-    await audit.operator(this.deps.db, ctx, {
+    await this.deps.audit.operator(this.deps.db, ctx, {
       type: 'LOGOUT',
       actorId: operatorId,
       subjectId: operatorId,
@@ -123,7 +125,7 @@ export class Operators {
   async confirmTotp(ctx: RequestContext, operatorId: string, rawCode: unknown) {
     const code = parseInput(totpCodeInput, rawCode);
     const result = await confirmTotp(this.mfaAccount(operatorId), code);
-    await audit.operator(this.deps.db, ctx, {
+    await this.deps.audit.operator(this.deps.db, ctx, {
       type: 'MFA_ENABLED',
       actorId: operatorId,
       subjectId: operatorId,

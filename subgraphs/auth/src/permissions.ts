@@ -1,13 +1,13 @@
 import {
   allow,
-  can,
+  hasPermission,
   isAuthenticated,
   isTenantMember,
   type PermissionRules,
 } from '@tradesage/shared';
 
 export const permissions: PermissionRules = {
-  Query: { authStatus: allow, auditLog: can('audit:read') },
+  Query: { authStatus: allow, auditLog: hasPermission('audit:read') },
   Mutation: {
     // Sign-in flows are for anonymous callers; each checks its own credentials or token.
     register: allow,
@@ -24,6 +24,10 @@ export const permissions: PermissionRules = {
     enrollTotp: isAuthenticated,
     confirmTotp: isAuthenticated,
     changePassword: isTenantMember,
+    inviteUser: hasPermission('users:invite'),
+    assignRole: hasPermission('roles:assign'),
+    revokeRole: hasPermission('roles:assign'),
+    disableUser: hasPermission('users:disable'),
   },
   AuthStatus: allow,
   // Payloads of the flows above: whoever got one may read it.

@@ -2,7 +2,6 @@ import {
   AppError,
   canSeeTenant,
   DateTimeScalar,
-  isUuid,
   JSONScalar,
   permissionsOf,
   PLATFORM_SCOPE,
@@ -106,6 +105,14 @@ export const resolvers: Resolvers = {
         ? ctx.services.operators.enrollTotp(principal.operatorId)
         : ctx.services.accounts.enrollTotp(principal);
     },
+    inviteUser: (_parent, { input }, ctx) =>
+      ctx.services.admin.invite(ctx, requireTenantUser(ctx), input),
+    assignRole: (_parent, { userId, role }, ctx) =>
+      ctx.services.admin.assignRole(ctx, requireTenantUser(ctx), userId, role),
+    revokeRole: (_parent, { userId, role }, ctx) =>
+      ctx.services.admin.revokeRole(ctx, requireTenantUser(ctx), userId, role),
+    disableUser: (_parent, { userId }, ctx) =>
+      ctx.services.admin.disable(ctx, requireTenantUser(ctx), userId),
     confirmTotp: (_parent, { code }, ctx) => {
       const principal = signedIn(ctx);
       return principal.kind === 'operator'
@@ -115,11 +122,8 @@ export const resolvers: Resolvers = {
   },
   User: {
     // The account is looked up in the caller's own tenant schema, so a foreign id finds nothing.
-    __resolveReference: async (reference, ctx) => {
-      const caller = requireTenantUser(ctx);
-      if (!isUuid(reference.id)) return null;
-      return ctx.services.account(caller.tenantId, reference.id);
-    },
+    __resolveReference: (reference, ctx) =>
+      ctx.services.account(ctx, requireTenantUser(ctx).tenantId, reference.id),
     permissions: (account) => permissionsOf(account.roles),
     mfaEnabled: (account) => account.totpEnabled,
     // Only reached where this subgraph @provides the name (registration).

@@ -2,7 +2,7 @@ import {
   canSeeTenant,
   DateTimeScalar,
   forbidden,
-  hasPermission,
+  rolesAllow,
   isUuid,
   requireTenantUser,
   type SessionRecord,
@@ -40,7 +40,7 @@ export const resolvers: Resolvers = {
       const record = await ctx.services.sessions.get(caller.tenantId, reference.id);
       if (!record) return null;
       const mayRead =
-        record.userId === caller.userId || hasPermission(caller.roles, 'sessions:revoke:any');
+        record.userId === caller.userId || rolesAllow(caller.roles, 'sessions:revoke:any');
       return mayRead ? toSession(record, caller.sessionId) : null;
     },
   },

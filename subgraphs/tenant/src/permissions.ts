@@ -1,5 +1,5 @@
 import {
-  can,
+  hasPermission,
   isAuthenticated,
   or,
   isOperator,
@@ -15,7 +15,7 @@ export const permissions: PermissionRules = {
     resumeTenant: isOperator,
     deleteTenant: isOperator,
     updateTenantLimits: isOperator,
-    updateTenantSettings: or(isOperator, can('tenant:settings')),
+    updateTenantSettings: or(isOperator, hasPermission('tenant:settings')),
     backupTenant: isOperator,
     restoreTenant: isOperator,
   },

@@ -1,5 +1,21 @@
-import { isUuid, type SubgraphDeps } from '@tradesage/shared';
-import { PrismaClient } from '../../../prisma/user/generated/client';
+import { randomUUID } from 'node:crypto';
+import {
+  badUserInput,
+  parseInput,
+  isUuid,
+  requestLoader,
+  type ActivityEvent,
+  type RequestContext,
+  type SubgraphDeps,
+} from '@tradesage/shared';
+import { PrismaClient, type Profile } from '../../../prisma/user/generated/client';
+import {
+  mergePreferences,
+  preferencesInput,
+  profileInput,
+  withDefaults,
+  type Preferences,
+} from './profiles';
 
 /** A user as this subgraph knows it: the profile, with defaults when none is stored. */
 export interface UserModel {
@@ -7,39 +23,219 @@ export interface UserModel {
   tenantId: string;
   name: string;
   avatarUrl: string | null;
+  preferences: Preferences;
 }
 
-export function createServices({ platform, streams }: SubgraphDeps) {
+/** A user seen by the caller: always in the caller's own tenant. */
+interface Caller {
+  tenantId: string;
+  userId: string;
+}
+
+const HOUR_MS = 3_600_000;
+
+function toUser(tenantId: string, userId: string, profile: Profile | null): UserModel {
+  return {
+    id: userId,
+    tenantId,
+    name: profile?.name ?? '',
+    avatarUrl: profile?.avatarUrl ?? null,
+    preferences: withDefaults(profile?.preferences),
+  };
+}
+
+function encodeCursor(name: string, id: string): string {
+  return Buffer.from(JSON.stringify([name, id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { name: string; id: string } {
+  try {
+    const [name, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as unknown[];
+    if (typeof name === 'string' && typeof id === 'string' && isUuid(id)) return { name, id };
+  } catch {
+    // reported below
+  }
+  throw badUserInput('Invalid cursor', { field: 'after' });
+}
+
+export function createServices({ platform, streams, config }: SubgraphDeps) {
   const clients = platform.tenantClients((adapter) => new PrismaClient({ adapter }));
+  /** When each tenant's old activity was last purged (at most hourly, on the event path). */
+  const purgedAt = new Map<string, number>();
+
+  async function recordActivity(event: ActivityEvent): Promise<void> {
+    const db = await clients.forTenant(event.tenantId, { includeSuspended: true });
+    // The event's id makes a redelivered event a no-op.
+    await db.activity.createMany({
+      data: [
+        {
+          id: event.id,
+          userId: event.userId,
+          type: event.type,
+          at: new Date(event.at),
+          ipAddress: event.ipAddress ?? null,
+          metadata: (event.metadata ?? {}) as object,
+        },
+      ],
+      skipDuplicates: true,
+    });
+    const last = purgedAt.get(event.tenantId) ?? 0;
+    if (Date.now() - last > HOUR_MS) {
+      purgedAt.set(event.tenantId, Date.now());
+      await db.activity.deleteMany({ where: { at: { lt: retentionCutoff() } } });
+    }
+  }
+
+  const retentionCutoff = () => new Date(Date.now() - config.ACTIVITY_RETENTION_DAYS * 86_400_000);
+
   return {
     clients,
-    /** Every new account gets its profile (idempotent: the stream delivers at least once). */
     start() {
-      streams.consume('account.created', 'user-profiles', async ({ tenantId, accountId, name }) => {
-        const db = await clients.forTenant(tenantId, { includeSuspended: true });
+      // Every new account gets its profile (idempotent: the stream delivers at least once).
+      streams.consume('account.created', 'user-profiles', async (event) => {
+        const db = await clients.forTenant(event.tenantId, { includeSuspended: true });
         await db.profile.upsert({
-          where: { userId: accountId },
-          create: { userId: accountId, name },
-          update: {},
+          where: { userId: event.accountId },
+          create: { userId: event.accountId, name: event.name, email: event.email },
+          update: { email: event.email },
         });
       });
+      streams.consume('activity', 'user-activity', recordActivity);
     },
+
     /**
-     * A user of the tenant, or null when the id is not one of its users. `withDefaults` is for
-     * the caller themself, who exists (the token says so) even before a profile is stored.
+     * Users of the caller's tenant by id, batched per request (one query for any number of
+     * references). `withDefaults` is for the caller themself, who exists (the token says so)
+     * even before a profile is stored.
      */
-    async user(tenantId: string, userId: string, withDefaults = false): Promise<UserModel | null> {
+    async user(ctx: RequestContext, caller: Caller, userId: string, withDefaultsForSelf = false) {
       if (!isUuid(userId)) return null;
-      const db = await clients.forTenant(tenantId);
-      const profile = await db.profile.findUnique({ where: { userId } });
-      if (!profile && !withDefaults) return null;
+      const loader = requestLoader(
+        ctx,
+        `profiles:${caller.tenantId}`,
+        async (ids) =>
+          (await clients.forTenant(caller.tenantId)).profile.findMany({
+            where: { userId: { in: [...ids] } },
+          }),
+        (profile) => profile.userId,
+      );
+      const profile = await loader.load(userId);
+      if (!profile && !withDefaultsForSelf) return null;
+      return toUser(caller.tenantId, userId, profile);
+    },
+
+    /** The tenant's users ordered by name, then id; search matches name or e-mail. */
+    async users(caller: Caller, first: number, after?: string | null, search?: string | null) {
+      const take = Math.min(Math.max(first, 1), 100);
+      const term = search?.trim();
+      if (term && term.length > 100) throw badUserInput('search: at most 100 characters');
+      const cursor = after ? decodeCursor(after) : null;
+      const db = await clients.forTenant(caller.tenantId);
+      const matching = term
+        ? {
+            OR: [
+              { name: { contains: term, mode: 'insensitive' as const } },
+              { email: { contains: term, mode: 'insensitive' as const } },
+            ],
+          }
+        : {};
+      const [rows, totalCount] = await Promise.all([
+        db.profile.findMany({
+          where: cursor
+            ? {
+                AND: [
+                  matching,
+                  {
+                    OR: [
+                      { name: { gt: cursor.name } },
+                      { name: cursor.name, userId: { gt: cursor.id } },
+                    ],
+                  },
+                ],
+              }
+            : matching,
+          orderBy: [{ name: 'asc' }, { userId: 'asc' }],
+          take: take + 1,
+        }),
+        db.profile.count({ where: matching }),
+      ]);
+      const edges = rows.slice(0, take).map((profile) => ({
+        cursor: encodeCursor(profile.name, profile.userId),
+        node: toUser(caller.tenantId, profile.userId, profile),
+      }));
       return {
-        id: userId,
-        tenantId,
-        name: profile?.name ?? '',
-        avatarUrl: profile?.avatarUrl ?? null,
+        edges,
+        pageInfo: { hasNextPage: rows.length > take, endCursor: edges.at(-1)?.cursor ?? null },
+        totalCount,
       };
     },
+
+    async updateProfile(ctx: RequestContext, caller: Caller, raw: unknown): Promise<UserModel> {
+      const input = parseInput(profileInput, raw);
+      const db = await clients.forTenant(caller.tenantId);
+      const changes = {
+        ...(input.name != null ? { name: input.name } : {}),
+        // An explicit null removes the avatar; an omitted field keeps it.
+        ...(input.avatarUrl !== undefined ? { avatarUrl: input.avatarUrl } : {}),
+      };
+      const profile = await db.profile.upsert({
+        where: { userId: caller.userId },
+        create: { userId: caller.userId, name: input.name ?? '', avatarUrl: input.avatarUrl },
+        update: changes,
+      });
+      await recordActivity(
+        activityOf(ctx, caller, 'PROFILE_UPDATED', { fields: Object.keys(changes) }),
+      );
+      return toUser(caller.tenantId, caller.userId, profile);
+    },
+
+    async updatePreferences(ctx: RequestContext, caller: Caller, raw: unknown) {
+      const input = parseInput(preferencesInput, raw);
+      const db = await clients.forTenant(caller.tenantId);
+      // Read and write in one transaction, so two updates of different fields both stick.
+      const preferences = await db.$transaction(async (tx) => {
+        const current = await tx.profile.findUnique({ where: { userId: caller.userId } });
+        const next = mergePreferences(withDefaults(current?.preferences), input);
+        await tx.profile.upsert({
+          where: { userId: caller.userId },
+          create: { userId: caller.userId, name: '', preferences: next as object },
+          update: { preferences: next as object },
+        });
+        return next;
+      });
+      await recordActivity(activityOf(ctx, caller, 'PREFERENCES_UPDATED', { preferences }));
+      return preferences;
+    },
+
+    /** The user's activity, newest first, within the retention period. */
+    async activity(caller: Caller, first: number, before?: Date | null) {
+      const db = await clients.forTenant(caller.tenantId);
+      return db.activity.findMany({
+        where: {
+          userId: caller.userId,
+          at: { gte: retentionCutoff(), ...(before ? { lt: before } : {}) },
+        },
+        orderBy: [{ at: 'desc' }, { id: 'desc' }],
+        take: Math.min(Math.max(first, 1), 100),
+      });
+    },
+  };
+}
+
+function activityOf(
+  ctx: RequestContext,
+  caller: Caller,
+  type: string,
+  metadata: Record<string, unknown>,
+): ActivityEvent {
+  return {
+    id: randomUUID(),
+    tenantId: caller.tenantId,
+    userId: caller.userId,
+    type,
+    at: new Date().toISOString(),
+    ipAddress: ctx.clientIp ?? null,
+    metadata,
   };
 }
 

@@ -1,20 +1,43 @@
-import { requireTenantUser } from '@tradesage/shared';
-import type { Context } from './context';
+import { DateTimeScalar, JSONScalar, requireTenantUser } from '@tradesage/shared';
 import type { Resolvers } from './generated/resolvers';
 
-/** Users are always looked up in the caller's own tenant (taken from the verified token). */
-const userInCallerTenant = (id: string, ctx: Context, withDefaults = false) =>
-  ctx.services.user(requireTenantUser(ctx).tenantId, id, withDefaults);
-
+/**
+ * Users are always looked up in the caller's own tenant (taken from the verified token), so an
+ * id of another tenant finds nothing.
+ */
 export const resolvers: Resolvers = {
+  DateTime: DateTimeScalar,
+  JSON: JSONScalar,
   Query: {
-    me: (_parent, _args, ctx) => userInCallerTenant(requireTenantUser(ctx).userId, ctx, true),
+    me: (_parent, _args, ctx) => {
+      const caller = requireTenantUser(ctx);
+      return ctx.services.user(ctx, caller, caller.userId, true);
+    },
+    users: (_parent, { first, after, search }, ctx) =>
+      ctx.services.users(requireTenantUser(ctx), first ?? 20, after, search),
+  },
+  Mutation: {
+    updateProfile: (_parent, { input }, ctx) =>
+      ctx.services.updateProfile(ctx, requireTenantUser(ctx), input),
+    updatePreferences: (_parent, { input }, ctx) =>
+      ctx.services.updatePreferences(ctx, requireTenantUser(ctx), input),
   },
   User: {
     // The caller always resolves, even before their profile exists (just registered: the
     // account.created event may still be on its way); anyone else needs a stored profile.
-    __resolveReference: (reference, ctx) =>
-      userInCallerTenant(reference.id, ctx, reference.id === requireTenantUser(ctx).userId),
+    __resolveReference: (reference, ctx) => {
+      const caller = requireTenantUser(ctx);
+      return ctx.services.user(ctx, caller, reference.id, reference.id === caller.userId);
+    },
     tenant: (user) => ({ id: user.tenantId }),
+    activity: (user, { first, before }, ctx) =>
+      ctx.services.activity(
+        { tenantId: user.tenantId, userId: user.id },
+        first ?? 20,
+        before ? new Date(before as string) : null,
+      ),
+  },
+  ActivityEntry: {
+    metadata: (entry) => entry.metadata ?? {},
   },
 };

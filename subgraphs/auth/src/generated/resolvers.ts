@@ -73,6 +73,12 @@ export type GoogleLoginStart = {
   state: Scalars['String']['output'];
 };
 
+export type InviteUserInput = {
+  email: Scalars['String']['input'];
+  name: Scalars['String']['input'];
+  role: Role;
+};
+
 export type LoginInput = {
   /** A name for this device, shown in the session list. */
   deviceName?: InputMaybe<Scalars['String']['input']>;
@@ -99,11 +105,17 @@ export type Mutation = {
   __typename?: 'Mutation';
   /** Sets the password of an invited account from the invitation link, and activates it. */
   acceptInvitation: Scalars['Boolean']['output'];
+  /** OWNER and ADMIN; only an OWNER grants OWNER. New access tokens carry the change. */
+  assignRole: User;
   /** Ends the user's other sessions. */
   changePassword: Scalars['Boolean']['output'];
   completeGoogleLogin: LoginPayload;
   confirmTotp: TotpConfirmation;
+  /** OWNER and ADMIN. Ends all of the user's sessions at once. */
+  disableUser: User;
   enrollTotp: TotpEnrollment;
+  /** OWNER and ADMIN. E-mails an invitation whose link sets the password. LIMIT_EXCEEDED at the tenant's maxUsers; only an OWNER may invite an OWNER. */
+  inviteUser: User;
   /** Wrong tenant, e-mail or password all give the same UNAUTHENTICATED error. */
   login: LoginPayload;
   /** Ends the caller's session. */
@@ -117,6 +129,8 @@ export type Mutation = {
   requestPasswordReset: Scalars['Boolean']['output'];
   /** Ends every session of the user. */
   resetPassword: Scalars['Boolean']['output'];
+  /** OWNER and ADMIN; only an OWNER revokes OWNER, and the last active OWNER keeps it. */
+  revokeRole: User;
   startGoogleLogin: GoogleLoginStart;
   verifyEmail: Scalars['Boolean']['output'];
 };
@@ -124,6 +138,11 @@ export type Mutation = {
 export type MutationAcceptInvitationArgs = {
   password: Scalars['String']['input'];
   token: Scalars['String']['input'];
+};
+
+export type MutationAssignRoleArgs = {
+  role: Role;
+  userId: Scalars['ID']['input'];
 };
 
 export type MutationChangePasswordArgs = {
@@ -138,6 +157,14 @@ export type MutationCompleteGoogleLoginArgs = {
 
 export type MutationConfirmTotpArgs = {
   code: Scalars['String']['input'];
+};
+
+export type MutationDisableUserArgs = {
+  userId: Scalars['ID']['input'];
+};
+
+export type MutationInviteUserArgs = {
+  input: InviteUserInput;
 };
 
 export type MutationLoginArgs = {
@@ -166,6 +193,11 @@ export type MutationRequestPasswordResetArgs = {
 export type MutationResetPasswordArgs = {
   newPassword: Scalars['String']['input'];
   token: Scalars['String']['input'];
+};
+
+export type MutationRevokeRoleArgs = {
+  role: Role;
+  userId: Scalars['ID']['input'];
 };
 
 export type MutationStartGoogleLoginArgs = {
@@ -424,6 +456,7 @@ export type ResolversTypes = ResolversObject<{
   AuthStatus: ResolverTypeWrapper<AuthStatus>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   GoogleLoginStart: ResolverTypeWrapper<GoogleLoginStart>;
+  InviteUserInput: InviteUserInput;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   LoginInput: LoginInput;
   LoginPayload: ResolverTypeWrapper<Omit<LoginPayload, 'user'> & { user: ResolversTypes['User'] }>;
@@ -462,6 +495,7 @@ export type ResolversParentTypes = ResolversObject<{
   AuthStatus: AuthStatus;
   DateTime: Scalars['DateTime']['output'];
   GoogleLoginStart: GoogleLoginStart;
+  InviteUserInput: InviteUserInput;
   JSON: Scalars['JSON']['output'];
   LoginInput: LoginInput;
   LoginPayload: Omit<LoginPayload, 'user'> & { user: ResolversParentTypes['User'] };
@@ -567,6 +601,12 @@ export type MutationResolvers<
     ContextType,
     RequireFields<MutationAcceptInvitationArgs, 'password' | 'token'>
   >;
+  assignRole?: Resolver<
+    ResolversTypes['User'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationAssignRoleArgs, 'role' | 'userId'>
+  >;
   changePassword?: Resolver<
     ResolversTypes['Boolean'],
     ParentType,
@@ -585,7 +625,19 @@ export type MutationResolvers<
     ContextType,
     RequireFields<MutationConfirmTotpArgs, 'code'>
   >;
+  disableUser?: Resolver<
+    ResolversTypes['User'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationDisableUserArgs, 'userId'>
+  >;
   enrollTotp?: Resolver<ResolversTypes['TotpEnrollment'], ParentType, ContextType>;
+  inviteUser?: Resolver<
+    ResolversTypes['User'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationInviteUserArgs, 'input'>
+  >;
   login?: Resolver<
     ResolversTypes['LoginPayload'],
     ParentType,
@@ -622,6 +674,12 @@ export type MutationResolvers<
     ParentType,
     ContextType,
     RequireFields<MutationResetPasswordArgs, 'newPassword' | 'token'>
+  >;
+  revokeRole?: Resolver<
+    ResolversTypes['User'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationRevokeRoleArgs, 'role' | 'userId'>
   >;
   startGoogleLogin?: Resolver<
     ResolversTypes['GoogleLoginStart'],

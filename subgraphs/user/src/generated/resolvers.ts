@@ -1,8 +1,11 @@
-import { GraphQLResolveInfo } from 'graphql';
+import { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import { UserModel } from '../data';
+import { Activity as ActivityModel } from '../../../../prisma/user/generated/client';
 import { Context } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
+export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
+export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
   ID: { input: string; output: string };
@@ -10,13 +13,76 @@ export type Scalars = {
   Boolean: { input: boolean; output: boolean };
   Int: { input: number; output: number };
   Float: { input: number; output: number };
+  DateTime: { input: Date | string; output: Date | string };
+  JSON: { input: unknown; output: unknown };
   _FieldSet: { input: unknown; output: unknown };
+};
+
+/** Something that happened to the user's account. */
+export type ActivityEntry = {
+  __typename?: 'ActivityEntry';
+  at: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  ipAddress?: Maybe<Scalars['String']['output']>;
+  metadata: Scalars['JSON']['output'];
+  /** LOGIN, LOGOUT, PASSWORD_CHANGED, PASSWORD_RESET, MFA_ENABLED, ROLE_CHANGED, USER_DISABLED, SESSION_REVOKED, PROFILE_UPDATED, PREFERENCES_UPDATED */
+  type: Scalars['String']['output'];
+};
+
+export type Mutation = {
+  __typename?: 'Mutation';
+  updatePreferences: Preferences;
+  updateProfile: User;
+};
+
+export type MutationUpdatePreferencesArgs = {
+  input: UpdatePreferencesInput;
+};
+
+export type MutationUpdateProfileArgs = {
+  input: UpdateProfileInput;
+};
+
+export type NotificationPreferences = {
+  __typename?: 'NotificationPreferences';
+  email: Scalars['Boolean']['output'];
+  push: Scalars['Boolean']['output'];
+};
+
+export type NotificationPreferencesInput = {
+  email?: InputMaybe<Scalars['Boolean']['input']>;
+  push?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+export type PageInfo = {
+  __typename?: 'PageInfo';
+  endCursor?: Maybe<Scalars['String']['output']>;
+  hasNextPage: Scalars['Boolean']['output'];
+};
+
+export type Preferences = {
+  __typename?: 'Preferences';
+  /** A BCP 47 language tag, such as en-US. */
+  locale: Scalars['String']['output'];
+  notifications: NotificationPreferences;
+  /** light, dark or system. */
+  theme: Scalars['String']['output'];
+  /** An IANA time zone, such as Europe/Zurich. */
+  timezone: Scalars['String']['output'];
 };
 
 export type Query = {
   __typename?: 'Query';
   /** The signed-in user. */
   me?: Maybe<User>;
+  /** OWNER and ADMIN. Ordered by name; search matches name or e-mail, case-insensitively. */
+  users: UserConnection;
+};
+
+export type QueryUsersArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  search?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type Tenant = {
@@ -24,14 +90,53 @@ export type Tenant = {
   id: Scalars['ID']['output'];
 };
 
-/** A person in a tenant. The user subgraph owns the profile. */
+/** Omitted fields keep their value. */
+export type UpdatePreferencesInput = {
+  locale?: InputMaybe<Scalars['String']['input']>;
+  notifications?: InputMaybe<NotificationPreferencesInput>;
+  theme?: InputMaybe<Scalars['String']['input']>;
+  timezone?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** Omitted fields keep their value; a null avatarUrl removes the avatar. */
+export type UpdateProfileInput = {
+  avatarUrl?: InputMaybe<Scalars['String']['input']>;
+  name?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** A person in a tenant. The user subgraph owns the profile, preferences and activity. */
 export type User = {
   __typename?: 'User';
+  /** Newest first; kept for ACTIVITY_RETENTION_DAYS. Only the user themself. */
+  activity: Array<ActivityEntry>;
+  /** An https URL, or null. */
   avatarUrl?: Maybe<Scalars['String']['output']>;
   id: Scalars['ID']['output'];
   /** Also provided by the auth subgraph at registration, so shareable. */
   name: Scalars['String']['output'];
+  /** Only the user themself. */
+  preferences: Preferences;
   tenant: Tenant;
+};
+
+/** A person in a tenant. The user subgraph owns the profile, preferences and activity. */
+export type UserActivityArgs = {
+  before?: InputMaybe<Scalars['DateTime']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type UserConnection = {
+  __typename?: 'UserConnection';
+  edges: Array<UserEdge>;
+  pageInfo: PageInfo;
+  /** Users matching the search, on every page. */
+  totalCount: Scalars['Int']['output'];
+};
+
+export type UserEdge = {
+  __typename?: 'UserEdge';
+  cursor: Scalars['String']['output'];
+  node: User;
 };
 
 export type WithIndex<TObject> = TObject & Record<string, any>;
@@ -156,22 +261,119 @@ export type FederationReferenceTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
-  Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
-  Tenant: ResolverTypeWrapper<Tenant>;
+  ActivityEntry: ResolverTypeWrapper<ActivityModel>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
-  User: ResolverTypeWrapper<UserModel>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  NotificationPreferences: ResolverTypeWrapper<NotificationPreferences>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  NotificationPreferencesInput: NotificationPreferencesInput;
+  PageInfo: ResolverTypeWrapper<PageInfo>;
+  Preferences: ResolverTypeWrapper<Preferences>;
+  Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  Tenant: ResolverTypeWrapper<Tenant>;
+  UpdatePreferencesInput: UpdatePreferencesInput;
+  UpdateProfileInput: UpdateProfileInput;
+  User: ResolverTypeWrapper<UserModel>;
+  UserConnection: ResolverTypeWrapper<
+    Omit<UserConnection, 'edges'> & { edges: Array<ResolversTypes['UserEdge']> }
+  >;
+  UserEdge: ResolverTypeWrapper<Omit<UserEdge, 'node'> & { node: ResolversTypes['User'] }>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
-  Query: Record<PropertyKey, never>;
-  Tenant: Tenant;
+  ActivityEntry: ActivityModel;
   ID: Scalars['ID']['output'];
-  User: UserModel;
   String: Scalars['String']['output'];
+  DateTime: Scalars['DateTime']['output'];
+  JSON: Scalars['JSON']['output'];
+  Mutation: Record<PropertyKey, never>;
+  NotificationPreferences: NotificationPreferences;
   Boolean: Scalars['Boolean']['output'];
+  NotificationPreferencesInput: NotificationPreferencesInput;
+  PageInfo: PageInfo;
+  Preferences: Preferences;
+  Query: Record<PropertyKey, never>;
+  Int: Scalars['Int']['output'];
+  Tenant: Tenant;
+  UpdatePreferencesInput: UpdatePreferencesInput;
+  UpdateProfileInput: UpdateProfileInput;
+  User: UserModel;
+  UserConnection: Omit<UserConnection, 'edges'> & {
+    edges: Array<ResolversParentTypes['UserEdge']>;
+  };
+  UserEdge: Omit<UserEdge, 'node'> & { node: ResolversParentTypes['User'] };
+}>;
+
+export type ActivityEntryResolvers<
+  ContextType = Context,
+  ParentType extends ResolversParentTypes['ActivityEntry'] = ResolversParentTypes['ActivityEntry'],
+> = ResolversObject<{
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  ipAddress?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  metadata?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<
+  ResolversTypes['DateTime'],
+  any
+> {
+  name: 'DateTime';
+}
+
+export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSON'], any> {
+  name: 'JSON';
+}
+
+export type MutationResolvers<
+  ContextType = Context,
+  ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation'],
+> = ResolversObject<{
+  updatePreferences?: Resolver<
+    ResolversTypes['Preferences'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationUpdatePreferencesArgs, 'input'>
+  >;
+  updateProfile?: Resolver<
+    ResolversTypes['User'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationUpdateProfileArgs, 'input'>
+  >;
+}>;
+
+export type NotificationPreferencesResolvers<
+  ContextType = Context,
+  ParentType extends ResolversParentTypes['NotificationPreferences'] =
+    ResolversParentTypes['NotificationPreferences'],
+> = ResolversObject<{
+  email?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  push?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+}>;
+
+export type PageInfoResolvers<
+  ContextType = Context,
+  ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo'],
+> = ResolversObject<{
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+}>;
+
+export type PreferencesResolvers<
+  ContextType = Context,
+  ParentType extends ResolversParentTypes['Preferences'] = ResolversParentTypes['Preferences'],
+> = ResolversObject<{
+  locale?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  notifications?: Resolver<ResolversTypes['NotificationPreferences'], ParentType, ContextType>;
+  theme?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  timezone?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
 export type QueryResolvers<
@@ -179,6 +381,12 @@ export type QueryResolvers<
   ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query'],
 > = ResolversObject<{
   me?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  users?: Resolver<
+    ResolversTypes['UserConnection'],
+    ParentType,
+    ContextType,
+    RequireFields<QueryUsersArgs, 'first'>
+  >;
 }>;
 
 export type TenantResolvers<
@@ -199,14 +407,48 @@ export type UserResolvers<
     FederationReferenceType,
     ContextType
   >;
+  activity?: Resolver<
+    Array<ResolversTypes['ActivityEntry']>,
+    ParentType,
+    ContextType,
+    RequireFields<UserActivityArgs, 'first'>
+  >;
   avatarUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  preferences?: Resolver<ResolversTypes['Preferences'], ParentType, ContextType>;
   tenant?: Resolver<ResolversTypes['Tenant'], ParentType, ContextType>;
 }>;
 
+export type UserConnectionResolvers<
+  ContextType = Context,
+  ParentType extends ResolversParentTypes['UserConnection'] =
+    ResolversParentTypes['UserConnection'],
+> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['UserEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type UserEdgeResolvers<
+  ContextType = Context,
+  ParentType extends ResolversParentTypes['UserEdge'] = ResolversParentTypes['UserEdge'],
+> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+}>;
+
 export type Resolvers<ContextType = Context> = ResolversObject<{
+  ActivityEntry?: ActivityEntryResolvers<ContextType>;
+  DateTime?: GraphQLScalarType;
+  JSON?: GraphQLScalarType;
+  Mutation?: MutationResolvers<ContextType>;
+  NotificationPreferences?: NotificationPreferencesResolvers<ContextType>;
+  PageInfo?: PageInfoResolvers<ContextType>;
+  Preferences?: PreferencesResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Tenant?: TenantResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
+  UserConnection?: UserConnectionResolvers<ContextType>;
+  UserEdge?: UserEdgeResolvers<ContextType>;
 }>;
