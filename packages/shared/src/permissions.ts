@@ -1,4 +1,4 @@
-import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, isObjectType, type GraphQLSchema } from 'graphql';
 import { allow, deny, rule, shield, type IRules } from 'graphql-shield';
 import type { RequestContext } from './auth/context';
 import { AppError, forbidden, unauthenticated } from './errors';
@@ -87,6 +87,26 @@ function withFederationFields(rules: PermissionRules, schema: GraphQLSchema): IR
     Query: { ...queryRules, ...federation },
     ...(schema.getType('_Service') ? { _Service: { sdl: allow } } : {}),
   } as IRules;
+}
+
+/**
+ * Every `Type.field` of the schema's object types that no rule names (neither the type's own
+ * rule nor a field rule), federation fields aside. Such fields are denied at run time by the
+ * fallback rule; the test suite keeps this list empty so that none is added by accident.
+ */
+export function unguardedFields(rules: PermissionRules, schema: GraphQLSchema): string[] {
+  const guarded = withFederationFields(rules, schema) as Record<string, unknown>;
+  const missing: string[] = [];
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || type.name.startsWith('__') || type.name === '_Service') continue;
+    const typeRules = guarded[type.name];
+    if (isRule(typeRules)) continue;
+    const fieldRules = (typeRules ?? {}) as Record<string, unknown>;
+    if (fieldRules['*']) continue;
+    for (const field of Object.keys(type.getFields()))
+      if (!fieldRules[field]) missing.push(`${type.name}.${field}`);
+  }
+  return missing.sort();
 }
 
 /**

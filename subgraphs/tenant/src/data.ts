@@ -1,4 +1,11 @@
-import { AppError, badUserInput, notFound, type SubgraphDeps } from '@tradesage/shared';
+import {
+  AppError,
+  badUserInput,
+  isUuid,
+  notFound,
+  requestLoader,
+  type SubgraphDeps,
+} from '@tradesage/shared';
 import { z } from 'zod';
 import {
   PrismaClient,
@@ -116,7 +123,16 @@ export function createServices({
         take: first,
       }),
 
-    tenantById: (id: string) => control.tenant.findUnique({ where: { id } }),
+    /** A tenant by id, batched per request (entity references arrive many at a time). */
+    tenantById: (ctx: object, id: string) =>
+      isUuid(id)
+        ? requestLoader(
+            ctx,
+            'tenants',
+            (ids) => control.tenant.findMany({ where: { id: { in: [...ids] } } }),
+            (tenant) => tenant.id,
+          ).load(id)
+        : null,
     tenantBySlug: (slug: string) => control.tenant.findUnique({ where: { slug } }),
 
     async listTenants(args: {

@@ -19,7 +19,7 @@ import type { Resolvers } from './generated/resolvers';
 async function visibleTenant(ctx: Context, lookup: { id: string } | { slug: string }) {
   const tenant =
     'id' in lookup
-      ? await ctx.services.tenantById(lookup.id)
+      ? await ctx.services.tenantById(ctx, lookup.id)
       : await ctx.services.tenantBySlug(lookup.slug);
   if (ctx.principal.kind === 'operator') return tenant;
   const user = requireTenantUser(ctx);
