@@ -2,47 +2,21 @@
  * The stack started the way `npm start` starts it (control-plane migrations, four subgraphs and
  * the router as separate processes), then queried through the router like a client would.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
-import { parse, print } from 'graphql';
 import { generate } from 'otplib';
-import { Redis } from 'ioredis';
-import pg from 'pg';
-import { REPO_ROOT, SessionStore } from '@tradesage/shared';
+import { SessionStore } from '@tradesage/shared';
+import { createTestTenant, type TestTenant } from '@tradesage/shared/testing';
 import {
-  createTestDatabase,
-  createTestSigner,
-  createTestTenant,
-  freePort,
-  signInSettings,
-  startOidcProvider,
-  startSmtpCapture,
-  testConfig,
-  uniqueName,
-  waitForOk,
-  type OidcTestProvider,
-  type SmtpCapture,
-  type TestDatabase,
-  type TestSigner,
-  type TestTenant,
-} from '@tradesage/shared/testing';
+  GOOGLE_REDIRECT_URI,
+  graphql,
+  OPERATOR,
+  operation,
+  startStack,
+  type Stack,
+} from './support/stack';
 
-const config = testConfig();
-let db: TestDatabase;
-let admin: pg.Pool;
-let redis: Redis;
-let signer: TestSigner;
-let smtp: SmtpCapture;
-let google: OidcTestProvider;
-const GOOGLE_REDIRECT_URI = 'http://app.test/auth/google/callback';
 const GOOGLE_USER = { sub: 'g-1', email: 'rex@delta.test', email_verified: true, name: 'Rex' };
-const OPERATOR = { email: 'root@tradesage.test', password: 'first operator password' };
-let stack: ChildProcess;
-let output = '';
-let ports: Record<'router' | 'auth' | 'tenant' | 'user' | 'session', number>;
-const redisPrefix = `${uniqueName('e2e')}:`;
+let stack: Stack;
 
 interface Seeded {
   tenant: TestTenant;
@@ -53,11 +27,11 @@ interface Seeded {
 
 async function seedUser(slug: string, email: string, name: string): Promise<Seeded> {
   // Provisioned the way the tenant service does it: schema, role, migrations, owner account and profile.
-  const tenant = await createTestTenant(admin, config, slug, { email, name });
+  const tenant = await createTestTenant(stack.admin, stack.config, slug, { email, name });
   const userId = tenant.owner.id;
   const sessionId = randomUUID();
   const now = new Date();
-  await new SessionStore(redis, redisPrefix).save({
+  await new SessionStore(stack.redis, stack.redisPrefix).save({
     id: sessionId,
     tenantId: tenant.id,
     userId,
@@ -70,7 +44,7 @@ async function seedUser(slug: string, email: string, name: string): Promise<Seed
     lastSeenAt: now.toISOString(),
     expiresAt: new Date(now.getTime() + 3_600_000).toISOString(),
   });
-  const token = await signer.sign({
+  const token = await stack.signer.sign({
     sub: userId,
     tid: tenant.id,
     tslug: tenant.slug,
@@ -80,103 +54,14 @@ async function seedUser(slug: string, email: string, name: string): Promise<Seed
   return { tenant, userId, sessionId, token };
 }
 
-async function graphql(
-  url: string,
-  query: string,
-  token?: string,
-  variables?: Record<string, unknown>,
-) {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: JSON.stringify({ query, variables }),
-  });
-  return {
-    status: response.status,
-    body: (await response.json()) as { data?: any; errors?: any },
-  };
-}
-
-/** The React app's registered operations, sent exactly as the app sends them. */
-const contract = parse(
-  fs.readFileSync(path.join(REPO_ROOT, 'schema/operations/react-app/operations.graphql'), 'utf8'),
-);
-function operation(name: string): string {
-  const definition = contract.definitions.find(
-    (d) => d.kind === 'OperationDefinition' && d.name?.value === name,
-  );
-  if (!definition) throw new Error(`no operation ${name} in the contract`);
-  return print(definition);
-}
-
-const routerUrl = () => `http://127.0.0.1:${ports.router}/graphql`;
+const routerUrl = () => stack.routerUrl;
 
 beforeAll(async () => {
-  db = await createTestDatabase('ts_e2e');
-  admin = new pg.Pool({ connectionString: db.url, max: 3 });
-  redis = new Redis(config.REDIS_URL);
-  signer = await createTestSigner(config);
-  smtp = await startSmtpCapture();
-  google = await startOidcProvider({
-    redirectUris: [GOOGLE_REDIRECT_URI],
-    accounts: [GOOGLE_USER],
-  });
-  ports = {
-    router: await freePort(),
-    auth: await freePort(),
-    tenant: await freePort(),
-    user: await freePort(),
-    session: await freePort(),
-  };
-  const env: Record<string, string> = {
-    ...(process.env as Record<string, string>),
-    NODE_ENV: 'development',
-    LOG_LEVEL: 'info',
-    LOG_FORMAT: 'json',
-    DATABASE_URL: db.url,
-    REDIS_KEY_PREFIX: redisPrefix,
-    // Every service gets the test's key: the auth subgraph signs with it, the others verify.
-    ...signInSettings({
-      signer,
-      smtp,
-      google: { provider: google, redirectUri: GOOGLE_REDIRECT_URI },
-      operator: OPERATOR,
-    }),
-    ROUTER_PORT: String(ports.router),
-  };
-  for (const name of ['auth', 'tenant', 'user', 'session'] as const) {
-    env[`${name.toUpperCase()}_PORT`] = String(ports[name]);
-    env[`${name.toUpperCase()}_SUBGRAPH_URL`] = `http://127.0.0.1:${ports[name]}/graphql`;
-  }
-  stack = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'scripts/start.ts')], {
-    cwd: REPO_ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // Its own process group, like a terminal session, so the test can signal the group.
-    detached: true,
-  });
-  stack.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  stack.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  try {
-    for (const port of Object.values(ports))
-      await waitForOk(`http://127.0.0.1:${port}/readyz`, 90_000);
-  } catch (error) {
-    throw new Error(`${(error as Error).message}\n--- stack output ---\n${output}`);
-  }
+  stack = await startStack('e2e', { googleAccounts: [GOOGLE_USER] });
 }, 120_000);
 
 afterAll(async () => {
-  if (stack && stack.exitCode === null) process.kill(-stack.pid!, 'SIGKILL');
-  const keys = await redis.keys(`${redisPrefix}*`);
-  if (keys.length) await redis.del(...keys);
-  redis.disconnect();
-  await smtp.close();
-  await google.close();
-  await admin.end();
-  await db.drop();
+  await stack?.close();
 });
 
 const ME = `query Me {
@@ -238,7 +123,7 @@ describe('supergraph through the router', () => {
 
   test("_entities with another tenant's ids, sent straight to each subgraph, returns nothing foreign", async () => {
     const auth = await graphql(
-      `http://127.0.0.1:${ports.auth}/graphql`,
+      `http://127.0.0.1:${stack.ports.auth}/graphql`,
       `
         query ($reps: [_Any!]!) {
           _entities(representations: $reps) {
@@ -254,7 +139,7 @@ describe('supergraph through the router', () => {
     );
     expect(auth.body.data._entities).toEqual([null]);
     const tenant = await graphql(
-      `http://127.0.0.1:${ports.tenant}/graphql`,
+      `http://127.0.0.1:${stack.ports.tenant}/graphql`,
       `
         query ($reps: [_Any!]!) {
           _entities(representations: $reps) {
@@ -270,7 +155,7 @@ describe('supergraph through the router', () => {
     );
     expect(tenant.body.data._entities).toEqual([null]);
     const session = await graphql(
-      `http://127.0.0.1:${ports.session}/graphql`,
+      `http://127.0.0.1:${stack.ports.session}/graphql`,
       `
         query ($reps: [_Any!]!) {
           _entities(representations: $reps) {
@@ -288,7 +173,7 @@ describe('supergraph through the router', () => {
     expect(session.body.data?._entities?.[0]?.sessions ?? null).toBeNull();
     expect(session.body.errors[0].extensions.code).toBe('FORBIDDEN');
     const user = await graphql(
-      `http://127.0.0.1:${ports.user}/graphql`,
+      `http://127.0.0.1:${stack.ports.user}/graphql`,
       `
         query ($reps: [_Any!]!) {
           _entities(representations: $reps) {
@@ -326,7 +211,7 @@ describe('supergraph through the router', () => {
   });
 
   test('every service exposes health, readiness and Prometheus metrics', async () => {
-    for (const port of Object.values(ports)) {
+    for (const port of Object.values(stack.ports)) {
       const health = await fetch(`http://127.0.0.1:${port}/healthz`);
       expect(health.status).toBe(200);
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
@@ -334,12 +219,14 @@ describe('supergraph through the router', () => {
       expect(metrics).toContain('process_cpu_user_seconds_total');
     }
     // The router publishes the keys it verifies with.
-    const jwks = await fetch(`http://127.0.0.1:${ports.router}/.well-known/jwks.json`);
+    const jwks = await fetch(`http://127.0.0.1:${stack.ports.router}/.well-known/jwks.json`);
     expect(jwks.status).toBe(200);
     const served = (await jwks.json()) as { keys: Record<string, unknown>[] };
-    const { kid, x } = JSON.parse(signer.jwks).keys[0];
+    const { kid, x } = JSON.parse(stack.signer.jwks).keys[0];
     expect(served.keys).toEqual([expect.objectContaining({ kid, x, kty: 'OKP' })]);
-    const routerMetrics = await (await fetch(`http://127.0.0.1:${ports.router}/metrics`)).text();
+    const routerMetrics = await (
+      await fetch(`http://127.0.0.1:${stack.ports.router}/metrics`)
+    ).text();
     expect(routerMetrics).toMatch(
       /graphql_requests_total\{[^}]*operation="Me"[^}]*outcome="success"[^}]*\} [1-9]/,
     );
@@ -352,7 +239,7 @@ describe('tenant operations of the React app contract, through the router', () =
   let tenantId: string;
 
   beforeAll(async () => {
-    operatorToken = await signer.sign({
+    operatorToken = await stack.signer.sign({
       sub: randomUUID(),
       sid: randomUUID(),
       roles: ['PLATFORM_OPERATOR'],
@@ -381,7 +268,7 @@ describe('tenant operations of the React app contract, through the router', () =
     expect(tenant.provisioningMs).toBeGreaterThan(0);
     expect(owner).toEqual({ id: expect.any(String), email: 'gina@gamma.test', roles: ['OWNER'] });
     tenantId = tenant.id;
-    ownerToken = await signer.sign({
+    ownerToken = await stack.signer.sign({
       sub: owner.id,
       tid: tenant.id,
       tslug: tenant.slug,
@@ -432,7 +319,7 @@ describe('tenant operations of the React app contract, through the router', () =
     expect(foreign.body.data).toEqual({ tenant: null });
     expect(foreign.body.errors.map((e: any) => e.extensions.code)).toEqual(['NOT_FOUND']);
     // A TRADER of the tenant sees it, but not its health or backups (OWNER and ADMIN only).
-    const traderToken = await signer.sign({
+    const traderToken = await stack.signer.sign({
       sub: randomUUID(),
       tid: tenantId,
       tslug: 'gamma-markets',
@@ -486,7 +373,7 @@ describe('tenant operations of the React app contract, through the router', () =
     expect(blocked.body.errors.map((e: any) => e.extensions.code)).toEqual(['TENANT_SUSPENDED']);
     // Straight to a subgraph too: every service checks.
     const direct = await graphql(
-      `http://127.0.0.1:${ports.tenant}/graphql`,
+      `http://127.0.0.1:${stack.ports.tenant}/graphql`,
       '{ currentTenant { id } }',
       ownerToken,
     );
@@ -619,7 +506,7 @@ describe('sign-in operations of the React app contract, through the router', () 
       emailVerified: false,
       roles: ['TRADER'],
     });
-    const verification = await smtp.waitFor((m) => m.to.includes('rex@delta.test'));
+    const verification = await stack.smtp.waitFor((m) => m.to.includes('rex@delta.test'));
     const verified = await graphql(routerUrl(), operation('VerifyEmail'), undefined, {
       token: tokenOf(verification.links[0]),
     });
@@ -630,7 +517,7 @@ describe('sign-in operations of the React app contract, through the router', () 
       tenantSlug: 'delta-desk',
       redirectUri: GOOGLE_REDIRECT_URI,
     });
-    const callback = await google.authorize(
+    const callback = await stack.google.authorize(
       started.body.data.startGoogleLogin.authorizationUrl,
       GOOGLE_USER.sub,
     );
@@ -661,7 +548,7 @@ describe('sign-in operations of the React app contract, through the router', () 
       email: 'rex@delta.test',
     });
     expect(reset.body.data).toEqual({ requestPasswordReset: true });
-    const resetMail = await smtp.waitFor(
+    const resetMail = await stack.smtp.waitFor(
       (m) => m.to.includes('rex@delta.test') && /Reset/.test(m.subject),
     );
     const done = await graphql(routerUrl(), operation('ResetPassword'), undefined, {
@@ -687,11 +574,20 @@ describe('sign-in operations of the React app contract, through the router', () 
 describe('shutdown', () => {
   test('Ctrl-C (SIGINT) stops the router and all four subgraphs cleanly', async () => {
     const exited = new Promise<number | null>((resolve) =>
-      stack.once('exit', (code) => resolve(code)),
+      stack.process.once('exit', (code) => resolve(code)),
     );
-    stack.kill('SIGINT');
+    stack.process.kill('SIGINT');
     expect(await exited).toBe(0);
-    for (const port of Object.values(ports)) {
+    // Each drained and closed its pools before exiting, rather than being killed.
+    for (const name of [
+      'router',
+      'auth subgraph',
+      'tenant subgraph',
+      'user subgraph',
+      'session subgraph',
+    ])
+      expect(stack.output()).toContain(`${name} stopped`);
+    for (const port of Object.values(stack.ports)) {
       await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
     }
   });

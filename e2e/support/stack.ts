@@ -1,0 +1,180 @@
+/**
+ * The whole stack for end-to-end tests, started the way `npm start` starts it (control-plane
+ * migrations, four subgraphs and the router as separate processes), with its own database,
+ * Redis prefix, signing key, SMTP capture and OIDC provider.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse, print } from 'graphql';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { REPO_ROOT } from '@tradesage/shared';
+import {
+  createTestDatabase,
+  createTestSigner,
+  freePort,
+  signInSettings,
+  startOidcProvider,
+  startSmtpCapture,
+  testConfig,
+  uniqueName,
+  waitForOk,
+  type OidcTestAccount,
+  type OidcTestProvider,
+  type SmtpCapture,
+  type TestDatabase,
+  type TestSigner,
+} from '@tradesage/shared/testing';
+
+export const GOOGLE_REDIRECT_URI = 'http://app.test/auth/google/callback';
+export const OPERATOR = { email: 'root@tradesage.test', password: 'first operator password' };
+export type ServiceName = 'router' | 'auth' | 'tenant' | 'user' | 'session';
+
+export interface Stack {
+  config: ReturnType<typeof testConfig>;
+  db: TestDatabase;
+  admin: pg.Pool;
+  redis: Redis;
+  redisPrefix: string;
+  signer: TestSigner;
+  smtp: SmtpCapture;
+  google: OidcTestProvider;
+  ports: Record<ServiceName, number>;
+  routerUrl: string;
+  /** The stack's own process (`npm start`), in its own process group. */
+  process: ChildProcess;
+  /** Everything the stack printed so far. */
+  output(): string;
+  /** Kills what is left and drops the database, Redis keys and helper servers. */
+  close(): Promise<void>;
+}
+
+export async function startStack(
+  name: string,
+  options: { googleAccounts?: OidcTestAccount[]; env?: Record<string, string> } = {},
+): Promise<Stack> {
+  const config = testConfig();
+  const db = await createTestDatabase(`ts_${name}`);
+  const admin = new pg.Pool({ connectionString: db.url, max: 3 });
+  const redis = new Redis(config.REDIS_URL);
+  const redisPrefix = `${uniqueName(name)}:`;
+  const signer = await createTestSigner(config);
+  const smtp = await startSmtpCapture();
+  const google = await startOidcProvider({
+    redirectUris: [GOOGLE_REDIRECT_URI],
+    accounts: options.googleAccounts ?? [],
+  });
+  const ports = {} as Record<ServiceName, number>;
+  for (const service of ['router', 'auth', 'tenant', 'user', 'session'] as const)
+    ports[service] = await freePort();
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    NODE_ENV: 'development',
+    LOG_LEVEL: 'info',
+    LOG_FORMAT: 'json',
+    DATABASE_URL: db.url,
+    REDIS_KEY_PREFIX: redisPrefix,
+    // Every service gets the test's key: the auth subgraph signs with it, the others verify.
+    ...signInSettings({
+      signer,
+      smtp,
+      google: { provider: google, redirectUri: GOOGLE_REDIRECT_URI },
+      operator: OPERATOR,
+    }),
+    ROUTER_PORT: String(ports.router),
+    ...options.env,
+  };
+  for (const service of ['auth', 'tenant', 'user', 'session'] as const) {
+    env[`${service.toUpperCase()}_PORT`] = String(ports[service]);
+    env[`${service.toUpperCase()}_SUBGRAPH_URL`] = `http://127.0.0.1:${ports[service]}/graphql`;
+  }
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(REPO_ROOT, 'scripts/start.ts')],
+    {
+      cwd: REPO_ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group, like a terminal session, so a test can signal the group.
+      detached: true,
+    },
+  );
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const close = async () => {
+    if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
+    const keys = await redis.keys(`${redisPrefix}*`);
+    if (keys.length) await redis.del(...keys);
+    redis.disconnect();
+    await smtp.close();
+    await google.close();
+    await admin.end();
+    await db.drop();
+  };
+  try {
+    for (const port of Object.values(ports))
+      await waitForOk(`http://127.0.0.1:${port}/readyz`, 90_000);
+  } catch (error) {
+    await close();
+    throw new Error(`${(error as Error).message}\n--- stack output ---\n${output}`);
+  }
+  return {
+    config,
+    db,
+    admin,
+    redis,
+    redisPrefix,
+    signer,
+    smtp,
+    google,
+    ports,
+    routerUrl: `http://127.0.0.1:${ports.router}/graphql`,
+    process: child,
+    output: () => output,
+    close,
+  };
+}
+
+export interface GraphQLResult {
+  status: number;
+  body: { data?: any; errors?: any };
+}
+
+/** One operation, as a client sends it. */
+export async function graphql(
+  url: string,
+  query: string,
+  token?: string,
+  variables?: Record<string, unknown>,
+): Promise<GraphQLResult> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: JSON.stringify({ query, variables }),
+  });
+  return { status: response.status, body: (await response.json()) as GraphQLResult['body'] };
+}
+
+/** The error codes of a result, in order. */
+export function codes(result: GraphQLResult): string[] {
+  return (result.body.errors ?? []).map(
+    (error: { extensions?: { code?: string } }) => error.extensions?.code,
+  );
+}
+
+/** The React app's registered operations, sent exactly as the app sends them. */
+const contract = parse(
+  fs.readFileSync(path.join(REPO_ROOT, 'schema/operations/react-app/operations.graphql'), 'utf8'),
+);
+export function operation(name: string): string {
+  const definition = contract.definitions.find(
+    (d) => d.kind === 'OperationDefinition' && d.name?.value === name,
+  );
+  if (!definition) throw new Error(`no operation ${name} in the contract`);
+  return print(definition);
+}
