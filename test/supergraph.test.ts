@@ -56,6 +56,15 @@ describe('schema/supergraph.graphql', () => {
       'EnrollTotp',
       'ConfirmTotp',
       'OperatorLogin',
+      'Me',
+      'UpdateProfile',
+      'UpdatePreferences',
+      'MyActivity',
+      'Users',
+      'InviteUser',
+      'AssignRole',
+      'RevokeRole',
+      'DisableUser',
     ];
     const api = Supergraph.build(committed).apiSchema().toGraphQLJSSchema();
     const contract = parse(

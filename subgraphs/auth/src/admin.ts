@@ -114,11 +114,11 @@ export class UserAdministration {
     const updated = await db.$transaction(async (tx) => {
       const account = await this.target(tx as unknown as PrismaClient, userId);
       if (!account.roles.includes(revoked)) return null;
+      if (revoked === 'OWNER') await this.assertAnotherOwner(tx, account.id);
       if (account.roles.length === 1)
         throw new AppError('CONFLICT', 'A user needs at least one role: grant another first', {
           reason: 'LAST_ROLE',
         });
-      if (revoked === 'OWNER') await this.assertAnotherOwner(tx, account.id);
       return tx.account.update({
         where: { id: account.id },
         data: { roles: account.roles.filter((r) => r !== revoked) },

@@ -129,13 +129,15 @@ export function createServices({ platform, streams, config }: SubgraphDeps) {
       const take = Math.min(Math.max(first, 1), 100);
       const term = search?.trim();
       if (term && term.length > 100) throw badUserInput('search: at most 100 characters');
+      // Prisma's `contains` becomes ILIKE '%term%': the term's own wildcards must match literally.
+      const literal = term?.replace(/[\\%_]/g, (char) => `\\${char}`);
       const cursor = after ? decodeCursor(after) : null;
       const db = await clients.forTenant(caller.tenantId);
       const matching = term
         ? {
             OR: [
-              { name: { contains: term, mode: 'insensitive' as const } },
-              { email: { contains: term, mode: 'insensitive' as const } },
+              { name: { contains: literal, mode: 'insensitive' as const } },
+              { email: { contains: literal, mode: 'insensitive' as const } },
             ],
           }
         : {};

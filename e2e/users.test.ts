@@ -1,0 +1,344 @@
+/**
+ * The user service and role management through the router: the React app's Me, UpdateProfile,
+ * UpdatePreferences, MyActivity, Users, InviteUser, AssignRole, RevokeRole and DisableUser,
+ * each by a role allowed to call it and by one that is not.
+ */
+import { codes, graphql, OPERATOR, operation, startStack, type Stack } from './support/stack';
+
+let stack: Stack;
+let tenantId: string;
+let operatorToken: string;
+const OWNER = { email: 'olga@omega.test', password: 'olgas long password', name: 'Olga Owner' };
+
+const call = (name: string, token?: string, variables?: Record<string, unknown>) =>
+  graphql(stack.routerUrl, operation(name), token, variables);
+
+interface SignedIn {
+  token: string;
+  refreshToken: string;
+  userId: string;
+}
+
+async function login(email: string, password: string): Promise<SignedIn> {
+  const result = await call('Login', undefined, {
+    input: { tenantSlug: 'omega-desk', email, password },
+  });
+  if (result.body.errors) throw new Error(JSON.stringify(result.body.errors));
+  const { accessToken, refreshToken, user } = result.body.data.login;
+  return { token: accessToken, refreshToken, userId: user.id };
+}
+
+/** Invites a user by e-mail, follows the link to set a password, and signs them in. */
+async function inviteAndLogin(by: string, email: string, name: string, role: string) {
+  const invited = await call('InviteUser', by, { input: { email, name, role } });
+  expect(invited.body.errors).toBeUndefined();
+  const mail = await stack.smtp.waitFor((m) => m.to.includes(email));
+  const token = new URL(mail.links[0]).searchParams.get('token');
+  const password = `${name.toLowerCase()} long password`;
+  const accepted = await graphql(
+    stack.routerUrl,
+    'mutation A($t: String!, $p: String!) { acceptInvitation(token: $t, password: $p) }',
+    undefined,
+    { t: token, p: password },
+  );
+  expect(accepted.body.data).toEqual({ acceptInvitation: true });
+  return login(email, password);
+}
+
+/** Polls until `check` passes (events reach the activity feed asynchronously). */
+async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean): Promise<T> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const value = await read();
+    if (check(value)) return value;
+    if (Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+let owner: SignedIn;
+let admin: SignedIn;
+let viewer: SignedIn;
+let trader: SignedIn;
+
+beforeAll(async () => {
+  stack = await startStack('e2e_users');
+  const op = await call('OperatorLogin', undefined, OPERATOR);
+  operatorToken = op.body.data.operatorLogin.accessToken;
+  const created = await call('CreateTenant', operatorToken, {
+    input: { slug: 'omega-desk', name: 'Omega Desk', plan: 'PRO', owner: OWNER },
+  });
+  tenantId = created.body.data.createTenant.tenant.id;
+  owner = await login(OWNER.email, OWNER.password);
+  admin = await inviteAndLogin(owner.token, 'adam@omega.test', 'Adam', 'ADMIN');
+  viewer = await inviteAndLogin(owner.token, 'vera@omega.test', 'Vera', 'VIEWER');
+  trader = await inviteAndLogin(admin.token, 'tom@omega.test', 'Tom', 'TRADER');
+}, 180_000);
+
+afterAll(async () => {
+  await stack?.close();
+});
+
+describe('profile, preferences and activity', () => {
+  test('Me returns the user, tenant and session subgraphs in one request, with default preferences', async () => {
+    const me = await call('Me', trader.token);
+    expect(me.body.errors).toBeUndefined();
+    expect(me.body.data.me).toMatchObject({
+      id: trader.userId,
+      email: 'tom@omega.test',
+      name: 'Tom',
+      roles: ['TRADER'],
+      emailVerified: true,
+      preferences: {
+        theme: 'system',
+        locale: 'en-US',
+        timezone: 'UTC',
+        notifications: { email: true, push: false },
+      },
+      tenant: {
+        id: tenantId,
+        slug: 'omega-desk',
+        name: 'Omega Desk',
+        plan: 'PRO',
+        status: 'ACTIVE',
+      },
+      sessions: [expect.objectContaining({ current: true })],
+    });
+    expect(me.body.data.me.permissions).toEqual(
+      expect.arrayContaining(['trading:write', 'profile:write:own']),
+    );
+    expect(me.body.data.me.permissions).not.toContain('users:read');
+  });
+
+  test('UpdateProfile validates the name and avatar URL', async () => {
+    const updated = await call('UpdateProfile', trader.token, {
+      input: { name: '  Tom Trader ', avatarUrl: 'https://cdn.example/tom.png' },
+    });
+    expect(updated.body.data.updateProfile).toEqual({
+      id: trader.userId,
+      name: 'Tom Trader',
+      avatarUrl: 'https://cdn.example/tom.png',
+    });
+    for (const input of [
+      { avatarUrl: 'http://cdn.example/tom.png' },
+      { avatarUrl: 'javascript:alert(1)' },
+      { name: '   ' },
+      { name: 'x'.repeat(101) },
+    ]) {
+      const refused = await call('UpdateProfile', trader.token, { input });
+      expect(codes(refused)).toEqual(['BAD_USER_INPUT']);
+    }
+    expect(codes(await call('UpdateProfile', undefined, { input: { name: 'x' } }))).toEqual([
+      'UNAUTHENTICATED',
+    ]);
+    const removed = await call('UpdateProfile', trader.token, { input: { avatarUrl: null } });
+    expect(removed.body.data.updateProfile).toMatchObject({ name: 'Tom Trader', avatarUrl: null });
+  });
+
+  test('UpdatePreferences keeps what is not sent, canonicalises, and refuses invalid values', async () => {
+    const updated = await call('UpdatePreferences', trader.token, {
+      input: { locale: 'de-ch', timezone: 'europe/zurich', notifications: { push: true } },
+    });
+    expect(updated.body.data.updatePreferences).toEqual({
+      theme: 'system',
+      locale: 'de-CH',
+      timezone: 'Europe/Zurich',
+      notifications: { email: true, push: true },
+    });
+    const themed = await call('UpdatePreferences', trader.token, { input: { theme: 'dark' } });
+    expect(themed.body.data.updatePreferences).toMatchObject({ theme: 'dark', locale: 'de-CH' });
+    for (const [input, message] of [
+      [{ theme: 'neon' }, 'theme: must be light, dark or system'],
+      [{ locale: 'not a locale!' }, 'locale: must be a BCP 47 language tag, such as en-US'],
+      [{ timezone: 'Mars/Olympus' }, 'timezone: must be an IANA time zone, such as Europe/Zurich'],
+    ] as const) {
+      const refused = await call('UpdatePreferences', trader.token, { input });
+      expect(codes(refused)).toEqual(['BAD_USER_INPUT']);
+      expect(refused.body.errors[0].message).toBe(message);
+    }
+  });
+
+  test('MyActivity lists sign-ins and changes, newest first; nobody sees another user’s', async () => {
+    const activity = await eventually(
+      async () => (await call('MyActivity', trader.token, { first: 50 })).body.data.me.activity,
+      (entries: { type: string }[]) =>
+        ['LOGIN', 'PROFILE_UPDATED', 'PREFERENCES_UPDATED'].every((type) =>
+          entries.some((entry) => entry.type === type),
+        ),
+    );
+    const types = activity.map((entry: { type: string }) => entry.type);
+    expect(types).toEqual(
+      expect.arrayContaining(['LOGIN', 'PROFILE_UPDATED', 'PREFERENCES_UPDATED']),
+    );
+    const times = (activity as unknown as { at: string }[]).map((entry) => Date.parse(entry.at));
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+    expect(activity[0]).toMatchObject({ id: expect.any(String), metadata: expect.any(Object) });
+    const limited = await call('MyActivity', trader.token, { first: 1 });
+    expect(limited.body.data.me.activity).toHaveLength(1);
+    // Not even an OWNER reads someone else's activity or preferences.
+    const snooping = await graphql(
+      stack.routerUrl,
+      '{ users(search: "tom@") { edges { node { id activity(first: 5) { type } preferences { theme } } } } }',
+      owner.token,
+    );
+    expect(new Set(codes(snooping))).toEqual(new Set(['FORBIDDEN']));
+    expect(JSON.stringify(snooping.body.data)).not.toMatch(/LOGIN|dark|system/);
+  });
+});
+
+describe('users and roles', () => {
+  test('Users: OWNER and ADMIN page and search; a VIEWER is refused', async () => {
+    const all = await call('Users', admin.token, { first: 2 });
+    expect(all.body.errors).toBeUndefined();
+    expect(all.body.data.users.totalCount).toBe(4);
+    expect(all.body.data.users.edges).toHaveLength(2);
+    expect(all.body.data.users.pageInfo.hasNextPage).toBe(true);
+    const rest = await call('Users', admin.token, {
+      first: 10,
+      after: all.body.data.users.pageInfo.endCursor,
+    });
+    const names = [...all.body.data.users.edges, ...rest.body.data.users.edges].map(
+      (edge: { node: { name: string } }) => edge.node.name,
+    );
+    expect(names).toEqual(['Adam', 'Olga Owner', 'Tom Trader', 'Vera']);
+    expect(rest.body.data.users.pageInfo.hasNextPage).toBe(false);
+
+    const byEmail = await call('Users', owner.token, { search: 'VERA@omega' });
+    expect(byEmail.body.data.users).toMatchObject({
+      totalCount: 1,
+      edges: [{ node: { email: 'vera@omega.test', roles: ['VIEWER'], status: 'ACTIVE' } }],
+    });
+    // LIKE metacharacters are matched literally.
+    const wildcard = await call('Users', owner.token, { search: '%' });
+    expect(wildcard.body.data.users.totalCount).toBe(0);
+    expect(codes(await call('Users', viewer.token))).toEqual(['FORBIDDEN']);
+    expect(codes(await call('Users', trader.token))).toEqual(['FORBIDDEN']);
+  });
+
+  test('InviteUser: duplicates conflict, only an OWNER invites an OWNER, maxUsers is enforced', async () => {
+    const duplicate = await call('InviteUser', owner.token, {
+      input: { email: 'TOM@omega.test', name: 'Tom again', role: 'TRADER' },
+    });
+    expect(codes(duplicate)).toEqual(['CONFLICT']);
+    const ownerByAdmin = await call('InviteUser', admin.token, {
+      input: { email: 'otto@omega.test', name: 'Otto', role: 'OWNER' },
+    });
+    expect(codes(ownerByAdmin)).toEqual(['FORBIDDEN']);
+    expect(
+      codes(
+        await call('InviteUser', viewer.token, {
+          input: { email: 'x@omega.test', name: 'X', role: 'VIEWER' },
+        }),
+      ),
+    ).toEqual(['FORBIDDEN']);
+    const limit = await call('UpdateTenantLimits', operatorToken, {
+      id: tenantId,
+      input: { maxUsers: 4 },
+    });
+    expect(limit.body.errors).toBeUndefined();
+    const full = await call('InviteUser', owner.token, {
+      input: { email: 'fifth@omega.test', name: 'Fifth', role: 'VIEWER' },
+    });
+    expect(codes(full)).toEqual(['LIMIT_EXCEEDED']);
+    await call('UpdateTenantLimits', operatorToken, { id: tenantId, input: { maxUsers: null } });
+  });
+
+  test('AssignRole and RevokeRole: OWNER rules, the last OWNER, and new tokens carry the change', async () => {
+    expect(
+      codes(await call('AssignRole', viewer.token, { userId: trader.userId, role: 'ANALYST' })),
+    ).toEqual(['FORBIDDEN']);
+    const adminGrantsOwner = await call('AssignRole', admin.token, {
+      userId: trader.userId,
+      role: 'OWNER',
+    });
+    expect(codes(adminGrantsOwner)).toEqual(['FORBIDDEN']);
+    expect(adminGrantsOwner.body.errors[0].message).toBe('Only an OWNER may grant or revoke OWNER');
+
+    const granted = await call('AssignRole', admin.token, {
+      userId: trader.userId,
+      role: 'ANALYST',
+    });
+    expect(granted.body.data.assignRole).toMatchObject({
+      id: trader.userId,
+      roles: ['TRADER', 'ANALYST'],
+    });
+    expect(granted.body.data.assignRole.permissions).toContain('sessions:analytics');
+
+    const lastOwner = await call('RevokeRole', owner.token, {
+      userId: owner.userId,
+      role: 'OWNER',
+    });
+    expect(codes(lastOwner)).toEqual(['CONFLICT']);
+    expect(lastOwner.body.errors[0].message).toBe(
+      'A tenant needs at least one active OWNER: make someone else OWNER first',
+    );
+
+    // Existing tokens keep their roles until they expire; the next refresh carries the new ones.
+    const refreshed = await call('RefreshSession', undefined, {
+      refreshToken: trader.refreshToken,
+    });
+    trader = {
+      ...trader,
+      token: refreshed.body.data.refreshSession.accessToken,
+      refreshToken: refreshed.body.data.refreshSession.refreshToken,
+    };
+    const claims = JSON.parse(Buffer.from(trader.token.split('.')[1], 'base64url').toString());
+    expect(claims.roles).toEqual(['TRADER', 'ANALYST']);
+
+    const revoked = await call('RevokeRole', admin.token, {
+      userId: trader.userId,
+      role: 'ANALYST',
+    });
+    expect(revoked.body.data.revokeRole.roles).toEqual(['TRADER']);
+    const lastRole = await call('RevokeRole', admin.token, {
+      userId: trader.userId,
+      role: 'TRADER',
+    });
+    expect(codes(lastRole)).toEqual(['CONFLICT']);
+    const activity = await eventually(
+      async () => (await call('MyActivity', trader.token, { first: 50 })).body.data.me.activity,
+      (entries: { type: string }[]) => entries.filter((e) => e.type === 'ROLE_CHANGED').length >= 2,
+    );
+    expect(activity.filter((e: { type: string }) => e.type === 'ROLE_CHANGED')).toHaveLength(2);
+  });
+
+  test("another tenant's user ids find nothing", async () => {
+    const other = await call('CreateTenant', operatorToken, {
+      input: {
+        slug: 'sigma-desk',
+        name: 'Sigma',
+        plan: 'FREE',
+        owner: { email: 'sam@sigma.test', name: 'Sam', password: 'sams long password' },
+      },
+    });
+    const foreignId = other.body.data.createTenant.owner.id;
+    for (const name of ['AssignRole', 'RevokeRole'])
+      expect(codes(await call(name, owner.token, { userId: foreignId, role: 'VIEWER' }))).toEqual([
+        'NOT_FOUND',
+      ]);
+    expect(codes(await call('DisableUser', owner.token, { userId: foreignId }))).toEqual([
+      'NOT_FOUND',
+    ]);
+  });
+
+  test('DisableUser ends every session of the user at once; a VIEWER may not', async () => {
+    expect(codes(await call('DisableUser', viewer.token, { userId: trader.userId }))).toEqual([
+      'FORBIDDEN',
+    ]);
+    expect(codes(await call('DisableUser', admin.token, { userId: owner.userId }))).toEqual([
+      'FORBIDDEN',
+    ]);
+    const second = await login('tom@omega.test', 'tom long password');
+    const disabled = await call('DisableUser', admin.token, { userId: trader.userId });
+    expect(disabled.body.data.disableUser).toEqual({ id: trader.userId, status: 'DISABLED' });
+    for (const session of [trader, second]) {
+      const refresh = await call('RefreshSession', undefined, {
+        refreshToken: session.refreshToken,
+      });
+      expect(codes(refresh)).toEqual(['UNAUTHENTICATED']);
+    }
+    await expect(login('tom@omega.test', 'tom long password')).rejects.toThrow(/UNAUTHENTICATED/);
+    const listed = await call('Users', owner.token, { search: 'tom@' });
+    expect(listed.body.data.users.edges[0].node.status).toBe('DISABLED');
+  });
+});
