@@ -1,0 +1,139 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { migrateControlPlane, startSubgraph, type RunningService } from '@tradesage/shared';
+import {
+  createTestDatabase,
+  createTestSigner,
+  createTestTenant,
+  postGraphQL,
+  testConfig,
+  uniqueName,
+  type TestDatabase,
+  type TestSigner,
+  type TestTenant,
+} from '@tradesage/shared/testing';
+import { definition as authDefinition } from '../../auth/src/server';
+import { definition as userDefinition } from '../src/server';
+
+let db: TestDatabase;
+let admin: pg.Pool;
+let signer: TestSigner;
+let user: RunningService;
+let auth: RunningService;
+let alpha: TestTenant;
+let beta: TestTenant;
+const alphaIds: string[] = [];
+
+const ENTITIES = `query($representations: [_Any!]!) {
+  _entities(representations: $representations) { ... on User { id } }
+}`;
+
+/** Every statement sent to Postgres while `run` runs, whatever client or pool sends it. */
+async function statementsDuring(run: () => Promise<unknown>): Promise<string[]> {
+  const statements: string[] = [];
+  const original = pg.Client.prototype.query;
+  const spy = jest.spyOn(pg.Client.prototype, 'query').mockImplementation(function (
+    this: pg.Client,
+    ...args: unknown[]
+  ) {
+    const [first] = args;
+    statements.push(typeof first === 'string' ? first : ((first as { text?: string })?.text ?? ''));
+    return (original as (...a: unknown[]) => unknown).apply(this, args);
+  } as never);
+  try {
+    await run();
+  } finally {
+    spy.mockRestore();
+  }
+  return statements;
+}
+
+const tokenOf = (tenant: TestTenant) =>
+  signer.sign({
+    sub: tenant.owner.id,
+    tid: tenant.id,
+    tslug: tenant.slug,
+    roles: ['OWNER'],
+    sid: randomUUID(),
+  });
+
+beforeAll(async () => {
+  db = await createTestDatabase('entities');
+  admin = new pg.Pool({ connectionString: db.url, max: 3 });
+  signer = await createTestSigner(testConfig());
+  const config = testConfig({
+    DATABASE_URL: db.url,
+    REDIS_KEY_PREFIX: `${uniqueName('entities')}:`,
+    JWT_PRIVATE_KEYS: signer.privateKeys,
+    USER_PORT: '0',
+    AUTH_PORT: '0',
+  });
+  await migrateControlPlane(admin, config);
+  alpha = await createTestTenant(admin, config, 'alpha-entities');
+  beta = await createTestTenant(admin, config, 'beta-entities');
+  for (let i = 0; i < 99; i++) {
+    const id = randomUUID();
+    alphaIds.push(id);
+    await admin.query(
+      `INSERT INTO ${alpha.schemaName}.profiles (user_id, name, email) VALUES ($1, $2, $3)`,
+      [id, `User ${i}`, `u${i}@alpha.test`],
+    );
+    await admin.query(
+      `INSERT INTO ${alpha.schemaName}.accounts (id, email, roles) VALUES ($1, $2, ARRAY['VIEWER']::"${alpha.schemaName}"."Role"[])`,
+      [id, `u${i}@alpha.test`],
+    );
+  }
+  alphaIds.push(alpha.owner.id);
+  user = await startSubgraph(userDefinition, { config });
+  auth = await startSubgraph(authDefinition, { config });
+}, 120_000);
+
+afterAll(async () => {
+  await user?.stop();
+  await auth?.stop();
+  await admin?.end();
+  await db?.drop();
+});
+
+describe('entity resolution with DataLoader', () => {
+  test.each([
+    ['user', 'profiles', () => user.url],
+    ['auth', 'accounts', () => auth.url],
+  ])(
+    'the %s subgraph resolves 100 User references with one query of %s',
+    async (_name, table, url) => {
+      const token = await tokenOf(alpha);
+      const representations = alphaIds.map((id) => ({ __typename: 'User', id }));
+      let response: Awaited<ReturnType<typeof postGraphQL>> | undefined;
+      const statements = await statementsDuring(async () => {
+        response = await postGraphQL(
+          url(),
+          ENTITIES,
+          { representations },
+          {
+            authorization: `Bearer ${token}`,
+          },
+        );
+      });
+      expect(response!.body.errors).toBeUndefined();
+      expect(response!.body.data._entities.map((e: { id: string }) => e.id)).toEqual(alphaIds);
+      expect(statements.filter((sql) => sql.includes(`"${table}"`))).toHaveLength(1);
+    },
+  );
+
+  test.each([
+    ['user', () => user.url],
+    ['auth', () => auth.url],
+  ])(
+    "tenant B's token with tenant A's user ids, straight to the %s subgraph, gets no data",
+    async (_name, url) => {
+      const response = await postGraphQL(
+        url(),
+        ENTITIES,
+        { representations: alphaIds.slice(0, 10).map((id) => ({ __typename: 'User', id })) },
+        { authorization: `Bearer ${await tokenOf(beta)}` },
+      );
+      expect(response.body.data._entities).toEqual(Array(10).fill(null));
+    },
+  );
+});
