@@ -173,6 +173,25 @@ describe('profile, preferences and activity', () => {
     const times = (activity as unknown as { at: string }[]).map((entry) => Date.parse(entry.at));
     expect(times).toEqual([...times].sort((a, b) => b - a));
     expect(activity[0]).toMatchObject({ id: expect.any(String), metadata: expect.any(Object) });
+    // An entry older than ACTIVITY_RETENTION_DAYS (90) is no longer served.
+    await stack.admin.query(
+      `INSERT INTO t_${tenantId.replace(/-/g, '')}.activity (user_id, type, at) VALUES ($1, 'ANCIENT', now() - interval '91 days')`,
+      [trader.userId],
+    );
+    // Ending a session is activity too.
+    const other = await login('tom@omega.test', 'tom long password');
+    await call('Logout', other.token);
+    const withLogout = await eventually(
+      async () => (await call('MyActivity', trader.token, { first: 50 })).body.data.me.activity,
+      (entries: { type: string }[]) => entries.some((entry) => entry.type === 'SESSION_REVOKED'),
+    );
+    expect(withLogout).toContainEqual(
+      expect.objectContaining({
+        type: 'SESSION_REVOKED',
+        metadata: { sessionId: expect.any(String), reason: 'LOGOUT' },
+      }),
+    );
+    expect(withLogout.map((entry: { type: string }) => entry.type)).not.toContain('ANCIENT');
     const limited = await call('MyActivity', trader.token, { first: 1 });
     expect(limited.body.data.me.activity).toHaveLength(1);
     // Not even an OWNER reads someone else's activity or preferences.
