@@ -15,7 +15,8 @@ import {
   type TenantClients,
   type TenantLocation,
 } from '@tradesage/shared';
-import { Prisma, type Account, type PrismaClient } from '../../../prisma/auth/generated/client';
+import type { Account, PrismaClient } from '../../../prisma/auth/generated/client';
+import { announceNewAccount, isUniqueViolation } from './new-accounts';
 import type { AuditEntry, AuditTrail } from './audit';
 import {
   consumeEmailToken,
@@ -120,25 +121,17 @@ export class Accounts {
       });
     } catch (error) {
       // The same address registered at the same moment: the same answer as above.
-      if (!(error instanceof Prisma.PrismaClientKnownRequestError) || error.code !== 'P2002')
-        throw error;
+      if (!isUniqueViolation(error)) throw error;
       const winner = await db.account.findUniqueOrThrow({ where: { email: input.email } });
       return this.alreadyRegistered(tenant.id, winner, input.name);
     }
-    try {
-      await this.deps.streams.append('account.created', {
-        tenantId: tenant.id,
-        accountId: account.id,
-        email: account.email,
-        name: input.name,
-      });
-      await this.requestMail(tenant.id, account.id, 'EMAIL_VERIFICATION');
-    } catch (error) {
-      // Without its profile and verification e-mail the account is half made: take it back, so
-      // that the client's retry starts clean instead of meeting "already registered".
-      await db.account.delete({ where: { id: account.id } });
-      throw error;
-    }
+    await announceNewAccount(
+      { db, streams: this.deps.streams },
+      tenant.id,
+      account,
+      input.name,
+      'EMAIL_VERIFICATION',
+    );
     await this.deps.audit.tenant(db, tenant.id, ctx, {
       type: 'REGISTERED',
       actorId: account.id,

@@ -16,7 +16,8 @@ import {
   type TenantRole,
 } from '@tradesage/shared';
 import { z } from 'zod';
-import { Prisma, type Account, type PrismaClient } from '../../../prisma/auth/generated/client';
+import type { Account, Prisma, PrismaClient } from '../../../prisma/auth/generated/client';
+import { announceNewAccount, isUniqueViolation } from './new-accounts';
 import type { AuditTrail } from './audit';
 
 type TenantUser = Extract<RequestContext['principal'], { kind: 'user' }>;
@@ -68,29 +69,20 @@ export class UserAdministration {
         data: { email: input.email, status: 'INVITED', roles: [input.role], emailVerified: false },
       });
     } catch (error) {
-      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002')
+      if (isUniqueViolation(error))
         throw new AppError('CONFLICT', 'A user with this e-mail exists already', {
           field: 'email',
         });
       throw error;
     }
-    try {
-      await this.deps.streams.append('account.created', {
-        tenantId: caller.tenantId,
-        accountId: account.id,
-        email: account.email,
-        name: input.name,
-      });
-      // The auth service's mailer sends the link that sets the password (acceptInvitation).
-      await this.deps.streams.append('account.email', {
-        tenantId: caller.tenantId,
-        accountId: account.id,
-        kind: 'INVITATION',
-      });
-    } catch (error) {
-      await db.account.delete({ where: { id: account.id } });
-      throw error;
-    }
+    // The mailer sends the link that sets the password (acceptInvitation).
+    await announceNewAccount(
+      { db, streams: this.deps.streams },
+      caller.tenantId,
+      account,
+      input.name,
+      'INVITATION',
+    );
     await this.audit(db, caller, ctx, 'USER_INVITED', account.id, { role: input.role });
     return account;
   }
