@@ -81,6 +81,8 @@ export interface SubgraphDefinition<TServices> {
 
 /** Services with background work (timers, schedules) start with the server and stop before it closes. */
 interface Lifecycle {
+  /** Work that must be done before the service takes requests (seeding what it serves). */
+  prepare?(): Promise<void>;
   start?(): void;
   stop?(): void;
 }
@@ -121,6 +123,12 @@ export async function startSubgraph<T>(
     lifecycle.stop?.();
     await closeSubgraphDeps(deps);
   };
+  try {
+    await lifecycle.prepare?.();
+  } catch (error) {
+    await release();
+    throw error;
+  }
   return startGraphQLService<SubgraphContext<T>>({
     name: `${definition.name} subgraph`,
     host: config.HOST,

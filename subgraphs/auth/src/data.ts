@@ -42,13 +42,12 @@ export function createServices(deps: SubgraphDeps) {
     operators,
     google,
     admin: new UserAdministration({ clients, platform, streams, sessions, audit }),
+    /** The configured first operator exists before the first request can try to sign in. */
+    prepare: () => operators.ensureBootstrapOperator(),
     start() {
       streams.consume('account.email', 'auth-mailer', (event) =>
         accounts.sendAccountMail(event.tenantId, event.accountId, event.kind),
       );
-      operators
-        .ensureBootstrapOperator()
-        .catch((error: unknown) => log.error({ err: error }, 'bootstrap operator failed'));
     },
     stop() {
       mailer.close();
