@@ -3,6 +3,7 @@ import {
   hasPermission,
   isSelf,
   isTenantMember,
+  sameTenant,
   type PermissionRules,
 } from '@tradesage/shared';
 
@@ -12,13 +13,13 @@ export const permissions: PermissionRules = {
     updateProfile: hasPermission('profile:write:own'),
     updatePreferences: hasPermission('profile:write:own'),
   },
-  // Users are only ever loaded in the caller's own tenant; a member may see a colleague's
-  // name and avatar, but preferences and activity are the user's own.
+  // Users are only ever loaded in the caller's own tenant, and the rules check it again; a
+  // member may see a colleague's name and avatar, but preferences and activity are their own.
   User: {
-    id: isTenantMember,
-    name: isTenantMember,
-    avatarUrl: isTenantMember,
-    tenant: isTenantMember,
+    id: sameTenant,
+    name: sameTenant,
+    avatarUrl: sameTenant,
+    tenant: sameTenant,
     preferences: isSelf,
     activity: isSelf,
   },
