@@ -259,6 +259,22 @@ describe('users and roles', () => {
       input: { email: 'fifth@omega.test', name: 'Fifth', role: 'VIEWER' },
     });
     expect(codes(full)).toEqual(['LIMIT_EXCEEDED']);
+    // One seat left and three invitations at once: exactly one gets it.
+    await call('UpdateTenantLimits', operatorToken, { id: tenantId, input: { maxUsers: 5 } });
+    const racing = await Promise.all(
+      ['r1', 'r2', 'r3'].map((n) =>
+        call('InviteUser', owner.token, {
+          input: { email: `${n}@omega.test`, name: n, role: 'VIEWER' },
+        }),
+      ),
+    );
+    expect(racing.map((r) => codes(r)[0] ?? 'OK').sort()).toEqual([
+      'LIMIT_EXCEEDED',
+      'LIMIT_EXCEEDED',
+      'OK',
+    ]);
+    const seated = racing.find((r) => !r.body.errors)!.body.data.inviteUser.id;
+    await call('DisableUser', owner.token, { userId: seated });
     await call('UpdateTenantLimits', operatorToken, { id: tenantId, input: { maxUsers: null } });
   });
 
@@ -319,6 +335,29 @@ describe('users and roles', () => {
       (entries: { type: string }[]) => entries.filter((e) => e.type === 'ROLE_CHANGED').length >= 2,
     );
     expect(activity.filter((e: { type: string }) => e.type === 'ROLE_CHANGED')).toHaveLength(2);
+  });
+
+  test("a demoted user's still-valid token cannot use the role it lost", async () => {
+    const promoted = await call('AssignRole', owner.token, {
+      userId: viewer.userId,
+      role: 'ADMIN',
+    });
+    expect(promoted.body.data.assignRole.roles).toEqual(['VIEWER', 'ADMIN']);
+    const refreshed = await call('RefreshSession', undefined, {
+      refreshToken: viewer.refreshToken,
+    });
+    const adminToken = refreshed.body.data.refreshSession.accessToken;
+    viewer = { ...viewer, refreshToken: refreshed.body.data.refreshSession.refreshToken };
+    await call('RevokeRole', owner.token, { userId: viewer.userId, role: 'ADMIN' });
+    // The token still says ADMIN; the stored roles decide.
+    for (const attempt of [
+      call('AssignRole', adminToken, { userId: viewer.userId, role: 'ADMIN' }),
+      call('DisableUser', adminToken, { userId: admin.userId }),
+      call('InviteUser', adminToken, {
+        input: { email: 'sneaky@omega.test', name: 'Sneaky', role: 'ADMIN' },
+      }),
+    ])
+      expect(codes(await attempt)).toEqual(['FORBIDDEN']);
   });
 
   test("another tenant's user ids find nothing", async () => {

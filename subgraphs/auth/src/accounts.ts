@@ -16,7 +16,7 @@ import {
   type TenantLocation,
 } from '@tradesage/shared';
 import type { Account, PrismaClient } from '../../../prisma/auth/generated/client';
-import { announceNewAccount, isUniqueViolation } from './new-accounts';
+import { announceNewAccount, createWithinLimit, isUniqueViolation } from './new-accounts';
 import type { AuditEntry, AuditTrail } from './audit';
 import {
   consumeEmailToken,
@@ -110,14 +110,12 @@ export class Accounts {
     if (existing) return this.alreadyRegistered(tenant.id, existing, input.name);
     let account: Account;
     try {
-      account = await db.account.create({
-        data: {
-          email: input.email,
-          passwordHash,
-          status: 'ACTIVE',
-          roles: ['TRADER'],
-          emailVerified: false,
-        },
+      account = await createWithinLimit(db, tenant.limits, {
+        email: input.email,
+        passwordHash,
+        status: 'ACTIVE',
+        roles: ['TRADER'],
+        emailVerified: false,
       });
     } catch (error) {
       // The same address registered at the same moment: the same answer as above.

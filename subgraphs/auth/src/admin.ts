@@ -1,7 +1,6 @@
 import {
   AppError,
   badUserInput,
-  enforceLimit,
   forbidden,
   isUuid,
   notFound,
@@ -17,7 +16,7 @@ import {
 } from '@tradesage/shared';
 import { z } from 'zod';
 import type { Account, Prisma, PrismaClient } from '../../../prisma/auth/generated/client';
-import { announceNewAccount, isUniqueViolation } from './new-accounts';
+import { announceNewAccount, createWithinLimit, isUniqueViolation } from './new-accounts';
 import type { AuditTrail } from './audit';
 
 type TenantUser = Extract<RequestContext['principal'], { kind: 'user' }>;
@@ -58,15 +57,19 @@ export class UserAdministration {
 
   async invite(ctx: RequestContext, caller: TenantUser, raw: unknown): Promise<Account> {
     const input = parseInput(inviteInput, raw);
-    if (input.role === 'OWNER' && !rolesAllow(caller.roles, 'roles:assign:owner'))
-      throw ownerOnly();
     const tenant = await this.deps.platform.activeTenant(caller.tenantId);
     const db = await this.db(caller);
-    enforceLimit('maxUsers', await db.account.count(), tenant.limits);
+    // The stored roles decide, not the ones the caller's token may still claim.
+    const actor = await db.account.findUnique({ where: { id: caller.userId } });
+    requireAllowed(actor ?? undefined, 'users:invite');
+    if (input.role === 'OWNER') requireAllowed(actor ?? undefined, 'roles:assign:owner', ownerOnly);
     let account: Account;
     try {
-      account = await db.account.create({
-        data: { email: input.email, status: 'INVITED', roles: [input.role], emailVerified: false },
+      account = await createWithinLimit(db, tenant.limits, {
+        email: input.email,
+        status: 'INVITED',
+        roles: [input.role],
+        emailVerified: false,
       });
     } catch (error) {
       if (isUniqueViolation(error))
@@ -88,37 +91,46 @@ export class UserAdministration {
   }
 
   async assignRole(ctx: RequestContext, caller: TenantUser, userId: string, role: string) {
-    const granted = this.checkRole(caller, role);
+    const granted = asRole(role);
     const db = await this.db(caller);
-    const account = await this.target(db, userId);
-    if (account.roles.includes(granted)) return account;
-    const updated = await db.account.update({
-      where: { id: account.id },
-      data: { roles: { push: granted } },
+    const result = await db.$transaction(async (tx) => {
+      const { actor, target } = await lockParties(tx, caller.userId, userId);
+      requireAllowed(actor, 'roles:assign');
+      if (granted === 'OWNER') requireAllowed(actor, 'roles:assign:owner', ownerOnly);
+      if (target.roles.includes(granted)) return { account: target, changed: false };
+      const account = await tx.account.update({
+        where: { id: target.id },
+        data: { roles: [...target.roles, granted] },
+      });
+      return { account, changed: true };
     });
-    await this.audit(db, caller, ctx, 'ROLE_CHANGED', account.id, { granted });
-    return updated;
+    if (result.changed)
+      await this.audit(db, caller, ctx, 'ROLE_CHANGED', result.account.id, { granted });
+    return result.account;
   }
 
   async revokeRole(ctx: RequestContext, caller: TenantUser, userId: string, role: string) {
-    const revoked = this.checkRole(caller, role);
+    const revoked = asRole(role);
     const db = await this.db(caller);
-    const updated = await db.$transaction(async (tx) => {
-      const account = await this.target(tx as unknown as PrismaClient, userId);
-      if (!account.roles.includes(revoked)) return null;
-      if (revoked === 'OWNER') await this.assertAnotherOwner(tx, account.id);
-      if (account.roles.length === 1)
+    const result = await db.$transaction(async (tx) => {
+      const { actor, target, activeOwners } = await lockParties(tx, caller.userId, userId);
+      requireAllowed(actor, 'roles:assign');
+      if (revoked === 'OWNER') requireAllowed(actor, 'roles:assign:owner', ownerOnly);
+      if (!target.roles.includes(revoked)) return { account: target, changed: false };
+      if (revoked === 'OWNER') assertAnotherOwner(activeOwners, target.id);
+      if (target.roles.length === 1)
         throw new AppError('CONFLICT', 'A user needs at least one role: grant another first', {
           reason: 'LAST_ROLE',
         });
-      return tx.account.update({
-        where: { id: account.id },
-        data: { roles: account.roles.filter((r) => r !== revoked) },
+      const account = await tx.account.update({
+        where: { id: target.id },
+        data: { roles: target.roles.filter((r) => r !== revoked) },
       });
+      return { account, changed: true };
     });
-    if (!updated) return this.target(db, userId);
-    await this.audit(db, caller, ctx, 'ROLE_CHANGED', updated.id, { revoked });
-    return updated;
+    if (result.changed)
+      await this.audit(db, caller, ctx, 'ROLE_CHANGED', result.account.id, { revoked });
+    return result.account;
   }
 
   /** Disables the account and ends all of its sessions at once; its e-mailed links die too. */
@@ -126,51 +138,27 @@ export class UserAdministration {
     if (userId === caller.userId) throw badUserInput('You cannot disable yourself');
     const db = await this.db(caller);
     const disabled = await db.$transaction(async (tx) => {
-      const account = await this.target(tx as unknown as PrismaClient, userId);
-      if (account.roles.includes('OWNER')) {
-        if (!rolesAllow(caller.roles, 'roles:assign:owner'))
-          throw forbidden('Only an OWNER may disable an OWNER');
-        await this.assertAnotherOwner(tx, account.id);
+      const { actor, target, activeOwners } = await lockParties(tx, caller.userId, userId);
+      requireAllowed(actor, 'users:disable');
+      if (target.roles.includes('OWNER')) {
+        requireAllowed(actor, 'roles:assign:owner', () =>
+          forbidden('Only an OWNER may disable an OWNER'),
+        );
+        assertAnotherOwner(activeOwners, target.id);
       }
       await tx.accountToken.updateMany({
-        where: { accountId: account.id, usedAt: null },
+        where: { accountId: target.id, usedAt: null },
         data: { usedAt: new Date() },
       });
-      return tx.account.update({ where: { id: account.id }, data: { status: 'DISABLED' } });
+      return tx.account.update({ where: { id: target.id }, data: { status: 'DISABLED' } });
     });
     await this.deps.sessions.revokeAllForUser(caller.tenantId, disabled.id, 'USER_DISABLED');
     await this.audit(db, caller, ctx, 'USER_DISABLED', disabled.id, {});
     return disabled;
   }
 
-  private checkRole(caller: TenantUser, role: string): TenantRole {
-    if (!(TENANT_ROLES as readonly string[]).includes(role))
-      throw badUserInput('Unknown role', { field: 'role' });
-    if (role === 'OWNER' && !rolesAllow(caller.roles, 'roles:assign:owner')) throw ownerOnly();
-    return role as TenantRole;
-  }
-
   private db(caller: TenantUser) {
     return this.deps.clients.forTenant(caller.tenantId);
-  }
-
-  /** An account of the caller's tenant; another tenant's id finds nothing. */
-  private async target(db: PrismaClient, userId: string): Promise<Account> {
-    const account = isUuid(userId) ? await db.account.findUnique({ where: { id: userId } }) : null;
-    if (!account) throw notFound('User not found');
-    return account;
-  }
-
-  /**
-   * Some other active OWNER exists. The owners' rows are locked for the rest of the
-   * transaction, so two admins demoting the last two owners at once cannot both succeed.
-   */
-  private async assertAnotherOwner(tx: Prisma.TransactionClient, exceptId: string) {
-    const owners = await tx.$queryRaw<{ id: string }[]>`
-      SELECT id::text AS id FROM accounts
-       WHERE 'OWNER'::"Role" = ANY(roles) AND status = 'ACTIVE'::"AccountStatus"
-       FOR UPDATE`;
-    if (!owners.some((owner) => owner.id !== exceptId)) throw lastOwner();
   }
 
   private async audit(
@@ -188,4 +176,55 @@ export class UserAdministration {
       metadata,
     });
   }
+}
+
+interface Party {
+  id: string;
+  roles: TenantRole[];
+  status: string;
+}
+
+/**
+ * Locks, in one statement and in id order (so concurrent changes cannot deadlock), the acting
+ * user's row, the target's row and every active OWNER's row, and reads them. Decisions are then
+ * made on the stored roles, not on the roles an access token still claims, and no concurrent
+ * change can slip in between the read and the write.
+ */
+async function lockParties(tx: Prisma.TransactionClient, actorId: string, targetId: string) {
+  const target = isUuid(targetId) ? targetId : actorId;
+  const rows = await tx.$queryRaw<Party[]>`
+    SELECT id::text AS id, roles::text[] AS roles, status::text AS status FROM accounts
+     WHERE id IN (${actorId}::uuid, ${target}::uuid)
+        OR ('OWNER'::"Role" = ANY(roles) AND status = 'ACTIVE'::"AccountStatus")
+     ORDER BY id
+       FOR UPDATE`;
+  const actor = rows.find((row) => row.id === actorId);
+  const found = isUuid(targetId) ? rows.find((row) => row.id === targetId) : undefined;
+  if (!found) throw notFound('User not found');
+  const activeOwners = rows
+    .filter((row) => row.status === 'ACTIVE' && row.roles.includes('OWNER'))
+    .map((row) => row.id);
+  const account = await tx.account.findUniqueOrThrow({ where: { id: found.id } });
+  return { actor, target: account, activeOwners };
+}
+
+/** The acting user, as stored now, is active and allowed `permission`. */
+function requireAllowed(
+  actor: Pick<Party, 'roles' | 'status'> | undefined,
+  permission: string,
+  refusal: () => Error = () => forbidden(),
+): void {
+  if (!actor || actor.status !== 'ACTIVE') throw forbidden('Your account may not do this');
+  if (!rolesAllow(actor.roles, permission)) throw refusal();
+}
+
+function asRole(role: string): TenantRole {
+  if (!(TENANT_ROLES as readonly string[]).includes(role))
+    throw badUserInput('Unknown role', { field: 'role' });
+  return role as TenantRole;
+}
+
+/** Another active OWNER remains besides `exceptId`. */
+function assertAnotherOwner(activeOwners: string[], exceptId: string): void {
+  if (!activeOwners.some((id) => id !== exceptId)) throw lastOwner();
 }
