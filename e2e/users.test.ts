@@ -145,7 +145,14 @@ describe('profile, preferences and activity', () => {
       timezone: 'Europe/Zurich',
       notifications: { email: true, push: true },
     });
-    const themed = await call('UpdatePreferences', trader.token, { input: { theme: 'dark' } });
+    // Two updates of different fields at the same moment both stick.
+    await Promise.all([
+      call('UpdatePreferences', trader.token, { input: { theme: 'dark' } }),
+      call('UpdatePreferences', trader.token, { input: { locale: 'fr-CH' } }),
+    ]);
+    const both = await call('Me', trader.token);
+    expect(both.body.data.me.preferences).toMatchObject({ theme: 'dark', locale: 'fr-CH' });
+    const themed = await call('UpdatePreferences', trader.token, { input: { locale: 'de-CH' } });
     expect(themed.body.data.updatePreferences).toMatchObject({ theme: 'dark', locale: 'de-CH' });
     for (const [input, message] of [
       [{ theme: 'neon' }, 'theme: must be light, dark or system'],
@@ -194,6 +201,19 @@ describe('profile, preferences and activity', () => {
     expect(withLogout.map((entry: { type: string }) => entry.type)).not.toContain('ANCIENT');
     const limited = await call('MyActivity', trader.token, { first: 1 });
     expect(limited.body.data.me.activity).toHaveLength(1);
+    // Paging with the last id seen walks the whole feed once, in order.
+    const PAGE = 'query P($after: ID) { me { activity(first: 2, after: $after) { id } } }';
+    const walked: string[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const page = (await graphql(stack.routerUrl, PAGE, trader.token, { after })).body.data.me
+        .activity as { id: string }[];
+      if (page.length === 0) break;
+      walked.push(...page.map((entry) => entry.id));
+      after = page.at(-1)!.id;
+    }
+    const whole = (await call('MyActivity', trader.token, { first: 100 })).body.data.me.activity;
+    expect(walked).toEqual(whole.map((entry: { id: string }) => entry.id));
     // Not even an OWNER reads someone else's activity or preferences.
     const snooping = await graphql(
       stack.routerUrl,
@@ -232,6 +252,45 @@ describe('users and roles', () => {
     expect(wildcard.body.data.users.totalCount).toBe(0);
     expect(codes(await call('Users', viewer.token))).toEqual(['FORBIDDEN']);
     expect(codes(await call('Users', trader.token))).toEqual(['FORBIDDEN']);
+  });
+
+  test("a colleague's account details are for admins and the user only", async () => {
+    const ENTITY = `query($r: [_Any!]!) { _entities(representations: $r) { ... on User { id email roles } } }`;
+    const representations = [{ __typename: 'User', id: owner.userId }];
+    const asViewer = await graphql(
+      `http://127.0.0.1:${stack.ports.auth}/graphql`,
+      ENTITY,
+      viewer.token,
+      { r: representations },
+    );
+    expect(new Set(codes(asViewer))).toEqual(new Set(['FORBIDDEN']));
+    expect(JSON.stringify(asViewer.body.data ?? {})).not.toContain(OWNER.email);
+    const asAdmin = await graphql(
+      `http://127.0.0.1:${stack.ports.auth}/graphql`,
+      ENTITY,
+      admin.token,
+      { r: representations },
+    );
+    expect(asAdmin.body.data._entities).toEqual([
+      { id: owner.userId, email: OWNER.email, roles: ['OWNER'] },
+    ]);
+  });
+
+  test('InviteUser answers the new user with the name it was given', async () => {
+    const invited = await graphql(
+      stack.routerUrl,
+      'mutation I($input: InviteUserInput!) { inviteUser(input: $input) { id name email status roles } }',
+      owner.token,
+      { input: { email: 'nina@omega.test', name: 'Nina', role: 'VIEWER' } },
+    );
+    expect(invited.body.errors).toBeUndefined();
+    expect(invited.body.data.inviteUser).toMatchObject({
+      name: 'Nina',
+      email: 'nina@omega.test',
+      status: 'INVITED',
+      roles: ['VIEWER'],
+    });
+    await call('DisableUser', owner.token, { userId: invited.body.data.inviteUser.id });
   });
 
   test('InviteUser: duplicates conflict, only an OWNER invites an OWNER, maxUsers is enforced', async () => {

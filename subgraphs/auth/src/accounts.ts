@@ -16,7 +16,7 @@ import {
   type TenantLocation,
 } from '@tradesage/shared';
 import type { Account, PrismaClient } from '../../../prisma/auth/generated/client';
-import { announceNewAccount, createWithinLimit, isUniqueViolation } from './new-accounts';
+import { announceNewAccount, createWithinLimit, isUniqueViolation, SEATED } from './new-accounts';
 import type { AuditEntry, AuditTrail } from './audit';
 import {
   consumeEmailToken,
@@ -104,7 +104,7 @@ export class Accounts {
     assertPasswordPolicy(input.password);
     const db = await this.db(tenant.id);
     // Limit and hashing come before the existence check, so time and errors reveal no accounts.
-    enforceLimit('maxUsers', await db.account.count(), tenant.limits);
+    enforceLimit('maxUsers', await db.account.count({ where: SEATED }), tenant.limits);
     const passwordHash = await hashPassword(input.password);
     const existing = await db.account.findUnique({ where: { email: input.email } });
     if (existing) return this.alreadyRegistered(tenant.id, existing, input.name);

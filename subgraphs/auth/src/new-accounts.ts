@@ -1,6 +1,9 @@
 import { enforceLimit, type EventStream, type TenantLimits } from '@tradesage/shared';
 import { Prisma, type Account, type PrismaClient } from '../../../prisma/auth/generated/client';
 
+/** Accounts that take a seat of maxUsers: every one but the disabled (disabling frees a seat). */
+export const SEATED = { status: { not: 'DISABLED' as const } };
+
 /**
  * Creates an account within the tenant's maxUsers. A transaction-scoped advisory lock on the
  * tenant's schema makes count-then-insert atomic, so parallel requests cannot pass the limit.
@@ -12,7 +15,7 @@ export function createWithinLimit(
 ): Promise<Account> {
   return db.$transaction(async (tx) => {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':accounts'))`;
-    enforceLimit('maxUsers', await tx.account.count(), limits);
+    enforceLimit('maxUsers', await tx.account.count({ where: SEATED }), limits);
     return tx.account.create({ data });
   });
 }

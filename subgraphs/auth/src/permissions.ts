@@ -1,10 +1,20 @@
+import { rule } from 'graphql-shield';
 import {
   allow,
+  isSelf,
+  or,
   hasPermission,
   isAuthenticated,
   isTenantMember,
   type PermissionRules,
 } from '@tradesage/shared';
+
+/** The account a sign-in returned to the one who signed in (marked by the resolver). */
+const returnedToItsUser = rule({ cache: 'no_cache' })(
+  (parent: { returnedToItsUser?: boolean }) => parent?.returnedToItsUser === true,
+);
+
+const accountDetails = or(isSelf, returnedToItsUser, hasPermission('users:read'));
 
 export const permissions: PermissionRules = {
   Query: { authStatus: allow, auditLog: hasPermission('audit:read') },
@@ -41,7 +51,18 @@ export const permissions: PermissionRules = {
   Operator: allow,
   Session: allow,
   // A user is reached only through a payload above or by reference in the caller's own tenant.
-  User: allow,
+  // Colleagues see who someone is; their account details are for themselves and for admins.
+  User: {
+    id: allow,
+    name: allow,
+    email: accountDetails,
+    emailVerified: accountDetails,
+    roles: accountDetails,
+    permissions: accountDetails,
+    status: accountDetails,
+    lastLoginAt: accountDetails,
+    mfaEnabled: accountDetails,
+  },
   AuditEvent: allow,
   AuditEventEdge: allow,
   AuditEventConnection: allow,

@@ -10,6 +10,14 @@ import {
 import type { Context } from './context';
 import type { Resolvers } from './generated/resolvers';
 
+/**
+ * Marks the account a sign-in returns: the caller is that user, though the request carried no
+ * token yet, so the account's own fields may be shown to them (see permissions.ts).
+ */
+function ownSignIn<T extends object>(account: T): T & { returnedToItsUser: true } {
+  return { ...account, returnedToItsUser: true };
+}
+
 /** The caller's own session, for logout and MFA: a user's or an operator's. */
 function signedIn(ctx: Context) {
   const principal = ctx.principal;
@@ -43,18 +51,18 @@ export const resolvers: Resolvers = {
   },
   Mutation: {
     register: async (_parent, { input }, ctx) => ({
-      user: await ctx.services.accounts.register(input, ctx),
+      user: ownSignIn(await ctx.services.accounts.register(input, ctx)),
     }),
     login: async (_parent, { input }, ctx) => {
       const result = await ctx.services.accounts.login(input, ctx);
-      return { ...result, user: result.account, session: { id: result.session.id } };
+      return { ...result, user: ownSignIn(result.account), session: { id: result.session.id } };
     },
     completeGoogleLogin: async (_parent, { code, state }, ctx) => {
       const { tenant, db, account } = await ctx.services.google.complete(code, state, ctx);
       const result = await ctx.services.accounts.completeSignIn(tenant, db, account, ctx, {
         method: 'GOOGLE',
       });
-      return { ...result, user: result.account, session: { id: result.session.id } };
+      return { ...result, user: ownSignIn(result.account), session: { id: result.session.id } };
     },
     startGoogleLogin: (_parent, args, ctx) => ctx.services.google.start(args),
     operatorLogin: (_parent, args, ctx) => ctx.services.operators.login(args, ctx),
@@ -105,8 +113,11 @@ export const resolvers: Resolvers = {
         ? ctx.services.operators.enrollTotp(principal.operatorId)
         : ctx.services.accounts.enrollTotp(principal);
     },
-    inviteUser: (_parent, { input }, ctx) =>
-      ctx.services.admin.invite(ctx, requireTenantUser(ctx), input),
+    inviteUser: async (_parent, { input }, ctx) => ({
+      ...(await ctx.services.admin.invite(ctx, requireTenantUser(ctx), input)),
+      // Provided to the router (the user subgraph's profile may not exist yet).
+      name: input.name.trim(),
+    }),
     assignRole: (_parent, { userId, role }, ctx) =>
       ctx.services.admin.assignRole(ctx, requireTenantUser(ctx), userId, role),
     revokeRole: (_parent, { userId, role }, ctx) =>
@@ -126,7 +137,7 @@ export const resolvers: Resolvers = {
       ctx.services.account(ctx, requireTenantUser(ctx).tenantId, reference.id),
     permissions: (account) => permissionsOf(account.roles),
     mfaEnabled: (account) => account.totpEnabled,
-    // Only reached where this subgraph @provides the name (registration).
+    // Only reached where this subgraph @provides the name (registration, invitation).
     name: (account) => (account as { name?: string }).name ?? '',
   },
   AuditEvent: {

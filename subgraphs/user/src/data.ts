@@ -99,6 +99,11 @@ export function createServices({ platform, streams, config }: SubgraphDeps) {
           create: { userId: event.accountId, name: event.name, email: event.email },
           update: { email: event.email },
         });
+        // A profile the user touched before this event arrived has no name yet: give it one.
+        await db.profile.updateMany({
+          where: { userId: event.accountId, name: '' },
+          data: { name: event.name },
+        });
       });
       streams.consume('activity', 'user-activity', recordActivity);
     },
@@ -194,8 +199,9 @@ export function createServices({ platform, streams, config }: SubgraphDeps) {
     async updatePreferences(ctx: RequestContext, caller: Caller, raw: unknown) {
       const input = parseInput(preferencesInput, raw);
       const db = await clients.forTenant(caller.tenantId);
-      // Read and write in one transaction, so two updates of different fields both stick.
       const preferences = await db.$transaction(async (tx) => {
+        // The row lock makes concurrent updates of different fields apply one after the other.
+        await tx.$queryRaw`SELECT 1 FROM profiles WHERE user_id = ${caller.userId}::uuid FOR UPDATE`;
         const current = await tx.profile.findUnique({ where: { userId: caller.userId } });
         const next = mergePreferences(withDefaults(current?.preferences), input);
         await tx.profile.upsert({
@@ -209,13 +215,23 @@ export function createServices({ platform, streams, config }: SubgraphDeps) {
       return preferences;
     },
 
-    /** The user's activity, newest first, within the retention period. */
-    async activity(caller: Caller, first: number, before?: Date | null) {
+    /**
+     * The user's activity, newest first, within the retention period. `after` is the id of the
+     * last entry already seen: the page continues below it, ties in time broken by id.
+     */
+    async activity(caller: Caller, first: number, after?: string | null) {
       const db = await clients.forTenant(caller.tenantId);
+      const cutoff = retentionCutoff();
+      const last =
+        after && isUuid(after)
+          ? await db.activity.findFirst({ where: { id: after, userId: caller.userId } })
+          : null;
+      if (after && !last) throw badUserInput('Unknown activity entry', { field: 'after' });
       return db.activity.findMany({
         where: {
           userId: caller.userId,
-          at: { gte: retentionCutoff(), ...(before ? { lt: before } : {}) },
+          at: { gte: cutoff },
+          ...(last ? { OR: [{ at: { lt: last.at } }, { at: last.at, id: { lt: last.id } }] } : {}),
         },
         orderBy: [{ at: 'desc' }, { id: 'desc' }],
         take: Math.min(Math.max(first, 1), 100),

@@ -30,12 +30,8 @@ export const resolvers: Resolvers = {
       return ctx.services.user(ctx, caller, reference.id, reference.id === caller.userId);
     },
     tenant: (user) => ({ id: user.tenantId }),
-    activity: (user, { first, before }, ctx) =>
-      ctx.services.activity(
-        { tenantId: user.tenantId, userId: user.id },
-        first ?? 20,
-        before ? new Date(before as string) : null,
-      ),
+    activity: (user, { first, after }, ctx) =>
+      ctx.services.activity({ tenantId: user.tenantId, userId: user.id }, first ?? 20, after),
   },
   ActivityEntry: {
     metadata: (entry) => entry.metadata ?? {},

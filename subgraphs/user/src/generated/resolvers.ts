@@ -107,7 +107,7 @@ export type UpdateProfileInput = {
 /** A person in a tenant. The user subgraph owns the profile, preferences and activity. */
 export type User = {
   __typename?: 'User';
-  /** Newest first; kept for ACTIVITY_RETENTION_DAYS. Only the user themself. */
+  /** Newest first; kept for ACTIVITY_RETENTION_DAYS. `after`: the id of the last entry seen, for the next page. Only the user themself. */
   activity: Array<ActivityEntry>;
   /** An https URL, or null. */
   avatarUrl?: Maybe<Scalars['String']['output']>;
@@ -121,7 +121,7 @@ export type User = {
 
 /** A person in a tenant. The user subgraph owns the profile, preferences and activity. */
 export type UserActivityArgs = {
-  before?: InputMaybe<Scalars['DateTime']['input']>;
+  after?: InputMaybe<Scalars['ID']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
