@@ -11,7 +11,9 @@ import {
   graphql,
   OPERATOR,
   operation,
+  sessionToken,
   startStack,
+  statusOnceRevoked,
   type Stack,
 } from './support/stack';
 
@@ -239,9 +241,8 @@ describe('tenant operations of the React app contract, through the router', () =
   let tenantId: string;
 
   beforeAll(async () => {
-    operatorToken = await stack.signer.sign({
+    operatorToken = await sessionToken(stack, {
       sub: randomUUID(),
-      sid: randomUUID(),
       roles: ['PLATFORM_OPERATOR'],
     });
   });
@@ -268,12 +269,11 @@ describe('tenant operations of the React app contract, through the router', () =
     expect(tenant.provisioningMs).toBeGreaterThan(0);
     expect(owner).toEqual({ id: expect.any(String), email: 'gina@gamma.test', roles: ['OWNER'] });
     tenantId = tenant.id;
-    ownerToken = await stack.signer.sign({
+    ownerToken = await sessionToken(stack, {
       sub: owner.id,
       tid: tenant.id,
       tslug: tenant.slug,
       roles: ['OWNER'],
-      sid: randomUUID(),
     });
 
     const asOwner = await graphql(routerUrl(), operation('CreateTenant'), ownerToken, {
@@ -301,7 +301,8 @@ describe('tenant operations of the React app contract, through the router', () =
       id: tenantId,
       slug: 'gamma-markets',
       limits: { maxUsers: 100, requestsPerMinute: 3000 },
-      usage: { users: 1, activeSessions: 0 },
+      // The owner's own session, the one its token belongs to.
+      usage: { users: 1, activeSessions: 1 },
     });
     const own = await graphql(routerUrl(), operation('Tenant'), ownerToken, {
       slug: 'gamma-markets',
@@ -319,12 +320,11 @@ describe('tenant operations of the React app contract, through the router', () =
     expect(foreign.body.data).toEqual({ tenant: null });
     expect(foreign.body.errors.map((e: any) => e.extensions.code)).toEqual(['NOT_FOUND']);
     // A TRADER of the tenant sees it, but not its health or backups (OWNER and ADMIN only).
-    const traderToken = await stack.signer.sign({
+    const traderToken = await sessionToken(stack, {
       sub: randomUUID(),
       tid: tenantId,
       tslug: 'gamma-markets',
       roles: ['TRADER'],
-      sid: randomUUID(),
     });
     const asTrader = await graphql(routerUrl(), operation('Tenant'), traderToken, {
       slug: 'gamma-markets',
@@ -464,6 +464,11 @@ describe('sign-in operations of the React app contract, through the router', () 
       refreshed.body.data.refreshSession.accessToken,
     );
     expect(logout.body.data).toEqual({ logout: true });
+    // The logged-out session's access token is refused by the router (HTTP 401), not only its
+    // refresh token.
+    expect(
+      await statusOnceRevoked(routerUrl(), refreshed.body.data.refreshSession.accessToken),
+    ).toBe(401);
     const dead = await graphql(routerUrl(), operation('RefreshSession'), undefined, {
       refreshToken: refreshed.body.data.refreshSession.refreshToken,
     });

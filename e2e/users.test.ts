@@ -3,7 +3,15 @@
  * UpdatePreferences, MyActivity, Users, InviteUser, AssignRole, RevokeRole and DisableUser,
  * each by a role allowed to call it and by one that is not.
  */
-import { codes, graphql, OPERATOR, operation, startStack, type Stack } from './support/stack';
+import {
+  codes,
+  graphql,
+  OPERATOR,
+  operation,
+  startStack,
+  statusOnceRevoked,
+  type Stack,
+} from './support/stack';
 
 let stack: Stack;
 let tenantId: string;
@@ -453,6 +461,8 @@ describe('users and roles', () => {
         refreshToken: session.refreshToken,
       });
       expect(codes(refresh)).toEqual(['UNAUTHENTICATED']);
+      // Its access tokens stop working too.
+      expect(await statusOnceRevoked(stack.routerUrl, session.token)).toBe(401);
     }
     await expect(login('tom@omega.test', 'tom long password')).rejects.toThrow(/UNAUTHENTICATED/);
     const listed = await call('Users', owner.token, { search: 'tom@' });

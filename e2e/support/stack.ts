@@ -9,7 +9,7 @@ import path from 'node:path';
 import { parse, print } from 'graphql';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { REPO_ROOT } from '@tradesage/shared';
+import { PLATFORM_SCOPE, REPO_ROOT, SessionStore } from '@tradesage/shared';
 import {
   createTestDatabase,
   createTestSigner,
@@ -177,4 +177,36 @@ export function operation(name: string): string {
   );
   if (!definition) throw new Error(`no operation ${name} in the contract`);
   return print(definition);
+}
+
+/**
+ * An access token signed with the stack's key for a session it opens in the session store, as
+ * the auth service would (tokens of sessions that do not exist are refused).
+ */
+export async function sessionToken(
+  stack: Pick<Stack, 'redis' | 'redisPrefix' | 'signer'>,
+  claims: { sub: string; roles: string[]; tid?: string; tslug?: string },
+): Promise<string> {
+  const { session } = await new SessionStore(stack.redis, stack.redisPrefix).create({
+    tenantId: claims.tid ?? PLATFORM_SCOPE,
+    userId: claims.sub,
+    device: { type: 'DESKTOP', os: 'Linux', browser: 'Firefox' },
+    ipAddress: '203.0.113.7',
+    ttlSeconds: 3600,
+  });
+  return stack.signer.sign({ ...claims, sid: session.id });
+}
+
+/**
+ * The status a token gets from the router once an ended session has reached every cache (the
+ * revocation travels over Redis pub/sub). Polls `Me` until HTTP 401, for at most 5 s: a
+ * correctness check, not a timing one (bench/ measures how fast).
+ */
+export async function statusOnceRevoked(url: string, token: string): Promise<number> {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const { status } = await graphql(url, '{ me { id } }', token);
+    if (status === 401 || Date.now() > deadline) return status;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }

@@ -17,6 +17,8 @@ import {
   subgraphUrl,
   verifierFromConfig,
   ISSUED_TOKEN_HEADER,
+  SessionGate,
+  SessionStore,
   type Config,
   type RequestContext,
   type RunningService,
@@ -97,6 +99,8 @@ export async function startRouter(
   const platform = new DataPlatform(config, log, 'tradesage-router');
   const bus = new EventBus(redis, config.REDIS_KEY_PREFIX, log);
   platform.followTenantChanges(bus);
+  // Ended sessions' tokens are refused at the edge too, from the same store and events.
+  const sessionGate = new SessionGate(new SessionStore(redis, config.REDIS_KEY_PREFIX), bus);
   const signingKeys = await keysForVerification(config, log);
   const verifier = verifierFromConfig(config, signingKeys && publicJwks(signingKeys));
   const gateway = new ApolloGateway({
@@ -129,7 +133,13 @@ export async function startRouter(
     jwks: async () => publishedJwks(config, signingKeys),
     trustProxy: config.TRUSTED_PROXIES,
     context: (request) =>
-      buildRequestContext(request, verifier, log, (id) => platform.assertTenantAccess(id)),
+      buildRequestContext(
+        request,
+        verifier,
+        log,
+        (id) => platform.assertTenantAccess(id),
+        sessionGate,
+      ),
     onStop: async () => {
       await bus.close();
       await platform.close();

@@ -9,6 +9,7 @@ export * from './permissions';
 export * from './subgraph';
 export * from './auth/principal';
 export * from './auth/context';
+export * from './auth/session-gate';
 export * from './auth/keys';
 export * from './auth/issuer';
 export * from './http/service';

@@ -188,6 +188,11 @@ export class SessionStore {
     }
   }
 
+  /** Whether the session is live (one O(1) EXISTS). */
+  async exists(tenantId: string, sessionId: string): Promise<boolean> {
+    return (await this.redis.exists(this.sessionKey(tenantId, sessionId))) === 1;
+  }
+
   /** The live session a refresh token names (whether or not the token is its current one). */
   async sessionOfRefreshToken(token: string): Promise<SessionRecord | null> {
     const match = REFRESH_TOKEN.exec(token);

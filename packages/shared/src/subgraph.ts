@@ -5,6 +5,7 @@ import { parse, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { applyMiddleware } from 'graphql-middleware';
 import { type PermissionRules } from './permissions';
 import { buildRequestContext, type RequestContext } from './auth/context';
+import { SessionGate } from './auth/session-gate';
 import { verifierFromConfig } from './auth/principal';
 import { loadSigningKeys, publicJwks, type SigningKey } from './auth/keys';
 import { ConfigError, loadConfig, subgraphPort, type Config, type SubgraphName } from './config';
@@ -117,6 +118,7 @@ export async function startSubgraph<T>(
   const services = definition.createServices(deps);
   const lifecycle = services as Lifecycle;
   const verifier = verifierFromConfig(config, signingKeys && publicJwks(signingKeys));
+  const sessionGate = new SessionGate(deps.sessions, deps.bus);
   const production = config.NODE_ENV === 'production';
 
   const release = async () => {
@@ -148,8 +150,12 @@ export async function startSubgraph<T>(
     ...(signingKeys ? { jwks: async () => publicJwks(signingKeys) } : {}),
     trustProxy: config.TRUSTED_PROXIES,
     context: async (request) => ({
-      ...(await buildRequestContext(request, verifier, log, (id) =>
-        platform.assertTenantAccess(id),
+      ...(await buildRequestContext(
+        request,
+        verifier,
+        log,
+        (id) => platform.assertTenantAccess(id),
+        sessionGate,
       )),
       services,
     }),

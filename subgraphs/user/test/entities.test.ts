@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { migrateControlPlane, startSubgraph, type RunningService } from '@tradesage/shared';
+import { Redis } from 'ioredis';
+import {
+  migrateControlPlane,
+  SessionStore,
+  startSubgraph,
+  type RunningService,
+} from '@tradesage/shared';
 import {
   createTestDatabase,
   createTestSigner,
@@ -23,6 +29,8 @@ let auth: RunningService;
 let alpha: TestTenant;
 let beta: TestTenant;
 const alphaIds: string[] = [];
+const redisPrefix = `${uniqueName('entities')}:`;
+let redis: Redis;
 
 const ENTITIES = `query($representations: [_Any!]!) {
   _entities(representations: $representations) { ... on User { id } }
@@ -48,14 +56,22 @@ async function statementsDuring(run: () => Promise<unknown>): Promise<string[]> 
   return statements;
 }
 
-const tokenOf = (tenant: TestTenant) =>
-  signer.sign({
+/** The owner's token, for a session opened in the store (tokens of unknown sessions are refused). */
+async function tokenOf(tenant: TestTenant): Promise<string> {
+  const { session } = await new SessionStore(redis, redisPrefix).create({
+    tenantId: tenant.id,
+    userId: tenant.owner.id,
+    device: { type: 'DESKTOP' },
+    ttlSeconds: 600,
+  });
+  return signer.sign({
     sub: tenant.owner.id,
     tid: tenant.id,
     tslug: tenant.slug,
     roles: ['OWNER'],
-    sid: randomUUID(),
+    sid: session.id,
   });
+}
 
 beforeAll(async () => {
   db = await createTestDatabase('entities');
@@ -63,12 +79,13 @@ beforeAll(async () => {
   signer = await createTestSigner(testConfig());
   const config = testConfig({
     DATABASE_URL: db.url,
-    REDIS_KEY_PREFIX: `${uniqueName('entities')}:`,
+    REDIS_KEY_PREFIX: redisPrefix,
     JWT_PRIVATE_KEYS: signer.privateKeys,
     USER_PORT: '0',
     AUTH_PORT: '0',
   });
   await migrateControlPlane(admin, config);
+  redis = new Redis(config.REDIS_URL);
   alpha = await createTestTenant(admin, config, 'alpha-entities');
   beta = await createTestTenant(admin, config, 'beta-entities');
   for (let i = 0; i < 99; i++) {
@@ -91,6 +108,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await user?.stop();
   await auth?.stop();
+  const keys = await redis.keys(`${redisPrefix}*`);
+  if (keys.length) await redis.del(...keys);
+  redis.disconnect();
   await admin?.end();
   await db?.drop();
 });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from '../logger';
 import type { Principal, TokenVerifier } from './principal';
+import type { SessionGate } from './session-gate';
 
 /** What every resolver in every service receives. */
 export interface RequestContext {
@@ -44,12 +45,15 @@ export async function buildRequestContext(
   log: Logger,
   /** Refuses tokens of tenants that may not be served (suspended, deleted). */
   tenantGate?: (tenantId: string) => Promise<void>,
+  /** Refuses tokens whose session has ended. */
+  sessionGate?: Pick<SessionGate, 'assertLive'>,
 ): Promise<RequestContext> {
   const incomingId = header(headers, 'x-request-id');
   const requestId = incomingId && REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
   const authorization = header(headers, 'authorization');
   const principal = await verifier.fromAuthorizationHeader(authorization);
   if (principal.kind === 'user' && tenantGate) await tenantGate(principal.tenantId);
+  await sessionGate?.assertLive(principal);
   const userAgent = header(headers, 'user-agent')?.slice(0, 512);
   return {
     principal,

@@ -1,0 +1,128 @@
+import { Redis } from 'ioredis';
+import pino from 'pino';
+import { EventBus, SessionGate, SessionStore, type Principal } from '../src';
+import { testConfig, uniqueName } from '../testing';
+
+const config = testConfig();
+const log = pino({ level: 'silent' });
+let redis: Redis;
+let prefix: string;
+let bus: EventBus;
+let store: SessionStore;
+
+beforeEach(() => {
+  redis = new Redis(config.REDIS_URL);
+  prefix = `${uniqueName('gate')}:`;
+  bus = new EventBus(redis, prefix, log);
+  store = new SessionStore(redis, prefix, bus);
+});
+
+afterEach(async () => {
+  await bus.close();
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length) await redis.del(...keys);
+  redis.disconnect();
+});
+
+const tenantId = '8a6e0b1e-7c1f-4c55-9a0e-5a1c2b3d4e5f';
+
+async function userPrincipal(): Promise<Extract<Principal, { kind: 'user' }>> {
+  const { session } = await store.create({
+    tenantId,
+    userId: 'u-1',
+    device: { type: 'DESKTOP' },
+    ttlSeconds: 600,
+  });
+  return {
+    kind: 'user',
+    userId: 'u-1',
+    tenantId,
+    tenantSlug: 'acme',
+    roles: ['OWNER'],
+    sessionId: session.id,
+  };
+}
+
+/** Resolves once this process's bus subscription receives events (it is made in the background). */
+async function subscriptionReady(): Promise<void> {
+  let heard = false;
+  bus.subscribe('tenant.changed', () => (heard = true));
+  while (!heard) {
+    await bus.publish('tenant.changed', { tenantId, status: 'PROBE' });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Retries until the gate refuses (the revocation travels over pub/sub); fails after 5 s. */
+async function refusedSoon(gate: SessionGate, principal: Principal): Promise<unknown> {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    try {
+      await gate.assertLive(principal);
+    } catch (error) {
+      return error;
+    }
+    if (Date.now() > deadline) throw new Error('the gate still lets the ended session in');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('SessionGate', () => {
+  test('a live session passes; once revoked, its cached entry is dropped and it is refused', async () => {
+    const gate = new SessionGate(store, bus, { cacheTtlMs: 600_000 });
+    await subscriptionReady();
+    const principal = await userPrincipal();
+    await gate.assertLive(principal);
+    await gate.assertLive(principal); // now from the local cache
+    await store.revoke(tenantId, principal.sessionId, 'LOGOUT');
+    expect(await refusedSoon(gate, principal)).toMatchObject({
+      extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+    });
+  });
+
+  test('an unknown session is refused; anonymous callers are not the gate’s business', async () => {
+    const gate = new SessionGate(store, bus);
+    await expect(
+      gate.assertLive({ ...(await userPrincipal()), sessionId: 'no-such-session' }),
+    ).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
+    await expect(gate.assertLive({ kind: 'anonymous' })).resolves.toBeUndefined();
+  });
+
+  test('operators’ sessions live in the platform scope', async () => {
+    const gate = new SessionGate(store, bus);
+    await subscriptionReady();
+    const { session } = await store.create({
+      tenantId: 'platform',
+      userId: 'op-1',
+      device: { type: 'DESKTOP' },
+      ttlSeconds: 600,
+    });
+    const operator: Principal = {
+      kind: 'operator',
+      operatorId: 'op-1',
+      roles: ['PLATFORM_OPERATOR'],
+      sessionId: session.id,
+    };
+    await gate.assertLive(operator);
+    await store.revoke('platform', session.id, 'LOGOUT');
+    await refusedSoon(gate, operator);
+  });
+
+  test('after a Redis reconnect, revocations missed meanwhile still take effect', async () => {
+    // A second store without a bus revokes silently, like a revocation published while this
+    // process's subscription was down.
+    const silent = new SessionStore(redis, prefix);
+    const gate = new SessionGate(store, bus, { cacheTtlMs: 600_000 });
+    const principal = await userPrincipal();
+    await subscriptionReady();
+    await gate.assertLive(principal);
+    await silent.revoke(tenantId, principal.sessionId, 'LOGOUT');
+    await gate.assertLive(principal); // still cached: nothing told this process
+    // The subscriber connection drops and comes back: the cache is cleared.
+    const subscriber = (bus as unknown as { subscriber: Redis }).subscriber;
+    await new Promise((resolve) => subscriber.once('ready', resolve).disconnect(true));
+    await expect(gate.assertLive(principal)).rejects.toMatchObject({
+      extensions: { code: 'UNAUTHENTICATED' },
+    });
+  });
+});
