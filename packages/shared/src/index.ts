@@ -33,3 +33,4 @@ export * from './rbac';
 export * from './rate-limits';
 export * from './loaders';
 export * from './validation';
+export * from './pagination';

@@ -1,5 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
+  badUserInput,
+  connection,
+  decodeCursor,
+  isUuid,
+  pageSize,
   parseInput,
   AppError,
   assertPasswordPolicy,
@@ -426,22 +431,18 @@ export class Accounts {
 
   /** The tenant's audit trail, newest first, with an opaque (time, id) cursor. */
   async auditLog(tenantId: string, first: number, after?: string | null) {
-    const take = Math.min(Math.max(first, 1), 200);
-    const cursor = after ? decodeCursor(after) : null;
+    const size = pageSize(first, 50, 200);
+    const cursor = after ? decodeCursor(after, 2) : null;
+    const at = cursor ? new Date(cursor[0]) : null;
+    if (cursor && (Number.isNaN(at!.getTime()) || !isUuid(cursor[1])))
+      throw badUserInput('Invalid cursor', { field: 'after' });
     const db = await this.db(tenantId);
     const rows = await db.auditEvent.findMany({
-      where: cursor
-        ? { OR: [{ at: { lt: cursor.at } }, { at: cursor.at, id: { lt: cursor.id } }] }
-        : undefined,
+      where: cursor ? { OR: [{ at: { lt: at! } }, { at: at!, id: { lt: cursor[1] } }] } : undefined,
       orderBy: [{ at: 'desc' }, { id: 'desc' }],
-      take: take + 1,
+      take: size + 1,
     });
-    const page = rows.slice(0, take);
-    const edges = page.map((node) => ({ cursor: encodeCursor(node.at, node.id), node }));
-    return {
-      edges,
-      pageInfo: { hasNextPage: rows.length > take, endCursor: edges.at(-1)?.cursor ?? null },
-    };
+    return connection(rows, size, (event) => [event.at.toISOString(), event.id]);
   }
 
   /** Handles the account.email stream: a fresh single-use token, then the e-mail. */
@@ -508,16 +509,4 @@ export class Accounts {
         ).count === 1,
     };
   }
-}
-
-function encodeCursor(at: Date, id: string): string {
-  return Buffer.from(`${at.toISOString()}|${id}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { at: Date; id: string } {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
-  const date = new Date(at);
-  if (!id || Number.isNaN(date.getTime()) || !/^[0-9a-f-]{36}$/.test(id))
-    throw new AppError('BAD_USER_INPUT', 'Invalid cursor', { field: 'after' });
-  return { at: date, id };
 }

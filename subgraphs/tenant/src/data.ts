@@ -1,6 +1,8 @@
 import {
   AppError,
   badUserInput,
+  connection,
+  decodeCursor,
   isUuid,
   notFound,
   requestLoader,
@@ -42,12 +44,12 @@ export type LimitsInput = z.input<typeof limitsSchema>;
 
 const MAX_PAGE = 100;
 
-function decodeCursor(cursor: string): string {
-  const id = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!/^[0-9a-f-]{36}$/.test(id)) throw badUserInput('Invalid cursor', { field: 'after' });
+/** The id in a tenant-list cursor. */
+function cursorId(cursor: string): string {
+  const [id] = decodeCursor(cursor, 1);
+  if (!isUuid(id)) throw badUserInput('Invalid cursor', { field: 'after' });
   return id;
 }
-export const encodeCursor = (id: string) => Buffer.from(id, 'utf8').toString('base64url');
 
 /** The tenant subgraph owns the control plane, so its one client is aimed at the control schema. */
 export function createServices({
@@ -149,17 +151,12 @@ export function createServices({
           where,
           orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
           take: first + 1,
-          ...(args.after ? { cursor: { id: decodeCursor(args.after) }, skip: 1 } : {}),
+          ...(args.after ? { cursor: { id: cursorId(args.after) }, skip: 1 } : {}),
         }),
         control.tenant.count({ where }),
       ]);
-      const page = rows.slice(0, first);
       return {
-        edges: page.map((node) => ({ cursor: encodeCursor(node.id), node })),
-        pageInfo: {
-          hasNextPage: rows.length > first,
-          endCursor: page.length ? encodeCursor(page[page.length - 1].id) : null,
-        },
+        ...connection(rows, first, (tenant) => [tenant.id]),
         totalCount,
       };
     },

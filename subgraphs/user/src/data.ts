@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import {
   badUserInput,
+  connection,
+  decodeCursor,
+  pageSize,
   parseInput,
   isUuid,
   requestLoader,
@@ -42,20 +45,6 @@ function toUser(tenantId: string, userId: string, profile: Profile | null): User
     avatarUrl: profile?.avatarUrl ?? null,
     preferences: withDefaults(profile?.preferences),
   };
-}
-
-function encodeCursor(name: string, id: string): string {
-  return Buffer.from(JSON.stringify([name, id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { name: string; id: string } {
-  try {
-    const [name, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as unknown[];
-    if (typeof name === 'string' && typeof id === 'string' && isUuid(id)) return { name, id };
-  } catch {
-    // reported below
-  }
-  throw badUserInput('Invalid cursor', { field: 'after' });
 }
 
 export function createServices({ platform, streams, config }: SubgraphDeps) {
@@ -131,12 +120,13 @@ export function createServices({ platform, streams, config }: SubgraphDeps) {
 
     /** The tenant's users ordered by name, then id; search matches name or e-mail. */
     async users(caller: Caller, first: number, after?: string | null, search?: string | null) {
-      const take = Math.min(Math.max(first, 1), 100);
+      const size = pageSize(first, 20);
       const term = search?.trim();
       if (term && term.length > 100) throw badUserInput('search: at most 100 characters');
       // Prisma's `contains` becomes ILIKE '%term%': the term's own wildcards must match literally.
       const literal = term?.replace(/[\\%_]/g, (char) => `\\${char}`);
-      const cursor = after ? decodeCursor(after) : null;
+      const cursor = after ? decodeCursor(after, 2) : null;
+      if (cursor && !isUuid(cursor[1])) throw badUserInput('Invalid cursor', { field: 'after' });
       const db = await clients.forTenant(caller.tenantId);
       const matching = term
         ? {
@@ -154,27 +144,20 @@ export function createServices({ platform, streams, config }: SubgraphDeps) {
                   matching,
                   {
                     OR: [
-                      { name: { gt: cursor.name } },
-                      { name: cursor.name, userId: { gt: cursor.id } },
+                      { name: { gt: cursor[0] } },
+                      { name: cursor[0], userId: { gt: cursor[1] } },
                     ],
                   },
                 ],
               }
             : matching,
           orderBy: [{ name: 'asc' }, { userId: 'asc' }],
-          take: take + 1,
+          take: size + 1,
         }),
         db.profile.count({ where: matching }),
       ]);
-      const edges = rows.slice(0, take).map((profile) => ({
-        cursor: encodeCursor(profile.name, profile.userId),
-        node: toUser(caller.tenantId, profile.userId, profile),
-      }));
-      return {
-        edges,
-        pageInfo: { hasNextPage: rows.length > take, endCursor: edges.at(-1)?.cursor ?? null },
-        totalCount,
-      };
+      const users = rows.map((profile) => toUser(caller.tenantId, profile.userId, profile));
+      return { ...connection(users, size, (user) => [user.name, user.id]), totalCount };
     },
 
     async updateProfile(ctx: RequestContext, caller: Caller, raw: unknown): Promise<UserModel> {
@@ -234,7 +217,7 @@ export function createServices({ platform, streams, config }: SubgraphDeps) {
           ...(last ? { OR: [{ at: { lt: last.at } }, { at: last.at, id: { lt: last.id } }] } : {}),
         },
         orderBy: [{ at: 'desc' }, { id: 'desc' }],
-        take: Math.min(Math.max(first, 1), 100),
+        take: pageSize(first, 20),
       });
     },
   };
