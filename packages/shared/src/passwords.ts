@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import argon2 from 'argon2';
 import { badUserInput } from './errors';
 
@@ -25,4 +26,22 @@ export function hashPassword(password: string): Promise<string> {
 
 export function verifyPassword(hash: string, password: string): Promise<boolean> {
   return argon2.verify(hash, password).catch(() => false);
+}
+
+/** Made once per process, on first use: the hash a missing account's password is checked against. */
+let dummyHash: Promise<string> | undefined;
+
+/**
+ * Checks a password against the account's hash, or, when there is no account (or no password),
+ * against a dummy hash that never matches: argon2 runs either way, so the time taken does not
+ * tell whether the account exists.
+ */
+export async function verifyPasswordOrDummy(
+  hash: string | null | undefined,
+  password: string,
+): Promise<boolean> {
+  if (hash) return verifyPassword(hash, password);
+  dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
+  await verifyPassword(await dummyHash, password);
+  return false;
 }

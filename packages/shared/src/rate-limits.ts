@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Config } from './config';
 import { AppError } from './errors';
 
 /** RATE_LIMITED with the seconds to wait, for clients and for a Retry-After header. */
@@ -46,6 +47,25 @@ export interface FailureThrottleOptions {
   /** Failures allowed per IP, across accounts, within the window. */
   perIp: number;
   windowSeconds: number;
+}
+
+/** The sign-in throttle as configured (LOGIN_MAX_FAILURES_*, LOGIN_FAILURE_WINDOW_SECONDS). */
+export function signInThrottle(
+  redis: Redis,
+  config: Pick<
+    Config,
+    | 'REDIS_KEY_PREFIX'
+    | 'LOGIN_MAX_FAILURES_PER_ACCOUNT'
+    | 'LOGIN_MAX_FAILURES_PER_IP'
+    | 'LOGIN_FAILURE_WINDOW_SECONDS'
+  >,
+  name: string,
+): FailureThrottle {
+  return new FailureThrottle(redis, `${config.REDIS_KEY_PREFIX}auth:${name}`, {
+    perAccount: config.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+    perIp: config.LOGIN_MAX_FAILURES_PER_IP,
+    windowSeconds: config.LOGIN_FAILURE_WINDOW_SECONDS,
+  });
 }
 
 /** Lockouts double with each one in a day, up to this factor of the window. */

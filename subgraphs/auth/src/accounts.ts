@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import {
   badUserInput,
   connection,
@@ -9,7 +9,9 @@ import {
   AppError,
   assertPasswordPolicy,
   enforceLimit,
-  FailureThrottle,
+  signInThrottle,
+  type FailureThrottle,
+  verifyPasswordOrDummy,
   forbidden,
   hashPassword,
   RequestLimit,
@@ -66,17 +68,11 @@ export class Accounts {
   private readonly loginFailures: FailureThrottle;
   private readonly requestsPerIp: RequestLimit;
   private readonly resetsPerAccount: RequestLimit;
-  /** argon2 runs on every login, even for unknown tenants and e-mails, so timing reveals nothing. */
-  private readonly dummyHash: Promise<string>;
 
   constructor(private readonly deps: AccountsDeps) {
     const { config, redis } = deps;
     const prefix = `${config.REDIS_KEY_PREFIX}auth`;
-    this.loginFailures = new FailureThrottle(redis, `${prefix}:login`, {
-      perAccount: config.LOGIN_MAX_FAILURES_PER_ACCOUNT,
-      perIp: config.LOGIN_MAX_FAILURES_PER_IP,
-      windowSeconds: config.LOGIN_FAILURE_WINDOW_SECONDS,
-    });
+    this.loginFailures = signInThrottle(redis, config, 'login');
     this.requestsPerIp = new RequestLimit(redis, `${prefix}:requests`, {
       points: config.AUTH_REQUESTS_PER_IP_PER_HOUR,
       durationSeconds: 3600,
@@ -85,7 +81,6 @@ export class Accounts {
       points: 3,
       durationSeconds: 3600,
     });
-    this.dummyHash = hashPassword(randomBytes(16).toString('hex'));
   }
 
   private db(tenantId: string, options?: { includeSuspended?: boolean }) {
@@ -177,10 +172,8 @@ export class Accounts {
     const reachable = tenant && (tenant.status === 'ACTIVE' || tenant.status === 'SUSPENDED');
     const db = reachable ? await this.db(tenant.id, { includeSuspended: true }) : null;
     const account = db ? await db.account.findUnique({ where: { email: input.email } }) : null;
-    const passwordOk = await verifyPassword(
-      account?.passwordHash ?? (await this.dummyHash),
-      input.password,
-    );
+    // argon2 runs even for unknown tenants and e-mails, so timing reveals nothing.
+    const passwordOk = await verifyPasswordOrDummy(account?.passwordHash, input.password);
     if (!tenant || !db || !account || !passwordOk || account.status !== 'ACTIVE') {
       if (db && tenant)
         await this.deps.audit.tenant(db, tenant.id, ctx, {

@@ -1,12 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import {
   parseInput,
   assertPasswordPolicy,
-  FailureThrottle,
+  signInThrottle,
+  type FailureThrottle,
+  verifyPasswordOrDummy,
   hashPassword,
   PLATFORM_SCOPE,
   unauthenticated,
-  verifyPassword,
   type Config,
   type Logger,
   type RequestContext,
@@ -31,19 +31,9 @@ export interface OperatorsDeps {
 /** Platform operators: control-plane accounts with no tenant, signing in with role PLATFORM_OPERATOR. */
 export class Operators {
   private readonly loginFailures: FailureThrottle;
-  private readonly dummyHash: Promise<string>;
 
   constructor(private readonly deps: OperatorsDeps) {
-    this.loginFailures = new FailureThrottle(
-      deps.redis,
-      `${deps.config.REDIS_KEY_PREFIX}auth:operator-login`,
-      {
-        perAccount: deps.config.LOGIN_MAX_FAILURES_PER_ACCOUNT,
-        perIp: deps.config.LOGIN_MAX_FAILURES_PER_IP,
-        windowSeconds: deps.config.LOGIN_FAILURE_WINDOW_SECONDS,
-      },
-    );
-    this.dummyHash = hashPassword(randomBytes(16).toString('hex'));
+    this.loginFailures = signInThrottle(deps.redis, deps.config, 'operator-login');
   }
 
   async login(rawInput: unknown, ctx: RequestContext) {
@@ -51,10 +41,7 @@ export class Operators {
     await this.loginFailures.attempt(input.email, ctx.clientIp);
     const { db } = this.deps;
     const operator = await db.platformOperator.findUnique({ where: { email: input.email } });
-    const passwordOk = await verifyPassword(
-      operator?.passwordHash ?? (await this.dummyHash),
-      input.password,
-    );
+    const passwordOk = await verifyPasswordOrDummy(operator?.passwordHash, input.password);
     const fail = async (reason: string, error = unauthenticated('Invalid e-mail or password')) => {
       await this.deps.audit.operator(db, ctx, {
         type: 'LOGIN_FAILED',
