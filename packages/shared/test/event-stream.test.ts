@@ -1,10 +1,10 @@
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { EventStream, type DurableEvents } from '../src';
-import { testConfig, uniqueName } from '../testing';
+import { createTestRedis, type TestRedis } from '../testing';
 
-const config = testConfig();
 const log = pino({ level: 'silent' });
+let testRedis: TestRedis;
 let redis: Redis;
 let prefix: string;
 const streams: EventStream[] = [];
@@ -32,15 +32,13 @@ async function until(condition: () => boolean | Promise<boolean>): Promise<void>
 }
 
 beforeEach(() => {
-  redis = new Redis(config.REDIS_URL);
-  prefix = `${uniqueName('stream')}:`;
+  testRedis = createTestRedis('stream');
+  ({ redis, prefix } = testRedis);
 });
 
 afterEach(async () => {
   await Promise.all(streams.splice(0).map((s) => s.close()));
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length) await redis.del(...keys);
-  redis.disconnect();
+  await testRedis.close();
 });
 
 describe('EventStream (Redis streams with consumer groups)', () => {

@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis';
 import { AppError, FailureThrottle, RequestLimit } from '../src';
-import { testConfig, uniqueName } from '../testing';
+import { createTestRedis, type TestRedis } from '../testing';
 
-const config = testConfig();
+let testRedis: TestRedis;
 let redis: Redis;
 let prefix: string;
 
@@ -30,14 +30,12 @@ async function expectRateLimited(promise: Promise<unknown>, retryAfter?: number)
 }
 
 beforeEach(() => {
-  redis = new Redis(config.REDIS_URL);
-  prefix = `${uniqueName('throttle')}:`;
+  testRedis = createTestRedis('throttle');
+  ({ redis, prefix } = testRedis);
 });
 
 afterEach(async () => {
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length) await redis.del(...keys);
-  redis.disconnect();
+  await testRedis.close();
 });
 
 describe('FailureThrottle (Redis)', () => {

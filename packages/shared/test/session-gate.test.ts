@@ -1,27 +1,25 @@
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { EventBus, SessionGate, SessionStore, type Principal } from '../src';
-import { testConfig, uniqueName } from '../testing';
+import { createTestRedis, type TestRedis } from '../testing';
 
-const config = testConfig();
 const log = pino({ level: 'silent' });
+let testRedis: TestRedis;
 let redis: Redis;
 let prefix: string;
 let bus: EventBus;
 let store: SessionStore;
 
 beforeEach(() => {
-  redis = new Redis(config.REDIS_URL);
-  prefix = `${uniqueName('gate')}:`;
+  testRedis = createTestRedis('gate');
+  ({ redis, prefix } = testRedis);
   bus = new EventBus(redis, prefix, log);
   store = new SessionStore(redis, prefix, bus);
 });
 
 afterEach(async () => {
   await bus.close();
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length) await redis.del(...keys);
-  redis.disconnect();
+  await testRedis.close();
 });
 
 const tenantId = '8a6e0b1e-7c1f-4c55-9a0e-5a1c2b3d4e5f';

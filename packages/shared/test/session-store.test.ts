@@ -9,12 +9,12 @@ import {
   type RevocationReason,
   type SessionRecord,
 } from '../src';
-import { testConfig, uniqueName } from '../testing';
+import { createTestRedis, type TestRedis } from '../testing';
 
 type Revoked = BusEvents['session.revoked'];
 
-const config = testConfig();
 const log = pino({ level: 'silent' });
+let testRedis: TestRedis;
 let redis: Redis;
 let prefix: string;
 let bus: EventBus;
@@ -67,8 +67,8 @@ const withSecret = (token: string, secret: string) =>
 const ids = (sessions: SessionRecord[]) => sessions.map((session) => session.id).sort();
 
 beforeEach(async () => {
-  redis = new Redis(config.REDIS_URL);
-  prefix = `${uniqueName('sessions')}:`;
+  testRedis = createTestRedis('sessions');
+  ({ redis, prefix } = testRedis);
   bus = new EventBus(redis, prefix, log);
   revoked = [];
   bus.subscribe('session.revoked', (event) => revoked.push(event));
@@ -90,9 +90,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await bus.close();
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length) await redis.del(...keys);
-  redis.disconnect();
+  await testRedis.close();
 });
 
 describe('SessionStore (Redis)', () => {

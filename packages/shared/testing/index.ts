@@ -5,6 +5,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { exportJWK, exportPKCS8, generateKeyPair, SignJWT, type JWK } from 'jose';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import type { OidcTestProvider } from './oidc';
 import type { SmtpCapture } from './smtp';
@@ -251,5 +252,26 @@ export function signInSettings(parts: {
           BOOTSTRAP_OPERATOR_PASSWORD: operator.password,
         }
       : {}),
+  };
+}
+
+/** A Redis connection and a key prefix of the test's own; `close` deletes its keys. */
+export interface TestRedis {
+  redis: Redis;
+  prefix: string;
+  close(): Promise<void>;
+}
+
+export function createTestRedis(name: string): TestRedis {
+  const redis = new Redis(testConfig().REDIS_URL);
+  const prefix = `${uniqueName(name)}:`;
+  return {
+    redis,
+    prefix,
+    async close() {
+      const keys = await redis.keys(`${prefix}*`);
+      if (keys.length) await redis.del(...keys);
+      redis.disconnect();
+    },
   };
 }
