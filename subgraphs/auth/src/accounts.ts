@@ -41,7 +41,7 @@ import {
   totpCodeInput,
 } from './inputs';
 import type { Mailer, MailKind } from './mail';
-import { confirmTotp, enrollTotp, mfaRequired, verifySecondFactor, type MfaAccount } from './mfa';
+import { confirmTotp, enrollTotp, passSecondFactor, type MfaAccount } from './mfa';
 import type { SessionTokens, SignedIn } from './tokens';
 
 const LINK_AUDIT = {
@@ -190,27 +190,18 @@ export class Accounts {
       await this.loginFailures.forgive(throttleKey, ctx.clientIp);
       throw new AppError('TENANT_SUSPENDED', 'This tenant is suspended');
     }
-    if (account.totpEnabled && account.totpSecret) {
-      if (!input.totpCode) {
-        // Not a failure, but no success either: earlier failures still count against the code.
-        await this.loginFailures.forgive(throttleKey, ctx.clientIp);
-        throw mfaRequired();
-      }
-      if (
-        !(await verifySecondFactor(
-          account.totpSecret,
-          input.totpCode,
-          this.mfaAccount(db, account.id),
-        ))
-      ) {
-        await this.deps.audit.tenant(db, tenant.id, ctx, {
+    await passSecondFactor({
+      record: account,
+      code: input.totpCode,
+      account: this.mfaAccount(db, account.id),
+      forgiveAttempt: () => this.loginFailures.forgive(throttleKey, ctx.clientIp),
+      onWrongCode: () =>
+        this.deps.audit.tenant(db, tenant.id, ctx, {
           type: 'LOGIN_FAILED',
           subjectId: account.id,
           metadata: { reason: 'BAD_MFA_CODE' },
-        });
-        throw unauthenticated('Invalid authentication code');
-      }
-    }
+        }),
+    });
     await this.loginFailures.succeeded(throttleKey, ctx.clientIp);
     return this.completeSignIn(tenant, db, account, ctx, {
       method: 'PASSWORD',

@@ -83,6 +83,31 @@ export async function verifySecondFactor(
   return step !== null && account.advanceTotpStep(step);
 }
 
+/**
+ * The second step of a password sign-in whose password was right. Without TOTP it passes. With
+ * TOTP and no code: MFA_REQUIRED, and the attempt is given back without clearing earlier
+ * failures (which still count against guessing the code). A wrong code is a failed sign-in:
+ * `onWrongCode` records it, then UNAUTHENTICATED.
+ */
+export async function passSecondFactor(options: {
+  record: { totpEnabled: boolean; totpSecret: string | null };
+  code: string | null | undefined;
+  account: Pick<MfaAccount, 'advanceTotpStep' | 'consumeRecoveryCode'>;
+  forgiveAttempt: () => Promise<void>;
+  onWrongCode: () => Promise<void>;
+}): Promise<void> {
+  const { record, code, account } = options;
+  if (!record.totpEnabled || !record.totpSecret) return;
+  if (!code) {
+    await options.forgiveAttempt();
+    throw mfaRequired();
+  }
+  if (!(await verifySecondFactor(record.totpSecret, code, account))) {
+    await options.onWrongCode();
+    throw new AppError('UNAUTHENTICATED', 'Invalid authentication code');
+  }
+}
+
 /** Fresh recovery codes, `xxxxx-xxxxx` from an unambiguous alphabet; store only their hashes. */
 function newRecoveryCodes(): string[] {
   const alphabet = 'abcdefghjkmnpqrstuvwxyz23456789';

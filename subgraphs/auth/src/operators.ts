@@ -15,7 +15,7 @@ import {
 import { Prisma, type PrismaClient } from '../../../prisma/operators/generated/client';
 import type { AuditTrail } from './audit';
 import { operatorLoginInput, totpCodeInput } from './inputs';
-import { confirmTotp, enrollTotp, mfaRequired, verifySecondFactor, type MfaAccount } from './mfa';
+import { confirmTotp, enrollTotp, passSecondFactor, type MfaAccount } from './mfa';
 import type { SessionTokens, SignedIn } from './tokens';
 
 export interface OperatorsDeps {
@@ -51,20 +51,15 @@ export class Operators {
       return error;
     };
     if (!operator || !passwordOk) throw await fail(operator ? 'BAD_PASSWORD' : 'UNKNOWN_EMAIL');
-    if (operator.totpEnabled && operator.totpSecret) {
-      if (!input.totpCode) {
-        await this.loginFailures.forgive(input.email, ctx.clientIp);
-        throw mfaRequired();
-      }
-      if (
-        !(await verifySecondFactor(
-          operator.totpSecret,
-          input.totpCode,
-          this.mfaAccount(operator.id),
-        ))
-      )
-        throw await fail('BAD_MFA_CODE', unauthenticated('Invalid authentication code'));
-    }
+    await passSecondFactor({
+      record: operator,
+      code: input.totpCode,
+      account: this.mfaAccount(operator.id),
+      forgiveAttempt: () => this.loginFailures.forgive(input.email, ctx.clientIp),
+      onWrongCode: async () => {
+        await fail('BAD_MFA_CODE');
+      },
+    });
     await this.loginFailures.succeeded(input.email, ctx.clientIp);
     const signedIn: SignedIn = await this.deps.tokens.signIn(
       { kind: 'operator', operatorId: operator.id },
