@@ -34,3 +34,4 @@ export * from './rate-limits';
 export * from './loaders';
 export * from './validation';
 export * from './pagination';
+export * from './digest';

@@ -1,4 +1,5 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { sha256Hex } from './digest';
 import type { Redis } from 'ioredis';
 import type { DeviceInfo } from './devices';
 import type { EventBus, EventStream } from './events';
@@ -75,8 +76,6 @@ return 'invalid'
 /** `rt1.<scope>.<session id>.<secret>`: the scope and session find the hash without an index. */
 const REFRESH_TOKEN = /^rt1\.([a-z0-9-]{1,36})\.([0-9a-f-]{36})\.([A-Za-z0-9_-]{43})$/;
 
-const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
-
 export class SessionStore {
   constructor(
     private readonly redis: Redis,
@@ -123,7 +122,7 @@ export class SessionStore {
     };
     const refreshToken = this.newRefreshToken(input.tenantId, id);
     await this.save(session, {
-      [REFRESH_HASH]: sha256(refreshToken),
+      [REFRESH_HASH]: sha256Hex(refreshToken),
       [REFRESHED_AT]: String(now.getTime()),
     });
     return { session, refreshToken };
@@ -164,8 +163,8 @@ export class SessionStore {
       2,
       this.sessionKey(tenantId, sessionId),
       this.rotatedKey(tenantId, sessionId),
-      sha256(token),
-      sha256(next),
+      sha256Hex(token),
+      sha256Hex(next),
       now.getTime(),
       idleTtlSeconds * 1000,
       now.toISOString(),

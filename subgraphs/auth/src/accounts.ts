@@ -51,7 +51,7 @@ const LINK_AUDIT = {
 } as const;
 
 /** The one answer to every failed sign-in, whatever was wrong. */
-export const invalidCredentials = () => unauthenticated('Invalid tenant, e-mail or password');
+const invalidCredentials = () => unauthenticated('Invalid tenant, e-mail or password');
 
 export interface AccountsDeps extends Pick<
   SubgraphDeps,

@@ -1,5 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { badUserInput, type Config } from '@tradesage/shared';
+import { randomBytes } from 'node:crypto';
+import { badUserInput, sha256Hex, type Config } from '@tradesage/shared';
 import type { PrismaClient, TokenPurpose } from '../../../prisma/auth/generated/client';
 
 /**
@@ -7,8 +7,6 @@ import type { PrismaClient, TokenPurpose } from '../../../prisma/auth/generated/
  * holds the hash; only sha256 of the whole token is stored.
  */
 const EMAIL_TOKEN = /^et1\.([0-9a-f-]{36})\.([A-Za-z0-9_-]{43})$/;
-
-export const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
 
 /** One message for every unusable token: unknown, used, expired or of another kind. */
 export const invalidLink = () => badUserInput('This link is invalid or has expired');
@@ -55,7 +53,7 @@ export async function issueEmailToken(
       data: {
         accountId,
         purpose,
-        tokenHash: sha256(token),
+        tokenHash: sha256Hex(token),
         expiresAt: new Date(now.getTime() + ttl * 1000),
       },
     }),
@@ -72,7 +70,7 @@ export async function consumeEmailToken(
   token: string,
   purpose: TokenPurpose,
 ): Promise<string> {
-  const tokenHash = sha256(token.trim());
+  const tokenHash = sha256Hex(token.trim());
   const found = await db.accountToken.findUnique({ where: { tokenHash } });
   if (!found || found.purpose !== purpose) throw invalidLink();
   const { count } = await db.accountToken.updateMany({

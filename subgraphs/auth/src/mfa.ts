@@ -1,16 +1,15 @@
-import { createHash, randomInt } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import { generateSecret, generateURI, verify } from 'otplib';
-import { AppError, badUserInput } from '@tradesage/shared';
+import { AppError, badUserInput, sha256Hex } from '@tradesage/shared';
 
 /** TOTP (RFC 6238, 30 s steps, 6 digits) with one step of clock drift either way. */
 const EPOCH_TOLERANCE_SECONDS = 30;
-export const RECOVERY_CODE_COUNT = 10;
+const RECOVERY_CODE_COUNT = 10;
 
 const RECOVERY_CODE = /^[a-z0-9]{5}-[a-z0-9]{5}$/;
 const TOTP_CODE = /^\d{6}$/;
 
-export const hashRecoveryCode = (code: string) =>
-  createHash('sha256').update(code.trim().toLowerCase()).digest('hex');
+export const hashRecoveryCode = (code: string) => sha256Hex(code.trim().toLowerCase());
 
 /**
  * One account's MFA state, wherever it is kept (tenant accounts and operators have their own
@@ -32,7 +31,7 @@ export interface MfaAccount {
 }
 
 /** Sign-in needs a second factor that was not given. */
-export const mfaRequired = () =>
+const mfaRequired = () =>
   new AppError('MFA_REQUIRED', 'Enter the code from your authenticator app');
 
 const alreadyOn = () => new AppError('CONFLICT', 'Two-factor authentication is already on');

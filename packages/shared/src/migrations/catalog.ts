@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../digest';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -26,7 +26,7 @@ export interface Migration {
 const MIGRATION_DIR = /^\d{14}_[a-z0-9_]+$/;
 
 export function checksumOf(sql: string | Buffer): string {
-  return createHash('sha256').update(sql).digest('hex');
+  return sha256Hex(sql);
 }
 
 /**
