@@ -31,21 +31,14 @@ async function seedUser(slug: string, email: string, name: string): Promise<Seed
   // Provisioned the way the tenant service does it: schema, role, migrations, owner account and profile.
   const tenant = await createTestTenant(stack.admin, stack.config, slug, { email, name });
   const userId = tenant.owner.id;
-  const sessionId = randomUUID();
-  const now = new Date();
-  await new SessionStore(stack.redis, stack.redisPrefix).save({
-    id: sessionId,
+  const { session } = await new SessionStore(stack.redis, stack.redisPrefix).create({
     tenantId: tenant.id,
     userId,
-    deviceType: 'DESKTOP',
-    deviceName: 'Work laptop',
-    os: 'Linux',
-    browser: 'Firefox',
+    device: { type: 'DESKTOP', name: 'Work laptop', os: 'Linux', browser: 'Firefox' },
     ipAddress: '203.0.113.7',
-    createdAt: now.toISOString(),
-    lastSeenAt: now.toISOString(),
-    expiresAt: new Date(now.getTime() + 3_600_000).toISOString(),
+    ttlSeconds: 3600,
   });
+  const sessionId = session.id;
   const token = await stack.signer.sign({
     sub: userId,
     tid: tenant.id,

@@ -17,7 +17,8 @@ import {
   subgraphUrl,
   verifierFromConfig,
   ISSUED_TOKEN_HEADER,
-  SessionGate,
+  sessionGateFor,
+  sessionPolicyFromConfig,
   SessionStore,
   type Config,
   type RequestContext,
@@ -100,7 +101,12 @@ export async function startRouter(
   const bus = new EventBus(redis, config.REDIS_KEY_PREFIX, log);
   platform.followTenantChanges(bus);
   // Ended sessions' tokens are refused at the edge too, from the same store and events.
-  const sessionGate = new SessionGate(new SessionStore(redis, config.REDIS_KEY_PREFIX), bus);
+  const sessionGate = sessionGateFor(
+    config,
+    new SessionStore(redis, config.REDIS_KEY_PREFIX, { policy: sessionPolicyFromConfig(config) }),
+    bus,
+    log,
+  );
   const signingKeys = await keysForVerification(config, log);
   const verifier = verifierFromConfig(config, signingKeys && publicJwks(signingKeys));
   const gateway = new ApolloGateway({

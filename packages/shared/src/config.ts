@@ -122,8 +122,16 @@ const schema = z.object({
 
   /** Sessions (and so refresh tokens) end this long after login, whatever the activity. */
   SESSION_ABSOLUTE_TTL_SECONDS: int(300, 365 * 86_400).default(30 * 86_400),
-  /** A session not refreshed for this long ends. */
+  /** A session not used (no request, no refresh) for this long ends. */
   SESSION_IDLE_TTL_SECONDS: int(60, 365 * 86_400).default(7 * 86_400),
+  /** A session's `lastSeenAt` (and so its idle deadline) is written at most this often. */
+  SESSION_TOUCH_INTERVAL_SECONDS: int(1, 3600).default(60),
+  /** A user at the tenant's maxSessionsPerUser signs in: end their oldest session, or refuse. */
+  SESSION_LIMIT_POLICY: z.enum(['evict-oldest', 'refuse']).default('evict-oldest'),
+  /** How often the session service ends expired sessions and announces them (EXPIRED). */
+  SESSION_SWEEP_INTERVAL_SECONDS: int(1, 3600).default(15),
+  /** How long a service trusts a session it checked before asking Redis again (revocations arrive sooner, over pub/sub). */
+  SESSION_CACHE_TTL_SECONDS: int(1, 3600).default(30),
 
   /** How long users' activity entries are kept. */
   ACTIVITY_RETENTION_DAYS: int(1, 3650).default(90),

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from './logger';
-import type { RevocationReason } from './sessions';
+import type { RevocationReason, SessionEvent } from './sessions';
 
 /** Events that cross processes and replicas. Channel names are the prefix plus the topic. */
 export interface BusEvents {
@@ -23,6 +23,12 @@ export interface BusEvents {
     userId: string;
     reason: RevocationReason;
   };
+  /**
+   * A session was created, refreshed, revoked, expired or evicted. Scoped: each tenant has its
+   * own channel, so a subscriber never receives another tenant's events. The session store's
+   * scripts publish these.
+   */
+  'session.event': SessionEvent;
 }
 
 export type Topic = keyof BusEvents;
@@ -45,16 +51,17 @@ export class EventBus {
     private readonly log: Logger,
   ) {}
 
-  async publish<T extends Topic>(topic: T, event: BusEvents[T]): Promise<void> {
-    await this.redis.publish(this.channel(topic), JSON.stringify(event));
+  /** `scope` picks a topic's channel of one tenant (for scoped topics such as session.event). */
+  async publish<T extends Topic>(topic: T, event: BusEvents[T], scope?: string): Promise<void> {
+    await this.redis.publish(this.channel(topic, scope), JSON.stringify(event));
   }
 
   /**
    * Registers a handler. The Redis subscription is made in the background, so a service starts
    * even while Redis is down; ioredis subscribes as soon as the connection is up.
    */
-  subscribe<T extends Topic>(topic: T, handler: Handler<T>): void {
-    const channel = this.channel(topic);
+  subscribe<T extends Topic>(topic: T, handler: Handler<T>, scope?: string): void {
+    const channel = this.channel(topic, scope);
     let handlers = this.handlers.get(channel);
     if (!handlers) {
       handlers = new Set();
@@ -75,8 +82,9 @@ export class EventBus {
   iterate<T extends Topic>(
     topic: T,
     filter: (event: BusEvents[T]) => boolean,
-    maxQueue = 100,
+    options: { scope?: string; maxQueue?: number } = {},
   ): AsyncIterableIterator<BusEvents[T]> {
+    const { scope, maxQueue = 100 } = options;
     const queue: BusEvents[T][] = [];
     let wake: (() => void) | undefined;
     let closed = false;
@@ -86,10 +94,11 @@ export class EventBus {
       if (queue.length > maxQueue) queue.shift();
       wake?.();
     };
-    this.subscribe(topic, handler);
+    this.subscribe(topic, handler, scope);
     const close = () => {
+      if (closed) return;
       closed = true;
-      this.handlers.get(this.channel(topic))?.delete(handler as (event: unknown) => void);
+      this.unsubscribe(this.channel(topic, scope), handler as (event: unknown) => void);
       wake?.();
     };
     const iterator: AsyncIterableIterator<BusEvents[T]> = {
@@ -120,8 +129,22 @@ export class EventBus {
     if (subscriber) subscriber.disconnect();
   }
 
-  private channel(topic: Topic): string {
-    return `${this.prefix}events:${topic}`;
+  /** Drops a handler; the last one of a channel ends its Redis subscription. */
+  private unsubscribe(channel: string, handler: (event: unknown) => void): void {
+    const handlers = this.handlers.get(channel);
+    if (!handlers?.delete(handler) || handlers.size > 0) return;
+    this.handlers.delete(channel);
+    this.subscriber
+      ?.unsubscribe(channel)
+      .catch((error: unknown) =>
+        this.log.warn({ err: error, channel }, 'event bus unsubscribe failed'),
+      );
+  }
+
+  private channel(topic: Topic, scope?: string): string {
+    return scope === undefined
+      ? `${this.prefix}events:${topic}`
+      : `${this.prefix}events:${topic}:${scope}`;
   }
 
   private connection(): Redis {

@@ -1,20 +1,34 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { sha256Hex } from './digest';
 import type { Redis } from 'ioredis';
-import type { DeviceInfo } from './devices';
-import type { EventBus, EventStream } from './events';
+import { sha256Hex } from './digest';
+import { AppError } from './errors';
+import type { Config } from './config';
+import type { DeviceInfo, DeviceType } from './devices';
+import type { EventStream } from './events';
+import { SESSION_SCRIPTS, type SessionScript } from './session-scripts';
 
 /**
- * The session store in Redis. Keys carry a `{t:<scope>}` hash tag, so that all of a tenant's
- * keys land in one Redis Cluster slot: a hash per session, a set of session ids per user, a
- * sorted set of the tenant's sessions by expiry, and per session the hashes of refresh tokens
- * already rotated (to recognise reuse). Operators' sessions use the scope PLATFORM_SCOPE.
+ * The session store in Redis. Every key of a tenant carries the hash tag `{t:<scope>}`, so they
+ * all land in one Redis Cluster slot and each script runs on one node:
+ *
+ * - `session:<id>`: a hash per session (device, times, the current refresh-token hash);
+ * - `session:<id>:rotated`: refresh-token hashes already spent, to recognise reuse;
+ * - `sessions`: the tenant's sessions scored by their deadline (the earlier of the absolute
+ *   expiry and last activity plus the idle timeout), for counts and expiry sweeps;
+ * - `devices:<TYPE>`: the same per device type; `users`: users scored by their latest deadline;
+ * - `user:<id>:sessions`: a user's sessions scored by creation (limits, listing);
+ * - `logins`: sign-ins of the last 24 h; `peak:<day>`: the most concurrent sessions that UTC day.
+ *
+ * One key without a tag, `sessions:due`, scores each scope by its earliest deadline, so the
+ * sweeper finds expired sessions without scanning. Every change runs in one script that also
+ * publishes the session event and, when a session ends, `session.revoked`, so no event is lost
+ * between the change and its announcement.
  */
 export interface SessionRecord {
   id: string;
   tenantId: string;
   userId: string;
-  deviceType: string;
+  deviceType: DeviceType;
   deviceName?: string;
   os?: string;
   browser?: string;
@@ -27,13 +41,82 @@ export interface SessionRecord {
 /** The session scope of platform operators, who belong to no tenant. */
 export const PLATFORM_SCOPE = 'platform';
 
+export const SESSION_EVENT_TYPES = [
+  'CREATED',
+  'REFRESHED',
+  'REVOKED',
+  'EXPIRED',
+  'EVICTED',
+] as const;
+export type SessionEventType = (typeof SESSION_EVENT_TYPES)[number];
+
+/** What the store publishes per tenant (bus topic `session.event`, scoped by tenant id). */
+export interface SessionEvent {
+  type: SessionEventType;
+  tenantId: string;
+  sessionId: string;
+  userId: string;
+  at: string;
+  /** The session as it was when the event happened (an ended session is gone from the store). */
+  session: SessionRecord;
+}
+
+export type RevocationReason =
+  | 'LOGOUT'
+  | 'REFRESH_REUSE'
+  | 'PASSWORD_RESET'
+  | 'REVOKED'
+  | 'USER_DISABLED'
+  | 'TENANT_SUSPENDED'
+  /** Pushed out by a newer session when the user was at the tenant's limit. */
+  | 'EVICTED'
+  /** Past its absolute lifetime or idle for too long. */
+  | 'EXPIRED';
+
+/** What happens when a user at the tenant's `maxSessionsPerUser` signs in again. */
+export type SessionLimitPolicy = 'evict-oldest' | 'refuse';
+
+export interface SessionPolicy {
+  absoluteTtlSeconds: number;
+  idleTtlSeconds: number;
+  /** `lastSeenAt` (and the idle deadline) is written at most this often per session. */
+  touchIntervalSeconds: number;
+  limitPolicy: SessionLimitPolicy;
+}
+
+export const DEFAULT_SESSION_POLICY: SessionPolicy = {
+  absoluteTtlSeconds: 30 * 86_400,
+  idleTtlSeconds: 7 * 86_400,
+  touchIntervalSeconds: 60,
+  limitPolicy: 'evict-oldest',
+};
+
+export function sessionPolicyFromConfig(
+  config: Pick<
+    Config,
+    | 'SESSION_ABSOLUTE_TTL_SECONDS'
+    | 'SESSION_IDLE_TTL_SECONDS'
+    | 'SESSION_TOUCH_INTERVAL_SECONDS'
+    | 'SESSION_LIMIT_POLICY'
+  >,
+): SessionPolicy {
+  return {
+    absoluteTtlSeconds: config.SESSION_ABSOLUTE_TTL_SECONDS,
+    idleTtlSeconds: config.SESSION_IDLE_TTL_SECONDS,
+    touchIntervalSeconds: config.SESSION_TOUCH_INTERVAL_SECONDS,
+    limitPolicy: config.SESSION_LIMIT_POLICY,
+  };
+}
+
 export interface NewSession {
   tenantId: string;
   userId: string;
   device: DeviceInfo;
   ipAddress?: string;
-  /** The absolute lifetime: neither the session nor its refresh tokens outlive it. */
-  ttlSeconds: number;
+  /** The tenant's `maxSessionsPerUser`; none for operators. */
+  maxSessions?: number;
+  /** Shortens the absolute lifetime below the policy's (never lengthens it). */
+  ttlSeconds?: number;
 }
 
 export type RefreshOutcome =
@@ -42,73 +125,57 @@ export type RefreshOutcome =
   | { outcome: 'reused'; session: SessionRecord }
   | { outcome: 'invalid' };
 
-export type RevocationReason =
-  'LOGOUT' | 'REFRESH_REUSE' | 'IDLE' | 'PASSWORD_RESET' | 'REVOKED' | 'USER_DISABLED';
+export interface SessionAnalytics {
+  activeSessions: number;
+  activeUsers: number;
+  loginsLast24h: number;
+  byDeviceType: { key: DeviceType; count: number }[];
+}
 
-/** Fields of the session hash that are not part of the record clients see. */
-const REFRESH_HASH = 'refreshHash';
-const REFRESHED_AT = 'refreshedAtMs';
+export interface DailyPeak {
+  /** The UTC day, YYYY-MM-DD. */
+  date: string;
+  sessions: number;
+}
 
-/**
- * Rotation in one atomic step, so that two requests with the same token cannot both succeed:
- * the first rotates, the second finds a rotated token and ends the session.
- * KEYS: session hash, rotated-hash set. ARGV: presented hash, new hash, now (ms), idle (ms), now (ISO).
- */
-const ROTATE_SCRIPT = `
-local current = redis.call('HGET', KEYS[1], '${REFRESH_HASH}')
-if not current then return 'invalid' end
-if current == ARGV[1] then
-  local refreshedAt = tonumber(redis.call('HGET', KEYS[1], '${REFRESHED_AT}') or '0')
-  if refreshedAt + tonumber(ARGV[4]) < tonumber(ARGV[3]) then return 'idle' end
-  redis.call('HSET', KEYS[1], '${REFRESH_HASH}', ARGV[2], '${REFRESHED_AT}', ARGV[3], 'lastSeenAt', ARGV[5])
-  redis.call('SADD', KEYS[2], ARGV[1])
-  local ttl = redis.call('PTTL', KEYS[1])
-  if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
-  return 'rotated'
-end
-if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then
-  redis.call('DEL', KEYS[1], KEYS[2])
-  return 'reused'
-end
-return 'invalid'
-`;
+const DEVICE_TYPES: readonly DeviceType[] = ['DESKTOP', 'MOBILE', 'TABLET', 'OTHER'];
+/** How long an expired session's hash outlives its deadline, so the sweeper can announce it. */
+const SWEEP_GRACE_MS = 86_400_000;
+const LOGIN_WINDOW_MS = 86_400_000;
+/** Daily peaks are kept this long. */
+const PEAK_RETENTION_DAYS = 400;
+/** Internal fields of the session hash, never shown to clients. */
+const INTERNAL_FIELDS = ['refreshHash', 'lastSeenMs', 'expiresMs', 'deadlineMs'];
 
 /** `rt1.<scope>.<session id>.<secret>`: the scope and session find the hash without an index. */
 const REFRESH_TOKEN = /^rt1\.([a-z0-9-]{1,36})\.([0-9a-f-]{36})\.([A-Za-z0-9_-]{43})$/;
 
+type ScriptRunner = (...args: (string | number)[]) => Promise<unknown>;
+
 export class SessionStore {
+  private readonly policy: SessionPolicy;
+  /** When given, every revocation also becomes an entry of the user's activity. */
+  private readonly streams?: EventStream;
+
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
-    /** When given, every revocation is published (session.revoked), so caches drop the session. */
-    private readonly bus?: EventBus,
-    /** When given, every revocation also becomes an entry of the user's activity. */
-    private readonly streams?: EventStream,
-  ) {}
-
-  private sessionKey(tenantId: string, sessionId: string): string {
-    return `${this.prefix}{t:${tenantId}}:session:${sessionId}`;
-  }
-
-  private rotatedKey(tenantId: string, sessionId: string): string {
-    return `${this.prefix}{t:${tenantId}}:session:${sessionId}:rotated`;
-  }
-
-  /** Every live session of a tenant, scored by its expiry time (ms), for O(log n) counts. */
-  private tenantSessionsKey(tenantId: string): string {
-    return `${this.prefix}{t:${tenantId}}:sessions`;
-  }
-
-  private userSessionsKey(tenantId: string, userId: string): string {
-    return `${this.prefix}{t:${tenantId}}:user:${userId}:sessions`;
+    options: { policy?: Partial<SessionPolicy>; streams?: EventStream } = {},
+  ) {
+    this.policy = { ...DEFAULT_SESSION_POLICY, ...options.policy };
+    this.streams = options.streams;
+    for (const [name, lua] of Object.entries(SESSION_SCRIPTS))
+      if (!(name in redis)) redis.defineCommand(name, { numberOfKeys: 1, lua });
   }
 
   /** Opens a session and returns its first refresh token (only its hash is stored). */
   async create(input: NewSession): Promise<{ session: SessionRecord; refreshToken: string }> {
-    const now = new Date();
-    const id = randomUUID();
+    const now = Date.now();
+    const ttlMs = Math.min(input.ttlSeconds ?? Infinity, this.policy.absoluteTtlSeconds) * 1000;
+    const expiresMs = now + ttlMs;
+    const deadline = Math.min(expiresMs, now + this.policy.idleTtlSeconds * 1000);
     const session: SessionRecord = {
-      id,
+      id: randomUUID(),
       tenantId: input.tenantId,
       userId: input.userId,
       deviceType: input.device.type,
@@ -116,80 +183,108 @@ export class SessionStore {
       os: input.device.os,
       browser: input.device.browser,
       ipAddress: input.ipAddress,
-      createdAt: now.toISOString(),
-      lastSeenAt: now.toISOString(),
-      expiresAt: new Date(now.getTime() + input.ttlSeconds * 1000).toISOString(),
+      createdAt: new Date(now).toISOString(),
+      lastSeenAt: new Date(now).toISOString(),
+      expiresAt: new Date(expiresMs).toISOString(),
     };
-    const refreshToken = this.newRefreshToken(input.tenantId, id);
-    await this.save(session, {
-      [REFRESH_HASH]: sha256Hex(refreshToken),
-      [REFRESHED_AT]: String(now.getTime()),
-    });
+    const refreshToken = this.newRefreshToken(input.tenantId, session.id);
+    const fields = Object.entries({
+      ...session,
+      refreshHash: sha256Hex(refreshToken),
+      lastSeenMs: now,
+      expiresMs,
+      deadlineMs: deadline,
+    }).flatMap(([field, value]) => (value === undefined ? [] : [field, String(value)]));
+    const reply = JSON.parse(
+      (await this.run('tsSessionCreate', input.tenantId, [
+        session.id,
+        input.userId,
+        input.device.type,
+        now,
+        session.createdAt,
+        deadline,
+        SWEEP_GRACE_MS,
+        input.maxSessions ?? 0,
+        this.policy.limitPolicy,
+        utcDay(now),
+        PEAK_RETENTION_DAYS * 86_400_000,
+        LOGIN_WINDOW_MS,
+        ...fields,
+      ])) as string,
+    ) as { outcome: 'created' | 'limit'; ended: unknown };
+    await this.recordEnded(endedList(reply.ended));
+    if (reply.outcome === 'limit')
+      throw new AppError(
+        'LIMIT_EXCEEDED',
+        `This account already has ${input.maxSessions} active sessions; sign out on another device first`,
+      );
+    await this.markDue(input.tenantId, deadline);
     return { session, refreshToken };
   }
 
-  async save(session: SessionRecord, internal: Record<string, string> = {}): Promise<void> {
-    const ttlMs = Math.max(1000, Date.parse(session.expiresAt) - Date.now());
-    const fields = Object.fromEntries(
-      Object.entries({ ...session, ...internal }).filter(([, value]) => value !== undefined),
-    ) as Record<string, string>;
-    const key = this.sessionKey(session.tenantId, session.id);
-    await this.redis
-      .multi()
-      .hset(key, fields)
-      .pexpire(key, ttlMs)
-      .sadd(this.userSessionsKey(session.tenantId, session.userId), session.id)
-      .zadd(this.tenantSessionsKey(session.tenantId), Date.parse(session.expiresAt), session.id)
-      .exec();
+  async get(tenantId: string, sessionId: string): Promise<SessionRecord | null> {
+    const hash = await this.redis.hgetall(this.key(tenantId, `session:${sessionId}`));
+    return Number(hash.deadlineMs) > Date.now() ? toRecord(hash) : null;
   }
 
-  async get(tenantId: string, sessionId: string): Promise<SessionRecord | null> {
-    const hash = await this.redis.hgetall(this.sessionKey(tenantId, sessionId));
-    return toRecord(hash);
+  /**
+   * Milliseconds until the session ends unless it is used again, or 0 if it has ended: the
+   * session gate's check on a cache miss (one HGET).
+   */
+  async remainingMs(tenantId: string, sessionId: string): Promise<number> {
+    const deadline = await this.redis.hget(
+      this.key(tenantId, `session:${sessionId}`),
+      'deadlineMs',
+    );
+    return Math.max(0, Number(deadline ?? 0) - Date.now());
+  }
+
+  /**
+   * Records activity: `lastSeenAt` moves and the idle deadline with it, at most once per
+   * touch interval (the script checks, so many callers cost one write). Returns the remaining
+   * milliseconds, or 0 if the session has ended.
+   */
+  async touch(tenantId: string, sessionId: string): Promise<number> {
+    const now = Date.now();
+    const remaining = (await this.run('tsSessionTouch', tenantId, [
+      sessionId,
+      now,
+      new Date(now).toISOString(),
+      this.policy.idleTtlSeconds * 1000,
+      this.policy.touchIntervalSeconds * 1000,
+      SWEEP_GRACE_MS,
+    ])) as number;
+    return Math.max(0, remaining);
   }
 
   /**
    * Exchanges a refresh token for a new one. A token that was already rotated ends its session
-   * ('reused'), as does one presented after the idle timeout; anything else is 'invalid'.
+   * ('reused'); an expired session, a wrong secret or anything else is 'invalid'.
    */
-  async rotateRefreshToken(token: string, idleTtlSeconds: number): Promise<RefreshOutcome> {
+  async rotateRefreshToken(token: string): Promise<RefreshOutcome> {
     const session = await this.sessionOfRefreshToken(token);
     if (!session) return { outcome: 'invalid' };
-    const { tenantId, id: sessionId } = session;
-    const next = this.newRefreshToken(tenantId, sessionId);
-    const now = new Date();
-    const result = (await this.redis.eval(
-      ROTATE_SCRIPT,
-      2,
-      this.sessionKey(tenantId, sessionId),
-      this.rotatedKey(tenantId, sessionId),
-      sha256Hex(token),
-      sha256Hex(next),
-      now.getTime(),
-      idleTtlSeconds * 1000,
-      now.toISOString(),
-    )) as 'rotated' | 'reused' | 'idle' | 'invalid';
-    switch (result) {
-      case 'rotated':
-        return {
-          outcome: 'rotated',
-          session: { ...session, lastSeenAt: now.toISOString() },
-          refreshToken: next,
-        };
-      case 'reused':
-        await this.forget(session, 'REFRESH_REUSE');
-        return { outcome: 'reused', session };
-      case 'idle':
-        await this.revoke(tenantId, sessionId, 'IDLE');
-        return { outcome: 'invalid' };
-      default:
-        return { outcome: 'invalid' };
-    }
-  }
-
-  /** Whether the session is live (one O(1) EXISTS). */
-  async exists(tenantId: string, sessionId: string): Promise<boolean> {
-    return (await this.redis.exists(this.sessionKey(tenantId, sessionId))) === 1;
+    const next = this.newRefreshToken(session.tenantId, session.id);
+    const now = Date.now();
+    const reply = JSON.parse(
+      (await this.run('tsSessionRotate', session.tenantId, [
+        session.id,
+        sha256Hex(token),
+        sha256Hex(next),
+        now,
+        new Date(now).toISOString(),
+        this.policy.idleTtlSeconds * 1000,
+        SWEEP_GRACE_MS,
+      ])) as string,
+    ) as { outcome: 'rotated' | 'reused' | 'invalid'; ended: unknown; session?: unknown };
+    await this.recordEnded(endedList(reply.ended));
+    if (reply.outcome === 'rotated')
+      return {
+        outcome: 'rotated',
+        session: toRecord(reply.session as Record<string, string>)!,
+        refreshToken: next,
+      };
+    return reply.outcome === 'reused' ? { outcome: 'reused', session } : { outcome: 'invalid' };
   }
 
   /** The live session a refresh token names (whether or not the token is its current one). */
@@ -204,10 +299,8 @@ export class SessionStore {
     sessionId: string,
     reason: RevocationReason,
   ): Promise<SessionRecord | null> {
-    const session = await this.get(tenantId, sessionId);
-    if (!session) return null;
-    await this.forget(session, reason);
-    return session;
+    const [ended] = await this.end(tenantId, [sessionId], reason);
+    return ended ?? null;
   }
 
   /** Ends every session of a user (password reset, disabled account), but `exceptSessionId`. */
@@ -217,58 +310,173 @@ export class SessionStore {
     reason: RevocationReason,
     exceptSessionId?: string,
   ): Promise<SessionRecord[]> {
-    const sessions = await this.listForUser(tenantId, userId);
-    const ended = sessions.filter((session) => session.id !== exceptSessionId);
-    await Promise.all(ended.map((session) => this.forget(session, reason)));
-    return ended;
-  }
-
-  /** Sessions of the tenant that have not expired; expired entries are trimmed on the way. */
-  async countActive(tenantId: string): Promise<number> {
-    const key = this.tenantSessionsKey(tenantId);
-    const now = Date.now();
-    const [, count] = await Promise.all([
-      this.redis.zremrangebyscore(key, '-inf', now),
-      this.redis.zcount(key, now, '+inf'),
-    ]);
-    return count;
-  }
-
-  /** The user's live sessions; ids whose hash has expired are pruned from the user's set. */
-  async listForUser(tenantId: string, userId: string): Promise<SessionRecord[]> {
-    const ids = await this.redis.smembers(this.userSessionsKey(tenantId, userId));
-    if (ids.length === 0) return [];
-    const hashes = await Promise.all(
-      ids.map((id) => this.redis.hgetall(this.sessionKey(tenantId, id))),
+    const ids = await this.redis.zrange(this.key(tenantId, `user:${userId}:sessions`), 0, -1);
+    return this.end(
+      tenantId,
+      ids.filter((id) => id !== exceptSessionId),
+      reason,
     );
-    const expired = ids.filter((_, i) => Object.keys(hashes[i]).length === 0);
-    if (expired.length > 0)
-      await this.redis.srem(this.userSessionsKey(tenantId, userId), ...expired);
+  }
+
+  /** Ends every session of a tenant (suspension), a batch at a time. Returns how many ended. */
+  async revokeAllForTenant(tenantId: string, reason: RevocationReason): Promise<number> {
+    let count = 0;
+    for (;;) {
+      const ids = await this.redis.zrange(this.key(tenantId, 'sessions'), 0, 499);
+      if (ids.length === 0) return count;
+      count += (await this.end(tenantId, ids, reason)).length;
+    }
+  }
+
+  /** Sessions of the tenant that have not expired (one ZCOUNT). */
+  async countActive(tenantId: string): Promise<number> {
+    return this.redis.zcount(this.key(tenantId, 'sessions'), `(${Date.now()}`, '+inf');
+  }
+
+  /** The user's live sessions, most recently active first. */
+  async listForUser(tenantId: string, userId: string): Promise<SessionRecord[]> {
+    const ids = await this.redis.zrange(this.key(tenantId, `user:${userId}:sessions`), 0, -1);
+    if (ids.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hgetall(this.key(tenantId, `session:${id}`));
+    const hashes = ((await pipeline.exec()) ?? []).map(
+      ([, hash]) => hash as Record<string, string>,
+    );
+    const now = Date.now();
     return hashes
-      .map(toRecord)
-      .filter((session): session is SessionRecord => session !== null)
+      .filter((hash) => Number(hash.deadlineMs) > now)
+      .map((hash) => toRecord(hash)!)
       .filter((session) => session.tenantId === tenantId && session.userId === userId)
       .sort((a, b) => b.lastSeenAt.localeCompare(a.lastSeenAt));
   }
 
-  private async forget(session: SessionRecord, reason: RevocationReason): Promise<void> {
-    const { tenantId, id, userId } = session;
-    await this.redis
-      .multi()
-      .del(this.sessionKey(tenantId, id), this.rotatedKey(tenantId, id))
-      .srem(this.userSessionsKey(tenantId, userId), id)
-      .zrem(this.tenantSessionsKey(tenantId), id)
-      .exec();
-    await this.bus?.publish('session.revoked', { tenantId, sessionId: id, userId, reason });
-    if (tenantId !== PLATFORM_SCOPE)
-      await this.streams?.append('activity', {
+  /** The tenant's session numbers, each from one sorted-set count. */
+  async analytics(tenantId: string): Promise<SessionAnalytics> {
+    const now = Date.now();
+    const live = [`(${now}`, '+inf'] as const;
+    const [sessions, users, logins, ...devices] = await Promise.all([
+      this.redis.zcount(this.key(tenantId, 'sessions'), ...live),
+      this.redis.zcount(this.key(tenantId, 'users'), ...live),
+      this.redis.zcount(this.key(tenantId, 'logins'), `(${now - LOGIN_WINDOW_MS}`, '+inf'),
+      ...DEVICE_TYPES.map((type) =>
+        this.redis.zcount(this.key(tenantId, `devices:${type}`), ...live),
+      ),
+    ]);
+    return {
+      activeSessions: sessions,
+      activeUsers: users,
+      loginsLast24h: logins,
+      byDeviceType: DEVICE_TYPES.map((key, i) => ({ key, count: devices[i] })),
+    };
+  }
+
+  /**
+   * The most concurrent sessions on each of the last `days` UTC days, oldest first. The peak is
+   * taken at each sign-in, when the count can rise; a day without sign-ins has no entry.
+   */
+  async dailyPeaks(tenantId: string, days: number): Promise<DailyPeak[]> {
+    const now = Date.now();
+    const dates = Array.from({ length: days }, (_, i) => utcDay(now - (days - 1 - i) * 86_400_000));
+    const values = await this.redis.mget(dates.map((date) => this.key(tenantId, `peak:${date}`)));
+    return dates.flatMap((date, i) => (values[i] ? [{ date, sessions: Number(values[i]) }] : []));
+  }
+
+  /**
+   * Ends sessions past their deadline, announcing each as EXPIRED. Scopes are found through
+   * `sessions:due`, so the work is proportional to what expired. Safe to run on every replica
+   * at once: a session is ended (and announced) by exactly one script run.
+   */
+  async sweepExpired(batch = 500): Promise<number> {
+    const due = this.dueKey();
+    let count = 0;
+    for (;;) {
+      const now = Date.now();
+      const scopes = await this.redis.zrangebyscore(due, '-inf', now, 'LIMIT', 0, 100);
+      if (scopes.length === 0) return count;
+      for (const scope of scopes) {
+        const reply = JSON.parse(
+          (await this.run('tsSessionSweep', scope, [
+            now,
+            new Date(now).toISOString(),
+            batch,
+          ])) as string,
+        ) as { ended: unknown; swept: number; next: number | false };
+        const ended = endedList(reply.ended);
+        count += ended.length;
+        await this.recordEnded(ended);
+        if (reply.swept >= batch) continue; // more remain: the scope is still due
+        if (reply.next === false) await this.redis.zrem(due, scope);
+        else await this.redis.zadd(due, reply.next, scope);
+        // A session created meanwhile wrote its deadline (ZADD LT) after its own script; one
+        // created between the script above and the write just made is caught here.
+        const [, earliest] = await this.redis.zrange(
+          this.key(scope, 'sessions'),
+          0,
+          0,
+          'WITHSCORES',
+        );
+        if (earliest !== undefined) await this.redis.zadd(due, 'LT', Number(earliest), scope);
+      }
+    }
+  }
+
+  private async end(
+    tenantId: string,
+    sessionIds: string[],
+    reason: RevocationReason,
+  ): Promise<SessionRecord[]> {
+    if (sessionIds.length === 0) return [];
+    const now = Date.now();
+    const reply = JSON.parse(
+      (await this.run('tsSessionEnd', tenantId, [
+        reason,
+        new Date(now).toISOString(),
+        ...sessionIds,
+      ])) as string,
+    ) as { ended: unknown };
+    const ended = endedList(reply.ended);
+    await this.recordEnded(ended);
+    return ended.map(({ session }) => session);
+  }
+
+  /** Revocations become activity entries of their users (expiry is not something they did). */
+  private async recordEnded(ended: { session: SessionRecord; reason: RevocationReason }[]) {
+    if (!this.streams) return;
+    for (const { session, reason } of ended) {
+      if (reason === 'EXPIRED' || session.tenantId === PLATFORM_SCOPE) continue;
+      await this.streams.append('activity', {
         id: randomUUID(),
-        tenantId,
-        userId,
+        tenantId: session.tenantId,
+        userId: session.userId,
         type: 'SESSION_REVOKED',
         at: new Date().toISOString(),
-        metadata: { sessionId: id, reason },
+        metadata: { sessionId: session.id, reason },
       });
+    }
+  }
+
+  private async markDue(scope: string, deadline: number): Promise<void> {
+    await this.redis.zadd(this.dueKey(), 'LT', deadline, scope);
+  }
+
+  /** Runs a session script on the scope's slot (KEYS[1] is the scope's `sessions` set). */
+  private run(script: SessionScript, scope: string, args: (string | number)[]): Promise<unknown> {
+    const runner = (this.redis as unknown as Record<SessionScript, ScriptRunner>)[script];
+    return runner.call(
+      this.redis,
+      this.key(scope, 'sessions'),
+      this.key(scope, ''),
+      `${this.prefix}events:`,
+      ...args,
+    );
+  }
+
+  private key(scope: string, name: string): string {
+    return `${this.prefix}{t:${scope}}:${name}`;
+  }
+
+  private dueKey(): string {
+    return `${this.prefix}sessions:due`;
   }
 
   private newRefreshToken(scope: string, sessionId: string): string {
@@ -278,9 +486,19 @@ export class SessionStore {
 
 /** The client-visible record from a session hash (internal fields dropped), or null if none. */
 function toRecord(hash: Record<string, string>): SessionRecord | null {
-  if (Object.keys(hash).length === 0 || !hash.id) return null;
+  if (!hash || !hash.id) return null;
   const record: Record<string, string> = { ...hash };
-  delete record[REFRESH_HASH];
-  delete record[REFRESHED_AT];
+  for (const field of INTERNAL_FIELDS) delete record[field];
   return record as unknown as SessionRecord;
+}
+
+/** Scripts return ended sessions as a JSON list; Lua's cjson turns an empty list into `{}`. */
+function endedList(value: unknown): { session: SessionRecord; reason: RevocationReason }[] {
+  return Array.isArray(value)
+    ? (value as { session: SessionRecord; reason: RevocationReason }[])
+    : [];
+}
+
+function utcDay(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
 }

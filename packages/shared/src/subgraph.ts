@@ -16,7 +16,7 @@ import { createMetrics } from './metrics';
 import { buildPermissions } from './permissions';
 import { closeRedis, createRedis, type Redis } from './redis';
 import { EventBus, EventStream } from './events';
-import { SessionStore } from './sessions';
+import { SessionStore, sessionPolicyFromConfig } from './sessions';
 
 /** The process-wide dependencies every subgraph gets. */
 export interface SubgraphDeps {
@@ -51,7 +51,10 @@ export function createSubgraphDeps(
     redis,
     bus,
     streams,
-    sessions: new SessionStore(redis, config.REDIS_KEY_PREFIX, bus, streams),
+    sessions: new SessionStore(redis, config.REDIS_KEY_PREFIX, {
+      policy: sessionPolicyFromConfig(config),
+      streams,
+    }),
     signingKeys,
   };
 }
@@ -118,7 +121,7 @@ export async function startSubgraph<T>(
   const services = definition.createServices(deps);
   const lifecycle = services as Lifecycle;
   const verifier = verifierFromConfig(config, signingKeys && publicJwks(signingKeys));
-  const sessionGate = new SessionGate(deps.sessions, deps.bus);
+  const sessionGate = sessionGateFor(config, deps.sessions, deps.bus, log);
   const production = config.NODE_ENV === 'production';
 
   const release = async () => {
@@ -170,6 +173,20 @@ export async function startSubgraph<T>(
       await release();
       throw error;
     });
+}
+
+/** The session gate of a service (router or subgraph), tuned by configuration. */
+export function sessionGateFor(
+  config: Config,
+  sessions: SessionStore,
+  bus: EventBus,
+  log: Logger,
+): SessionGate {
+  return new SessionGate(sessions, bus, {
+    cacheTtlMs: config.SESSION_CACHE_TTL_SECONDS * 1000,
+    touchIntervalMs: config.SESSION_TOUCH_INTERVAL_SECONDS * 1000,
+    log,
+  });
 }
 
 /**

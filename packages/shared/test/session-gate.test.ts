@@ -14,7 +14,7 @@ beforeEach(() => {
   testRedis = createTestRedis('gate');
   ({ redis, prefix } = testRedis);
   bus = new EventBus(redis, prefix, log);
-  store = new SessionStore(redis, prefix, bus);
+  store = new SessionStore(redis, prefix);
 });
 
 afterEach(async () => {

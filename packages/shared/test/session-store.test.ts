@@ -48,15 +48,17 @@ async function drainEvents(): Promise<void> {
 /** The real revocation events (markers left out). */
 const revocations = () => revoked.filter((event) => event.tenantId !== 'marker');
 
+const input = (tenantId: string, userId: string, extra: Partial<NewSession> = {}): NewSession => ({
+  tenantId,
+  userId,
+  device: { type: 'DESKTOP', os: 'Windows 10', browser: 'Chrome 120', name: 'Work laptop' },
+  ipAddress: '203.0.113.7',
+  ttlSeconds: 3600,
+  ...extra,
+});
+
 const newSession = (tenantId: string, userId: string, extra: Partial<NewSession> = {}) =>
-  store.create({
-    tenantId,
-    userId,
-    device: { type: 'DESKTOP', os: 'Windows 10', browser: 'Chrome 120', name: 'Work laptop' },
-    ipAddress: '203.0.113.7',
-    ttlSeconds: 3600,
-    ...extra,
-  });
+  store.create(input(tenantId, userId, extra));
 
 const sessionKey = (tenantId: string, sessionId: string) =>
   `${prefix}{t:${tenantId}}:session:${sessionId}`;
@@ -72,7 +74,7 @@ beforeEach(async () => {
   bus = new EventBus(redis, prefix, log);
   revoked = [];
   bus.subscribe('session.revoked', (event) => revoked.push(event));
-  store = new SessionStore(redis, prefix, bus);
+  store = new SessionStore(redis, prefix);
   // The subscription is made in the background: publish markers until one comes through.
   const deadline = Date.now() + 10_000;
   while (revoked.length === 0) {
@@ -128,7 +130,9 @@ describe('SessionStore (Redis)', () => {
 
     const hash = await redis.hgetall(sessionKey(tenantId, session.id));
     expect(hash.id).toBe(session.id);
-    expect(Object.keys(hash)).toEqual(expect.arrayContaining(['refreshHash', 'refreshedAtMs']));
+    expect(Object.keys(hash)).toEqual(
+      expect.arrayContaining(['refreshHash', 'lastSeenMs', 'deadlineMs']),
+    );
     for (const value of Object.values(hash)) {
       expect(value).not.toBe(refreshToken);
       expect(value).not.toContain(secret);
@@ -138,10 +142,10 @@ describe('SessionStore (Redis)', () => {
     const record = await store.get(tenantId, session.id);
     expect(record).not.toBeNull();
     expect(Object.keys(record as SessionRecord)).not.toContain('refreshHash');
-    expect(Object.keys(record as SessionRecord)).not.toContain('refreshedAtMs');
+    expect(Object.keys(record as SessionRecord)).not.toContain('deadlineMs');
 
     // After a rotation neither the old nor the new token is stored.
-    const rotated = await store.rotateRefreshToken(refreshToken, 3600);
+    const rotated = await store.rotateRefreshToken(refreshToken);
     if (rotated.outcome !== 'rotated') throw new Error(`expected rotated, got ${rotated.outcome}`);
     const newSecret = rotated.refreshToken.slice(rotated.refreshToken.lastIndexOf('.') + 1);
     const keys = await redis.keys(`${prefix}*`);
@@ -161,14 +165,14 @@ describe('SessionStore (Redis)', () => {
       }
     }
     expect(Object.keys(rotated.session)).not.toContain('refreshHash');
-    expect(Object.keys(rotated.session)).not.toContain('refreshedAtMs');
+    expect(Object.keys(rotated.session)).not.toContain('deadlineMs');
   });
 
   test('rotation gives a new token; the old one coming back ends the session (reuse)', async () => {
     const tenantId = randomUUID();
     const { session, refreshToken } = await newSession(tenantId, 'user-1');
 
-    const first = await store.rotateRefreshToken(refreshToken, 3600);
+    const first = await store.rotateRefreshToken(refreshToken);
     expect(first.outcome).toBe('rotated');
     if (first.outcome !== 'rotated') return;
     expect(first.refreshToken).not.toBe(refreshToken);
@@ -178,7 +182,7 @@ describe('SessionStore (Redis)', () => {
     expect(first.session.id).toBe(session.id);
 
     // The new token rotates in turn.
-    const second = await store.rotateRefreshToken(first.refreshToken, 3600);
+    const second = await store.rotateRefreshToken(first.refreshToken);
     expect(second.outcome).toBe('rotated');
     if (second.outcome !== 'rotated') return;
     expect(await store.get(tenantId, session.id)).not.toBeNull();
@@ -186,7 +190,7 @@ describe('SessionStore (Redis)', () => {
     expect(revocations()).toEqual([]);
 
     // The first token is presented again: someone else has a copy, so the family ends.
-    const reused = await store.rotateRefreshToken(refreshToken, 3600);
+    const reused = await store.rotateRefreshToken(refreshToken);
     expect(reused.outcome).toBe('reused');
     if (reused.outcome === 'reused') expect(reused.session.id).toBe(session.id);
     expect(await store.get(tenantId, session.id)).toBeNull();
@@ -199,7 +203,7 @@ describe('SessionStore (Redis)', () => {
     ]);
 
     // The latest token died with the session.
-    expect(await store.rotateRefreshToken(second.refreshToken, 3600)).toEqual({
+    expect(await store.rotateRefreshToken(second.refreshToken)).toEqual({
       outcome: 'invalid',
     });
     expect(await store.sessionOfRefreshToken(second.refreshToken)).toBeNull();
@@ -211,7 +215,7 @@ describe('SessionStore (Redis)', () => {
     const tenantId = randomUUID();
     const { session, refreshToken } = await newSession(tenantId, 'user-1');
     const results = await Promise.all(
-      Array.from({ length: 20 }, () => store.rotateRefreshToken(refreshToken, 3600)),
+      Array.from({ length: 20 }, () => store.rotateRefreshToken(refreshToken)),
     );
     const outcomes = results.map((result) => result.outcome);
     expect(outcomes.filter((outcome) => outcome === 'rotated')).toHaveLength(1);
@@ -223,7 +227,7 @@ describe('SessionStore (Redis)', () => {
     expect(await store.get(tenantId, session.id)).toBeNull();
     const winner = results.find((result) => result.outcome === 'rotated');
     if (winner?.outcome !== 'rotated') throw new Error('no rotation');
-    expect(await store.rotateRefreshToken(winner.refreshToken, 3600)).toEqual({
+    expect(await store.rotateRefreshToken(winner.refreshToken)).toEqual({
       outcome: 'invalid',
     });
     await until(() => revocations().length > 0);
@@ -245,13 +249,13 @@ describe('SessionStore (Redis)', () => {
     expect(forged).toMatch(new RegExp(`^rt1\\.${tenantId}\\.${session.id}\\.[A-Za-z0-9_-]{43}$`));
 
     for (let i = 0; i < 3; i++)
-      expect(await store.rotateRefreshToken(forged, 3600)).toEqual({ outcome: 'invalid' });
+      expect(await store.rotateRefreshToken(forged)).toEqual({ outcome: 'invalid' });
     expect(await store.get(tenantId, session.id)).toEqual(session);
     await drainEvents();
     expect(revocations()).toEqual([]);
 
     // The real token still works.
-    expect((await store.rotateRefreshToken(refreshToken, 3600)).outcome).toBe('rotated');
+    expect((await store.rotateRefreshToken(refreshToken)).outcome).toBe('rotated');
   });
 
   test('malformed tokens are invalid and touch nothing', async () => {
@@ -275,7 +279,7 @@ describe('SessionStore (Redis)', () => {
       `rt1.${tenantId}.${randomUUID()}.${secret}`,
     ];
     for (const token of malformed) {
-      expect(await store.rotateRefreshToken(token, 3600)).toEqual({ outcome: 'invalid' });
+      expect(await store.rotateRefreshToken(token)).toEqual({ outcome: 'invalid' });
       expect(await store.sessionOfRefreshToken(token)).toBeNull();
     }
     expect(await store.get(tenantId, session.id)).toEqual(session);
@@ -283,26 +287,31 @@ describe('SessionStore (Redis)', () => {
     expect(revocations()).toEqual([]);
   });
 
-  test('a token presented after the idle timeout is invalid, and the session ends (IDLE)', async () => {
+  test('a session idle past its deadline is gone: its token is invalid, and it ends (EXPIRED)', async () => {
     const tenantId = randomUUID();
-    const { session, refreshToken } = await newSession(tenantId, 'user-1');
+    const idle = new SessionStore(redis, prefix, { policy: { idleTtlSeconds: 1 } });
+    const { session, refreshToken } = await idle.create(input(tenantId, 'user-1'));
     const key = sessionKey(tenantId, session.id);
-    // Last refreshed two minutes ago.
-    await redis.hset(key, 'refreshedAtMs', String(Date.now() - 120_000));
-    // Still within a 5-minute idle timeout: rotates (and the idle clock restarts).
-    const fresh = await store.rotateRefreshToken(refreshToken, 300);
+    expect(Number(await redis.hget(key, 'deadlineMs'))).toBe(Date.parse(session.createdAt) + 1000);
+    // Used within the idle timeout: rotates, and the deadline moves with the activity.
+    const fresh = await idle.rotateRefreshToken(refreshToken);
     expect(fresh.outcome).toBe('rotated');
     if (fresh.outcome !== 'rotated') return;
-    expect(Number(await redis.hget(key, 'refreshedAtMs'))).toBeGreaterThan(Date.now() - 60_000);
+    expect(Number(await redis.hget(key, 'deadlineMs'))).toBe(
+      Date.parse(fresh.session.lastSeenAt) + 1000,
+    );
 
-    await redis.hset(key, 'refreshedAtMs', String(Date.now() - 120_000));
-    expect(await store.rotateRefreshToken(fresh.refreshToken, 60)).toEqual({ outcome: 'invalid' });
-    expect(await store.get(tenantId, session.id)).toBeNull();
-    expect(await store.countActive(tenantId)).toBe(0);
+    await until(async () => (await idle.remainingMs(tenantId, session.id)) === 0);
+    expect(await idle.get(tenantId, session.id)).toBeNull();
+    expect(await idle.countActive(tenantId)).toBe(0);
+    expect(await idle.rotateRefreshToken(fresh.refreshToken)).toEqual({ outcome: 'invalid' });
+    // The sweeper ends it for good and announces it, once however often it runs.
+    expect(await idle.sweepExpired()).toBe(1);
+    expect(await idle.sweepExpired()).toBe(0);
     await until(() => revocations().length > 0);
     await drainEvents();
     expect(revocations()).toEqual([
-      { tenantId, sessionId: session.id, userId: 'user-1', reason: 'IDLE' },
+      { tenantId, sessionId: session.id, userId: 'user-1', reason: 'EXPIRED' },
     ]);
   });
 
@@ -327,8 +336,8 @@ describe('SessionStore (Redis)', () => {
     expect(await store.get(tenantId, c.session.id)).toBeNull();
 
     // The ended sessions' refresh tokens are dead; the kept one's still rotates.
-    expect(await store.rotateRefreshToken(a.refreshToken, 3600)).toEqual({ outcome: 'invalid' });
-    expect((await store.rotateRefreshToken(b.refreshToken, 3600)).outcome).toBe('rotated');
+    expect(await store.rotateRefreshToken(a.refreshToken)).toEqual({ outcome: 'invalid' });
+    expect((await store.rotateRefreshToken(b.refreshToken)).outcome).toBe('rotated');
 
     await until(() => revocations().length >= 2);
     await drainEvents();
@@ -383,7 +392,7 @@ describe('SessionStore (Redis)', () => {
     // The token with the other tenant in it names nothing.
     const crossed = `rt1.${tenantB}.${session.id}.${secret}`;
     expect(await store.sessionOfRefreshToken(crossed)).toBeNull();
-    expect(await store.rotateRefreshToken(crossed, 3600)).toEqual({ outcome: 'invalid' });
+    expect(await store.rotateRefreshToken(crossed)).toEqual({ outcome: 'invalid' });
 
     expect(await store.get(tenantA, session.id)).toEqual(session);
     expect(ids(await store.listForUser(tenantA, 'user-1'))).toEqual([session.id]);

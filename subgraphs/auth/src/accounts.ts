@@ -226,7 +226,7 @@ export class Accounts {
         roles: account.roles,
       },
       ctx,
-      details.deviceName,
+      { deviceName: details.deviceName, maxSessions: tenant.limits.maxSessionsPerUser },
     );
     const updated = await db.account.update({
       where: { id: account.id },

@@ -37,14 +37,7 @@ export class SessionTokens {
   constructor(
     private readonly sessions: SessionStore,
     signingKeys: SigningKey[],
-    private readonly config: Pick<
-      Config,
-      | 'JWT_ISSUER'
-      | 'JWT_AUDIENCE'
-      | 'JWT_ACCESS_TTL_SECONDS'
-      | 'SESSION_ABSOLUTE_TTL_SECONDS'
-      | 'SESSION_IDLE_TTL_SECONDS'
-    >,
+    config: Pick<Config, 'JWT_ISSUER' | 'JWT_AUDIENCE' | 'JWT_ACCESS_TTL_SECONDS'>,
   ) {
     this.issuer = new AccessTokenIssuer(signingKeys, config);
   }
@@ -53,14 +46,14 @@ export class SessionTokens {
   async signIn(
     subject: SessionSubject,
     ctx: RequestContext,
-    deviceName?: string | null,
+    options: { deviceName?: string | null; maxSessions?: number } = {},
   ): Promise<SignedIn> {
     const { session, refreshToken } = await this.sessions.create({
       tenantId: subject.kind === 'user' ? subject.tenantId : PLATFORM_SCOPE,
       userId: subject.kind === 'user' ? subject.userId : subject.operatorId,
-      device: parseDevice(ctx.userAgent, deviceName),
+      device: parseDevice(ctx.userAgent, options.deviceName),
       ipAddress: ctx.clientIp,
-      ttlSeconds: this.config.SESSION_ABSOLUTE_TTL_SECONDS,
+      maxSessions: options.maxSessions,
     });
     const { token, expiresAt } = await this.issuer.issue(this.tokenSubject(subject, session.id));
     // The router resolves the rest of this operation (name, tenant, session) as the new user.
@@ -85,10 +78,7 @@ export class SessionTokens {
       await this.sessions.revoke(session.tenantId, session.id, 'REVOKED');
       throw unauthenticated('Invalid refresh token');
     }
-    const result = await this.sessions.rotateRefreshToken(
-      refreshToken,
-      this.config.SESSION_IDLE_TTL_SECONDS,
-    );
+    const result = await this.sessions.rotateRefreshToken(refreshToken);
     if (result.outcome === 'reused') {
       await onReuse(result.session);
       throw unauthenticated('Invalid refresh token');
