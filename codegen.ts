@@ -23,7 +23,13 @@ const MAPPERS: Record<(typeof SUBGRAPHS)[number], Record<string, string>> = {
     User: '../data#UserModel',
     ActivityEntry: '../../../../prisma/user/generated/client#Activity as ActivityModel',
   },
-  session: { Session: '../data#SessionModel', TenantUsage: '../data#TenantUsageModel' },
+  session: {
+    Session: '../data#SessionModel',
+    User: '../data#UserReference',
+    SessionEvent: '../data#SessionEventModel',
+    SessionAnalytics: '../data#SessionAnalyticsModel',
+    TenantUsage: '../data#TenantUsageModel',
+  },
 };
 
 /** Where outputs go; the freshness test points this at a scratch folder and compares. */

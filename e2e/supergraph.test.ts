@@ -355,7 +355,7 @@ describe('tenant operations of the React app contract, through the router', () =
     expect(asOwner.body.errors.map((e: any) => e.extensions.code)).toEqual(['FORBIDDEN']);
   });
 
-  test('SuspendTenant blocks a live token at once; ResumeTenant restores it; DeleteTenant ends it', async () => {
+  test('SuspendTenant blocks a live token at once and ends its session; ResumeTenant lets new sessions in; DeleteTenant ends them', async () => {
     const suspend = await graphql(routerUrl(), operation('SuspendTenant'), operatorToken, {
       id: tenantId,
       reason: 'compliance review',
@@ -382,6 +382,17 @@ describe('tenant operations of the React app contract, through the router', () =
       id: tenantId,
     });
     expect(resume.body.data.resumeTenant.status).toBe('ACTIVE');
+    // The suspension ended every session of the tenant: the old token stays refused.
+    const ended = await graphql(routerUrl(), operation('CurrentTenant'), ownerToken);
+    expect(ended.status).toBe(401);
+    expect(ended.body.errors.map((e: any) => e.extensions.code)).toEqual(['UNAUTHENTICATED']);
+    const claims = JSON.parse(Buffer.from(ownerToken.split('.')[1], 'base64url').toString());
+    ownerToken = await sessionToken(stack, {
+      sub: claims.sub,
+      tid: claims.tid,
+      tslug: claims.tslug,
+      roles: claims.roles,
+    });
     const works = await graphql(routerUrl(), operation('CurrentTenant'), ownerToken);
     expect(works.body.data.currentTenant.id).toBe(tenantId);
 

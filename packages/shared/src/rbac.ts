@@ -12,6 +12,7 @@ export type TenantRole = (typeof TENANT_ROLES)[number];
 const MEMBER = ['profile:write:own', 'sessions:read:own', 'sessions:revoke:own', 'tenant:read'];
 /** Running the tenant's users and sessions (OWNER and ADMIN). */
 const ADMINISTRATION = [
+  'sessions:read:any',
   'sessions:revoke:any',
   'sessions:analytics',
   'users:read',

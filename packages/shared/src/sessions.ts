@@ -68,6 +68,7 @@ export type RevocationReason =
   | 'REVOKED'
   | 'USER_DISABLED'
   | 'TENANT_SUSPENDED'
+  | 'TENANT_DELETED'
   /** Pushed out by a newer session when the user was at the tenant's limit. */
   | 'EVICTED'
   /** Past its absolute lifetime or idle for too long. */

@@ -1,7 +1,7 @@
 import type { RequestContext } from './auth/context';
 import { unauthenticated, forbidden } from './errors';
 
-type TenantUser = Extract<RequestContext['principal'], { kind: 'user' }>;
+export type TenantUser = Extract<RequestContext['principal'], { kind: 'user' }>;
 
 /**
  * The caller as a tenant user. Every tenant-plane read takes the tenant from here (the verified

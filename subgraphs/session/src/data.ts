@@ -1,20 +1,28 @@
-import type { SubgraphDeps } from '@tradesage/shared';
+import {
+  rolesAllow,
+  type SessionAnalytics,
+  type SessionEvent,
+  type SessionRecord,
+  type SubgraphDeps,
+  type TenantUser,
+} from '@tradesage/shared';
 import { PrismaClient } from '../../../prisma/session/generated/client';
 
-/** A session as the resolvers return it: the Redis record, shaped for the schema. */
-export interface SessionModel {
+/** A session as the resolvers see it: the store's record and whether it is still live. */
+export interface SessionModel extends SessionRecord {
+  status: 'ACTIVE' | 'REVOKED' | 'EXPIRED';
+}
+
+export type SessionEventModel = SessionEvent;
+
+/** The analytics of one tenant; daily peaks are read only when asked for. */
+export interface SessionAnalyticsModel extends SessionAnalytics {
+  tenantId: string;
+}
+
+/** A user of this subgraph is only a key: its fields live in the other subgraphs. */
+export interface UserReference {
   id: string;
-  current: boolean;
-  device: {
-    type: 'DESKTOP' | 'MOBILE' | 'TABLET' | 'OTHER';
-    os: string | null;
-    browser: string | null;
-    name: string | null;
-  };
-  ipAddress: string | null;
-  createdAt: string;
-  lastSeenAt: string;
-  expiresAt: string;
 }
 
 /** Usage is keyed by tenant; each subgraph counts what it owns. */
@@ -22,13 +30,58 @@ export interface TenantUsageModel {
   tenantId: string;
 }
 
-export function createServices({ platform, sessions }: SubgraphDeps) {
+/** Events after which a session is over. */
+const ENDING = new Set<SessionEvent['type']>(['REVOKED', 'EXPIRED', 'EVICTED']);
+
+export function createServices({ config, log, platform, sessions, bus }: SubgraphDeps) {
+  let sweeper: NodeJS.Timeout | undefined;
   return {
     /** Durable login history, in each tenant's schema. */
     loginHistory: platform.tenantClients((adapter) => new PrismaClient({ adapter })),
     /** Live sessions, in Redis. */
     sessions,
     platform,
+
+    /**
+     * The session events the caller may see: their own sessions', or (OWNER and ADMIN) the
+     * whole tenant's. Only the caller's tenant channel is subscribed, so no other tenant's event
+     * can arrive. The stream ends after the event that ends the caller's own session.
+     */
+    watchEvents(caller: TenantUser): AsyncIterableIterator<SessionEvent> {
+      const seesTenant = rolesAllow(caller.roles, 'sessions:read:any');
+      const events = bus.iterate(
+        'session.event',
+        (event) =>
+          event.tenantId === caller.tenantId && (seesTenant || event.userId === caller.userId),
+        { scope: caller.tenantId },
+      );
+      let over = false;
+      const stream: AsyncIterableIterator<SessionEvent> = {
+        [Symbol.asyncIterator]: () => stream,
+        next: async () => {
+          if (over) return events.return!();
+          const result = await events.next();
+          if (!result.done && result.value.sessionId === caller.sessionId)
+            over = ENDING.has(result.value.type);
+          return result;
+        },
+        return: () => events.return!(),
+      };
+      return stream;
+    },
+
+    /** Ends expired sessions and announces them; every replica sweeps, each session ends once. */
+    start() {
+      sweeper = setInterval(() => {
+        sessions
+          .sweepExpired()
+          .catch((error: unknown) => log.error({ err: error }, 'session sweep failed'));
+      }, config.SESSION_SWEEP_INTERVAL_SECONDS * 1000);
+      sweeper.unref();
+    },
+    stop() {
+      if (sweeper) clearInterval(sweeper);
+    },
   };
 }
 

@@ -1,36 +1,82 @@
 import {
+  badUserInput,
   canSeeTenant,
   DateTimeScalar,
   forbidden,
-  rolesAllow,
   isUuid,
+  notFound,
   requireTenantUser,
+  rolesAllow,
   type SessionRecord,
 } from '@tradesage/shared';
-import type { SessionModel } from './data';
-import type { DeviceType, Resolvers } from './generated/resolvers';
+import type { SessionEventModel, SessionModel } from './data';
+import type { Resolvers } from './generated/resolvers';
 
-const DEVICE_TYPES = new Set<string>(['DESKTOP', 'MOBILE', 'TABLET']);
+const live = (record: SessionRecord): SessionModel => ({ ...record, status: 'ACTIVE' });
 
-function toSession(record: SessionRecord, currentSessionId: string): SessionModel {
-  return {
-    id: record.id,
-    current: record.id === currentSessionId,
-    device: {
-      type: (DEVICE_TYPES.has(record.deviceType) ? record.deviceType : 'OTHER') as DeviceType,
-      os: record.os ?? null,
-      browser: record.browser ?? null,
-      name: record.deviceName ?? null,
-    },
-    ipAddress: record.ipAddress ?? null,
-    createdAt: record.createdAt,
-    lastSeenAt: record.lastSeenAt,
-    expiresAt: record.expiresAt,
-  };
-}
+/** What a session event says of the session's status. */
+const STATUS_AFTER = {
+  CREATED: 'ACTIVE',
+  REFRESHED: 'ACTIVE',
+  REVOKED: 'REVOKED',
+  EVICTED: 'REVOKED',
+  EXPIRED: 'EXPIRED',
+} as const;
 
 export const resolvers: Resolvers = {
   DateTime: DateTimeScalar,
+  Query: {
+    mySessions: async (_parent, _args, ctx) => {
+      const caller = requireTenantUser(ctx);
+      const records = await ctx.services.sessions.listForUser(caller.tenantId, caller.userId);
+      return records.map(live);
+    },
+    sessionAnalytics: async (_parent, _args, ctx) => {
+      const { tenantId } = requireTenantUser(ctx);
+      return { tenantId, ...(await ctx.services.sessions.analytics(tenantId)) };
+    },
+  },
+  Mutation: {
+    // Someone else's session, one of another tenant and one that does not exist get the same
+    // NOT_FOUND, so session ids cannot be probed.
+    revokeSession: async (_parent, { id }, ctx) => {
+      const caller = requireTenantUser(ctx);
+      const missing = () => notFound('No such session');
+      if (!isUuid(id)) throw missing();
+      const record = await ctx.services.sessions.get(caller.tenantId, id);
+      if (!record) throw missing();
+      if (record.userId !== caller.userId && !rolesAllow(caller.roles, 'sessions:revoke:any'))
+        throw missing();
+      const ended = await ctx.services.sessions.revoke(caller.tenantId, id, 'REVOKED');
+      if (!ended) throw missing();
+      return { ...ended, status: 'REVOKED' };
+    },
+    revokeOtherSessions: async (_parent, _args, ctx) => {
+      const caller = requireTenantUser(ctx);
+      await ctx.services.sessions.revokeAllForUser(
+        caller.tenantId,
+        caller.userId,
+        'REVOKED',
+        caller.sessionId,
+      );
+      return true;
+    },
+  },
+  Subscription: {
+    sessionEvents: {
+      subscribe: (_parent, _args, ctx) => ctx.services.watchEvents(requireTenantUser(ctx)),
+      resolve: (event: SessionEventModel) => event,
+    },
+  },
+  SessionEvent: {
+    session: (event) => ({ ...event.session, status: STATUS_AFTER[event.type] }),
+  },
+  SessionAnalytics: {
+    dailyPeaks: (analytics, { days }, ctx) => {
+      if (days < 1 || days > 400) throw badUserInput('days must be between 1 and 400');
+      return ctx.services.sessions.dailyPeaks(analytics.tenantId, days);
+    },
+  },
   Session: {
     // In the caller's own tenant only, and only the caller's own session or, for OWNER and
     // ADMIN, any session of the tenant.
@@ -40,9 +86,18 @@ export const resolvers: Resolvers = {
       const record = await ctx.services.sessions.get(caller.tenantId, reference.id);
       if (!record) return null;
       const mayRead =
-        record.userId === caller.userId || rolesAllow(caller.roles, 'sessions:revoke:any');
-      return mayRead ? toSession(record, caller.sessionId) : null;
+        record.userId === caller.userId || rolesAllow(caller.roles, 'sessions:read:any');
+      return mayRead ? live(record) : null;
     },
+    current: (session, _args, ctx) =>
+      ctx.principal.kind === 'user' && ctx.principal.sessionId === session.id,
+    device: (session) => ({
+      type: session.deviceType,
+      os: session.os ?? null,
+      browser: session.browser ?? null,
+      name: session.deviceName ?? null,
+    }),
+    user: (session) => ({ id: session.userId }),
   },
   User: {
     // Nothing to load: the user's sessions are resolved per field, from the caller's own tenant.
@@ -50,10 +105,8 @@ export const resolvers: Resolvers = {
     sessions: async (user, _args, ctx) => {
       const caller = requireTenantUser(ctx);
       if (user.id !== caller.userId) throw forbidden('Only the user may list their sessions');
-      // The tenant comes from the token, so another tenant's sessions are never in reach.
-      await ctx.services.platform.activeTenant(caller.tenantId);
       const records = await ctx.services.sessions.listForUser(caller.tenantId, caller.userId);
-      return records.map((record) => toSession(record, caller.sessionId));
+      return records.map(live);
     },
   },
   TenantUsage: {

@@ -187,7 +187,15 @@ export function createServices({
         });
       }
       log.info({ tenantId: id, action, status: tenant.status }, 'tenant lifecycle change');
-      return announce(tenant);
+      const announced = await announce(tenant);
+      // The status already refuses the tenant's tokens; ending the sessions kills the refresh
+      // tokens too and tells every session-event subscriber.
+      if (action !== 'resume') {
+        const reason = action === 'suspend' ? 'TENANT_SUSPENDED' : 'TENANT_DELETED';
+        const ended = await sessions.revokeAllForTenant(id, reason);
+        log.info({ tenantId: id, sessions: ended }, 'tenant sessions ended');
+      }
+      return announced;
     },
 
     async updateSettings(id: string, input: { selfRegistration?: boolean | null }) {

@@ -1,9 +1,15 @@
 import { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import { SessionModel, TenantUsageModel } from '../data';
+import {
+  SessionModel,
+  UserReference,
+  SessionEventModel,
+  SessionAnalyticsModel,
+  TenantUsageModel,
+} from '../data';
 import { Context } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
-export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
+export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
   ID: { input: string; output: string };
@@ -15,15 +21,50 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown };
 };
 
+export type DailySessionPeak = {
+  __typename?: 'DailySessionPeak';
+  /** The UTC day, YYYY-MM-DD. */
+  date: Scalars['String']['output'];
+  /** The most sessions live at once that day (taken at each sign-in). */
+  sessions: Scalars['Int']['output'];
+};
+
 export type Device = {
   __typename?: 'Device';
   browser?: Maybe<Scalars['String']['output']>;
+  /** The name the user gave the device at sign-in (deviceName). */
   name?: Maybe<Scalars['String']['output']>;
   os?: Maybe<Scalars['String']['output']>;
   type: DeviceType;
 };
 
 export type DeviceType = 'DESKTOP' | 'MOBILE' | 'OTHER' | 'TABLET';
+
+export type DeviceTypeCount = {
+  __typename?: 'DeviceTypeCount';
+  count: Scalars['Int']['output'];
+  key: DeviceType;
+};
+
+export type Mutation = {
+  __typename?: 'Mutation';
+  /** Ends every session of the caller but the current one. */
+  revokeOtherSessions: Scalars['Boolean']['output'];
+  /** Ends a session at once: its access token is refused everywhere within a second, its refresh token dies. Your own sessions, or (OWNER and ADMIN) any in your tenant; NOT_FOUND otherwise. */
+  revokeSession: Session;
+};
+
+export type MutationRevokeSessionArgs = {
+  id: Scalars['ID']['input'];
+};
+
+export type Query = {
+  __typename?: 'Query';
+  /** The caller's live sessions, most recently active first. */
+  mySessions: Array<Session>;
+  /** OWNER, ADMIN and ANALYST. */
+  sessionAnalytics: SessionAnalytics;
+};
 
 /** One signed-in device of a user. */
 export type Session = {
@@ -32,10 +73,63 @@ export type Session = {
   /** True for the session that made this request. */
   current: Scalars['Boolean']['output'];
   device: Device;
+  /** The absolute end; the session ends sooner if idle for SESSION_IDLE_TTL_SECONDS. */
   expiresAt: Scalars['DateTime']['output'];
   id: Scalars['ID']['output'];
+  /** The client's address, as seen through the trusted proxies. */
   ipAddress?: Maybe<Scalars['String']['output']>;
+  /** Updated at most once a minute (SESSION_TOUCH_INTERVAL_SECONDS). */
   lastSeenAt: Scalars['DateTime']['output'];
+  status: SessionStatus;
+  user: User;
+};
+
+/** The caller's tenant's sessions, now. */
+export type SessionAnalytics = {
+  __typename?: 'SessionAnalytics';
+  activeSessions: Scalars['Int']['output'];
+  /** Users with at least one live session. */
+  activeUsers: Scalars['Int']['output'];
+  /** Live sessions per device type; every type is listed, with 0 where there are none. */
+  byDeviceType: Array<DeviceTypeCount>;
+  /** The peak of concurrent sessions per UTC day, oldest first; days without sign-ins are left out. */
+  dailyPeaks: Array<DailySessionPeak>;
+  /** Sign-ins (new sessions) in the last 24 hours. */
+  loginsLast24h: Scalars['Int']['output'];
+};
+
+/** The caller's tenant's sessions, now. */
+export type SessionAnalyticsDailyPeaksArgs = {
+  days?: Scalars['Int']['input'];
+};
+
+export type SessionEvent = {
+  __typename?: 'SessionEvent';
+  at: Scalars['DateTime']['output'];
+  /** The session as it was when the event happened. */
+  session: Session;
+  type: SessionEventType;
+};
+
+export type SessionEventType =
+  | 'CREATED'
+  /** Ended because the user signed in elsewhere while at the tenant's maxSessionsPerUser. */
+  | 'EVICTED'
+  | 'EXPIRED'
+  | 'REFRESHED'
+  | 'REVOKED';
+
+export type SessionStatus =
+  | 'ACTIVE'
+  /** Past its absolute lifetime, or idle for longer than the idle timeout. */
+  | 'EXPIRED'
+  /** Ended before its time: logout, revocation, password reset, a disabled user, eviction. */
+  | 'REVOKED';
+
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** Events of the caller's own sessions; OWNER and ADMIN receive their whole tenant's. Ends after the event that ends the caller's own session. */
+  sessionEvents: SessionEvent;
 };
 
 /** A tenant's usage; this subgraph contributes what it owns. */
@@ -49,7 +143,7 @@ export type TenantUsage = {
 export type User = {
   __typename?: 'User';
   id: Scalars['ID']['output'];
-  /** The user's live sessions. Only the user may list them. */
+  /** The user's live sessions, most recently active first. Only the user may list them. */
   sessions: Array<Session>;
 };
 
@@ -185,33 +279,54 @@ export type FederationReferenceTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
+  DailySessionPeak: ResolverTypeWrapper<DailySessionPeak>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Device: ResolverTypeWrapper<Device>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
   DeviceType: DeviceType;
-  Session: ResolverTypeWrapper<SessionModel>;
+  DeviceTypeCount: ResolverTypeWrapper<DeviceTypeCount>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Session: ResolverTypeWrapper<SessionModel>;
+  SessionAnalytics: ResolverTypeWrapper<SessionAnalyticsModel>;
+  SessionEvent: ResolverTypeWrapper<SessionEventModel>;
+  SessionEventType: SessionEventType;
+  SessionStatus: SessionStatus;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   TenantUsage: ResolverTypeWrapper<TenantUsageModel>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
-  User: ResolverTypeWrapper<
-    Omit<User, 'sessions'> & { sessions: Array<ResolversTypes['Session']> }
-  >;
+  User: ResolverTypeWrapper<UserReference>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
+  DailySessionPeak: DailySessionPeak;
+  String: Scalars['String']['output'];
+  Int: Scalars['Int']['output'];
   DateTime: Scalars['DateTime']['output'];
   Device: Device;
-  String: Scalars['String']['output'];
-  Session: SessionModel;
+  DeviceTypeCount: DeviceTypeCount;
+  Mutation: Record<PropertyKey, never>;
   Boolean: Scalars['Boolean']['output'];
   ID: Scalars['ID']['output'];
+  Query: Record<PropertyKey, never>;
+  Session: SessionModel;
+  SessionAnalytics: SessionAnalyticsModel;
+  SessionEvent: SessionEventModel;
+  Subscription: Record<PropertyKey, never>;
   TenantUsage: TenantUsageModel;
-  Int: Scalars['Int']['output'];
-  User:
-    | (Omit<User, 'sessions'> & { sessions: Array<ResolversParentTypes['Session']> })
-    | FederationReferenceTypes['User'];
+  User: UserReference;
+}>;
+
+export type DailySessionPeakResolvers<
+  ContextType = Context,
+  ParentType extends ResolversParentTypes['DailySessionPeak'] =
+    ResolversParentTypes['DailySessionPeak'],
+> = ResolversObject<{
+  date?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  sessions?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<
@@ -229,6 +344,36 @@ export type DeviceResolvers<
   name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   os?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   type?: Resolver<ResolversTypes['DeviceType'], ParentType, ContextType>;
+}>;
+
+export type DeviceTypeCountResolvers<
+  ContextType = Context,
+  ParentType extends ResolversParentTypes['DeviceTypeCount'] =
+    ResolversParentTypes['DeviceTypeCount'],
+> = ResolversObject<{
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  key?: Resolver<ResolversTypes['DeviceType'], ParentType, ContextType>;
+}>;
+
+export type MutationResolvers<
+  ContextType = Context,
+  ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation'],
+> = ResolversObject<{
+  revokeOtherSessions?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  revokeSession?: Resolver<
+    ResolversTypes['Session'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationRevokeSessionArgs, 'id'>
+  >;
+}>;
+
+export type QueryResolvers<
+  ContextType = Context,
+  ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query'],
+> = ResolversObject<{
+  mySessions?: Resolver<Array<ResolversTypes['Session']>, ParentType, ContextType>;
+  sessionAnalytics?: Resolver<ResolversTypes['SessionAnalytics'], ParentType, ContextType>;
 }>;
 
 export type SessionResolvers<
@@ -249,6 +394,46 @@ export type SessionResolvers<
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   ipAddress?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   lastSeenAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['SessionStatus'], ParentType, ContextType>;
+  user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+}>;
+
+export type SessionAnalyticsResolvers<
+  ContextType = Context,
+  ParentType extends ResolversParentTypes['SessionAnalytics'] =
+    ResolversParentTypes['SessionAnalytics'],
+> = ResolversObject<{
+  activeSessions?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  activeUsers?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  byDeviceType?: Resolver<Array<ResolversTypes['DeviceTypeCount']>, ParentType, ContextType>;
+  dailyPeaks?: Resolver<
+    Array<ResolversTypes['DailySessionPeak']>,
+    ParentType,
+    ContextType,
+    RequireFields<SessionAnalyticsDailyPeaksArgs, 'days'>
+  >;
+  loginsLast24h?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type SessionEventResolvers<
+  ContextType = Context,
+  ParentType extends ResolversParentTypes['SessionEvent'] = ResolversParentTypes['SessionEvent'],
+> = ResolversObject<{
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  session?: Resolver<ResolversTypes['Session'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['SessionEventType'], ParentType, ContextType>;
+}>;
+
+export type SubscriptionResolvers<
+  ContextType = Context,
+  ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription'],
+> = ResolversObject<{
+  sessionEvents?: SubscriptionResolver<
+    ResolversTypes['SessionEvent'],
+    'sessionEvents',
+    ParentType,
+    ContextType
+  >;
 }>;
 
 export type TenantUsageResolvers<
@@ -282,9 +467,16 @@ export type UserResolvers<
 }>;
 
 export type Resolvers<ContextType = Context> = ResolversObject<{
+  DailySessionPeak?: DailySessionPeakResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Device?: DeviceResolvers<ContextType>;
+  DeviceTypeCount?: DeviceTypeCountResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
+  Query?: QueryResolvers<ContextType>;
   Session?: SessionResolvers<ContextType>;
+  SessionAnalytics?: SessionAnalyticsResolvers<ContextType>;
+  SessionEvent?: SessionEventResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   TenantUsage?: TenantUsageResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
 }>;
