@@ -6,10 +6,13 @@
 import {
   codes,
   graphql,
+  inviteAndLogin as inviteAndSignIn,
+  login as signIn,
   OPERATOR,
   operation,
   startStack,
   statusOnceRevoked,
+  type SignedIn,
   type Stack,
 } from './support/stack';
 
@@ -21,37 +24,11 @@ const OWNER = { email: 'olga@omega.test', password: 'olgas long password', name:
 const call = (name: string, token?: string, variables?: Record<string, unknown>) =>
   graphql(stack.routerUrl, operation(name), token, variables);
 
-interface SignedIn {
-  token: string;
-  refreshToken: string;
-  userId: string;
-}
+const login = (email: string, password: string) =>
+  signIn(stack, { tenantSlug: 'omega-desk', email, password });
 
-async function login(email: string, password: string): Promise<SignedIn> {
-  const result = await call('Login', undefined, {
-    input: { tenantSlug: 'omega-desk', email, password },
-  });
-  if (result.body.errors) throw new Error(JSON.stringify(result.body.errors));
-  const { accessToken, refreshToken, user } = result.body.data.login;
-  return { token: accessToken, refreshToken, userId: user.id };
-}
-
-/** Invites a user by e-mail, follows the link to set a password, and signs them in. */
-async function inviteAndLogin(by: string, email: string, name: string, role: string) {
-  const invited = await call('InviteUser', by, { input: { email, name, role } });
-  expect(invited.body.errors).toBeUndefined();
-  const mail = await stack.smtp.waitFor((m) => m.to.includes(email));
-  const token = new URL(mail.links[0]).searchParams.get('token');
-  const password = `${name.toLowerCase()} long password`;
-  const accepted = await graphql(
-    stack.routerUrl,
-    'mutation A($t: String!, $p: String!) { acceptInvitation(token: $t, password: $p) }',
-    undefined,
-    { t: token, p: password },
-  );
-  expect(accepted.body.data).toEqual({ acceptInvitation: true });
-  return login(email, password);
-}
+const inviteAndLogin = (by: string, email: string, name: string, role: string) =>
+  inviteAndSignIn(stack, 'omega-desk', by, { email, name, role });
 
 /** Polls until `check` passes (events reach the activity feed asynchronously). */
 async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean): Promise<T> {

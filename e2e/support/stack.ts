@@ -148,16 +148,60 @@ export async function graphql(
   query: string,
   token?: string,
   variables?: Record<string, unknown>,
+  headers: Record<string, string> = {},
 ): Promise<GraphQLResult> {
   const response = await fetch(url, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
       ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...headers,
     },
     body: JSON.stringify({ query, variables }),
   });
   return { status: response.status, body: (await response.json()) as GraphQLResult['body'] };
+}
+
+export interface SignedIn {
+  token: string;
+  refreshToken: string;
+  userId: string;
+  sessionId: string;
+}
+
+/** The React app's Login through the router; `headers` set the device (User-Agent) and address. */
+export async function login(
+  stack: Pick<Stack, 'routerUrl'>,
+  input: { tenantSlug: string; email: string; password: string; deviceName?: string },
+  headers: Record<string, string> = {},
+): Promise<SignedIn> {
+  const result = await graphql(stack.routerUrl, operation('Login'), undefined, { input }, headers);
+  if (result.body.errors) throw new Error(JSON.stringify(result.body.errors));
+  const { accessToken, refreshToken, user, session } = result.body.data.login;
+  return { token: accessToken, refreshToken, userId: user.id, sessionId: session.id };
+}
+
+/** Invites a user by e-mail (as `by`), follows the link to set a password, and signs them in. */
+export async function inviteAndLogin(
+  stack: Pick<Stack, 'routerUrl' | 'smtp'>,
+  tenantSlug: string,
+  by: string,
+  user: { email: string; name: string; role: string },
+): Promise<SignedIn> {
+  const invited = await graphql(stack.routerUrl, operation('InviteUser'), by, { input: user });
+  if (invited.body.errors) throw new Error(JSON.stringify(invited.body.errors));
+  const mail = await stack.smtp.waitFor((m) => m.to.includes(user.email));
+  const token = new URL(mail.links[0]).searchParams.get('token');
+  const password = `${user.name.toLowerCase()} long password`;
+  const accepted = await graphql(
+    stack.routerUrl,
+    'mutation A($t: String!, $p: String!) { acceptInvitation(token: $t, password: $p) }',
+    undefined,
+    { t: token, p: password },
+  );
+  if (accepted.body.data?.acceptInvitation !== true)
+    throw new Error(JSON.stringify(accepted.body.errors));
+  return login(stack, { tenantSlug, email: user.email, password });
 }
 
 /** The error codes of a result, in order. */
