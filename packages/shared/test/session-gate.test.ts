@@ -107,14 +107,13 @@ describe('SessionGate', () => {
   });
 
   test('after a Redis reconnect, revocations missed meanwhile still take effect', async () => {
-    // A second store without a bus revokes silently, like a revocation published while this
-    // process's subscription was down.
-    const silent = new SessionStore(redis, prefix);
     const gate = new SessionGate(store, bus, { cacheTtlMs: 600_000 });
     const principal = await userPrincipal();
     await subscriptionReady();
     await gate.assertLive(principal);
-    await silent.revoke(tenantId, principal.sessionId, 'LOGOUT');
+    // The session goes without an event, like a revocation published while this process's
+    // subscription was down.
+    await redis.del(`${prefix}{t:${tenantId}}:session:${principal.sessionId}`);
     await gate.assertLive(principal); // still cached: nothing told this process
     // The subscriber connection drops and comes back: the cache is cleared.
     const subscriber = (bus as unknown as { subscriber: Redis }).subscriber;
@@ -122,5 +121,36 @@ describe('SessionGate', () => {
     await expect(gate.assertLive(principal)).rejects.toMatchObject({
       extensions: { code: 'UNAUTHENTICATED' },
     });
+  });
+
+  test('a session past its deadline is refused without any event: the cached entry ends with it', async () => {
+    const shortLived = new SessionStore(redis, prefix, { policy: { idleTtlSeconds: 1 } });
+    const gate = new SessionGate(shortLived, bus, { cacheTtlMs: 600_000 });
+    const { session } = await shortLived.create({
+      tenantId,
+      userId: 'u-1',
+      device: { type: 'DESKTOP' },
+    });
+    const principal = { ...(await userPrincipal()), sessionId: session.id };
+    await gate.assertLive(principal);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await expect(gate.assertLive(principal)).rejects.toMatchObject({
+      extensions: { code: 'UNAUTHENTICATED' },
+    });
+  });
+
+  test('use is reported to the store at most once per touch interval per process', async () => {
+    const touches: string[] = [];
+    const counting = {
+      remainingMs: (scope: string, id: string) => store.remainingMs(scope, id),
+      touch: async (scope: string, id: string) => {
+        touches.push(id);
+        return store.touch(scope, id);
+      },
+    };
+    const gate = new SessionGate(counting, bus, { touchIntervalMs: 60_000 });
+    const principal = await userPrincipal();
+    for (let i = 0; i < 50; i++) await gate.assertLive(principal);
+    expect(touches).toEqual([principal.sessionId]);
   });
 });
