@@ -3,8 +3,8 @@
  * this machine, measured in one run.
  *
  * a. The per-request cost of session validation (SessionGate.assertLive): the cached path (a
- *    local LRU hit) in batches, and the miss path (a session this gate has not seen: one HGET)
- *    per call, with the ratio of the two. The miss path is measured twice: with the HGET alone
+ *    local LRU hit) in batches, and the miss path (a session this gate has not seen: one HMGET)
+ *    per call, with the ratio of the two. The miss path is measured twice: with the HMGET alone
  *    (the store's touch stubbed out), and as the gate runs it, where the first sight of a
  *    session also sends the touch script in the background.
  * b. Redis memory per session: BENCH_SESSIONS sessions over 100 tenants and 10,000 users, made
@@ -212,7 +212,7 @@ async function validationCost(
     return samples;
   };
   const hgetOnly = new SessionGate(
-    { remainingMs: (scope, id) => store.remainingMs(scope, id), touch: async () => 1 },
+    { liveness: (scope, id) => store.liveness(scope, id), touch: async () => 1 },
     bus,
     { cacheTtlMs: LONG_MS, touchIntervalMs: LONG_MS },
   );
@@ -401,19 +401,19 @@ async function main(): Promise<void> {
     );
     console.log(
       row(
-        `  miss, one HGET (${validation.missHget.n} calls)`,
+        `  miss, one HMGET (${validation.missHget.n} calls)`,
         validation.missHget,
         us,
         validation.missHgetMax,
       ),
     );
     console.log(
-      row(`  miss as run: HGET + first-sight touch script`, validation.missWithTouch, us),
+      row(`  miss as run: HMGET + first-sight touch script`, validation.missWithTouch, us),
     );
     const meanRatio = validation.missHget.mean / validation.cached.mean;
     const p50Ratio = validation.missHget.p50 / validation.cached.p50;
     console.log(
-      `  ratio miss (HGET) / cached: mean ${meanRatio.toFixed(0)}x, p50 ${p50Ratio.toFixed(0)}x; ` +
+      `  ratio miss (HMGET) / cached: mean ${meanRatio.toFixed(0)}x, p50 ${p50Ratio.toFixed(0)}x; ` +
         `miss as run / cached: mean ${(validation.missWithTouch.mean / validation.cached.mean).toFixed(0)}x`,
     );
     console.log(

@@ -37,8 +37,8 @@ type Handler<T extends Topic> = (event: BusEvents[T]) => void;
 /**
  * The Redis event bus. Publishing uses the service's connection; subscribing needs a connection
  * of its own (a subscribed Redis connection can do nothing else), made on first subscribe.
- * ioredis re-subscribes after a reconnect, and `onReconnect` handlers run then, because events
- * published while the connection was down are lost and caches must be dropped.
+ * After a reconnect the bus subscribes again and then runs the `onReconnect` handlers, because
+ * events published while the connection was down are lost and caches must be dropped.
  */
 export class EventBus {
   private subscriber: Redis | undefined;
@@ -149,11 +149,26 @@ export class EventBus {
 
   private connection(): Redis {
     if (!this.subscriber) {
-      const subscriber = this.redis.duplicate();
+      // Re-subscribed here rather than by ioredis, so that reconnect handlers run only once the
+      // subscriptions are back: an event published after that is heard, one before is covered
+      // by the handlers (caches cleared).
+      const subscriber = this.redis.duplicate({ autoResubscribe: false });
       let connectedBefore = false;
       subscriber.on('ready', () => {
-        if (connectedBefore) for (const handler of this.reconnectHandlers) handler();
-        connectedBefore = true;
+        if (!connectedBefore) {
+          connectedBefore = true;
+          return;
+        }
+        const channels = [...this.handlers.keys()];
+        const resubscribed = channels.length
+          ? subscriber.subscribe(...channels)
+          : Promise.resolve();
+        resubscribed.then(
+          () => {
+            for (const handler of this.reconnectHandlers) handler();
+          },
+          (error: unknown) => this.log.error({ err: error }, 'event bus resubscribe failed'),
+        );
       });
       subscriber.on('error', (error: Error) =>
         this.log.warn({ err: error }, 'event bus connection error'),

@@ -229,15 +229,22 @@ export class SessionStore {
   }
 
   /**
-   * Milliseconds until the session ends unless it is used again, or 0 if it has ended: the
-   * session gate's check on a cache miss (one HGET).
+   * How long until the session ends unless it is used again (0: it has ended), and when its use
+   * was last recorded: the session gate's check on a cache miss (one HMGET).
    */
-  async remainingMs(tenantId: string, sessionId: string): Promise<number> {
-    const deadline = await this.redis.hget(
+  async liveness(
+    tenantId: string,
+    sessionId: string,
+  ): Promise<{ remainingMs: number; lastSeenMs: number }> {
+    const [deadline, lastSeen] = await this.redis.hmget(
       this.key(tenantId, `session:${sessionId}`),
       'deadlineMs',
+      'lastSeenMs',
     );
-    return Math.max(0, Number(deadline ?? 0) - Date.now());
+    return {
+      remainingMs: Math.max(0, Number(deadline ?? 0) - Date.now()),
+      lastSeenMs: Number(lastSeen ?? 0),
+    };
   }
 
   /**

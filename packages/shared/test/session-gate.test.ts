@@ -117,7 +117,10 @@ describe('SessionGate', () => {
     await gate.assertLive(principal); // still cached: nothing told this process
     // The subscriber connection drops and comes back: the cache is cleared.
     const subscriber = (bus as unknown as { subscriber: Redis }).subscriber;
-    await new Promise((resolve) => subscriber.once('ready', resolve).disconnect(true));
+    // The gate's handler was registered first, so it has run when this one does.
+    const reconnected = new Promise<void>((resolve) => bus.onReconnect(resolve));
+    subscriber.disconnect(true);
+    await reconnected;
     await expect(gate.assertLive(principal)).rejects.toMatchObject({
       extensions: { code: 'UNAUTHENTICATED' },
     });
@@ -142,15 +145,52 @@ describe('SessionGate', () => {
   test('use is reported to the store at most once per touch interval per process', async () => {
     const touches: string[] = [];
     const counting = {
-      remainingMs: (scope: string, id: string) => store.remainingMs(scope, id),
+      liveness: (scope: string, id: string) => store.liveness(scope, id),
       touch: async (scope: string, id: string) => {
         touches.push(id);
         return store.touch(scope, id);
       },
     };
     const gate = new SessionGate(counting, bus, { touchIntervalMs: 60_000 });
+    // Just signed in: its use was recorded at sign-in, nothing to report yet.
+    const fresh = await userPrincipal();
+    for (let i = 0; i < 50; i++) await gate.assertLive(fresh);
+    expect(touches).toEqual([]);
+    // Last seen two minutes ago (by any process): reported once, however busy.
+    const idle = await userPrincipal();
+    const twoMinutesAgo = String(Date.now() - 120_000);
+    await redis.hset(
+      `${prefix}{t:${tenantId}}:session:${idle.sessionId}`,
+      'lastSeenMs',
+      twoMinutesAgo,
+    );
+    for (let i = 0; i < 50; i++) await gate.assertLive(idle);
+    expect(touches).toEqual([idle.sessionId]);
+  });
+
+  test('an ending that arrives while a check is on its way is not undone by that check', async () => {
+    let release: (() => void) | undefined;
+    // Redis answers "live", but the answer reaches the gate only after the revocation event.
+    const slow = {
+      liveness: async (scope: string, id: string) => {
+        const answer = await store.liveness(scope, id);
+        await new Promise<void>((resolve) => (release = resolve));
+        return answer;
+      },
+      touch: (scope: string, id: string) => store.touch(scope, id),
+    };
+    const gate = new SessionGate(slow, bus, { cacheTtlMs: 600_000 });
+    await subscriptionReady();
     const principal = await userPrincipal();
-    for (let i = 0; i < 50; i++) await gate.assertLive(principal);
-    expect(touches).toEqual([principal.sessionId]);
+    let heard = false;
+    bus.subscribe('session.revoked', (event) => {
+      if (event.sessionId === principal.sessionId) heard = true;
+    });
+    const pending = gate.assertLive(principal);
+    while (!release) await new Promise((resolve) => setTimeout(resolve, 5));
+    await store.revoke(tenantId, principal.sessionId, 'LOGOUT');
+    while (!heard) await new Promise((resolve) => setTimeout(resolve, 5));
+    release();
+    await expect(pending).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
   });
 });

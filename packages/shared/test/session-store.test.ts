@@ -301,7 +301,7 @@ describe('SessionStore (Redis)', () => {
       Date.parse(fresh.session.lastSeenAt) + 1000,
     );
 
-    await until(async () => (await idle.remainingMs(tenantId, session.id)) === 0);
+    await until(async () => (await idle.liveness(tenantId, session.id)).remainingMs === 0);
     expect(await idle.get(tenantId, session.id)).toBeNull();
     expect(await idle.countActive(tenantId)).toBe(0);
     expect(await idle.rotateRefreshToken(fresh.refreshToken)).toEqual({ outcome: 'invalid' });

@@ -15,35 +15,49 @@ export interface SessionGateOptions {
 }
 
 interface LiveEntry {
-  /** When this process last reported activity of the session (ms). */
+  /** When the session's use was last reported to the store, by anyone (ms). */
   touchedAt: number;
 }
+
+/** How long an ended session is remembered, so an answer already on its way cannot re-admit it. */
+const ENDED_MEMORY_MS = 60_000;
 
 /**
  * Refuses access tokens whose session has ended (logout, revocation, password reset, disabled
  * user, refresh-token reuse, eviction, expiry). Live sessions are remembered locally, so the
- * per-request cost is a map lookup. Every ending is published on the bus and drops the entry at
- * once; a Redis reconnect drops them all, since endings published meanwhile were missed. An
+ * per-request cost is a map lookup. Every ending is published on the bus: it drops the entry at
+ * once and leaves a tombstone, so a Redis answer read before the ending cannot cache the session
+ * again. A Redis reconnect drops every entry, since endings published meanwhile were missed. An
  * entry never outlives the session's own deadline, so expiry needs no event. Use is reported to
  * the store (lastSeenAt, idle deadline) at most once per touch interval, in the background.
  */
 export class SessionGate {
   private readonly live: LRUCache<string, LiveEntry>;
+  private readonly ended: LRUCache<string, true>;
   private readonly cacheTtlMs: number;
   private readonly touchIntervalMs: number;
+  /** Bumped on every reconnect: a check that spans one must not cache what it read. */
+  private generation = 0;
 
   constructor(
-    private readonly sessions: Pick<SessionStore, 'remainingMs' | 'touch'>,
+    private readonly sessions: Pick<SessionStore, 'liveness' | 'touch'>,
     bus: Pick<EventBus, 'subscribe' | 'onReconnect'>,
     private readonly options: SessionGateOptions = {},
   ) {
     this.cacheTtlMs = options.cacheTtlMs ?? 30_000;
     this.touchIntervalMs = options.touchIntervalMs ?? 60_000;
-    this.live = new LRUCache({ max: options.max ?? 100_000, ttl: this.cacheTtlMs });
-    bus.subscribe('session.revoked', ({ tenantId, sessionId }) =>
-      this.live.delete(key(tenantId, sessionId)),
-    );
-    bus.onReconnect(() => this.live.clear());
+    const max = options.max ?? 100_000;
+    this.live = new LRUCache({ max, ttl: this.cacheTtlMs });
+    this.ended = new LRUCache({ max, ttl: ENDED_MEMORY_MS });
+    bus.subscribe('session.revoked', ({ tenantId, sessionId }) => {
+      const entryKey = key(tenantId, sessionId);
+      this.ended.set(entryKey, true);
+      this.live.delete(entryKey);
+    });
+    bus.onReconnect(() => {
+      this.generation++;
+      this.live.clear();
+    });
   }
 
   /** Throws UNAUTHENTICATED (HTTP 401) when the token's session no longer exists. */
@@ -53,10 +67,12 @@ export class SessionGate {
     const entryKey = key(scope, principal.sessionId);
     let entry = this.live.get(entryKey);
     if (!entry) {
-      const remaining = await this.sessions.remainingMs(scope, principal.sessionId);
-      if (remaining <= 0) throw unauthenticatedRequest('This session has ended; sign in again');
-      entry = { touchedAt: 0 };
-      this.live.set(entryKey, entry, { ttl: Math.min(this.cacheTtlMs, remaining) });
+      const generation = this.generation;
+      const { remainingMs, lastSeenMs } = await this.sessions.liveness(scope, principal.sessionId);
+      if (remainingMs <= 0 || this.ended.has(entryKey)) throw sessionEnded();
+      entry = { touchedAt: lastSeenMs };
+      if (generation === this.generation)
+        this.live.set(entryKey, entry, { ttl: Math.min(this.cacheTtlMs, remainingMs) });
     }
     const now = Date.now();
     if (now - entry.touchedAt >= this.touchIntervalMs) {
@@ -72,3 +88,4 @@ export class SessionGate {
 }
 
 const key = (scope: string, sessionId: string) => `${scope}/${sessionId}`;
+const sessionEnded = () => unauthenticatedRequest('This session has ended; sign in again');
