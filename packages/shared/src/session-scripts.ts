@@ -14,6 +14,13 @@ local ended = {}
 -- Millisecond timestamps exceed what Lua's default number format prints exactly.
 local function int(n) return string.format('%d', n) end
 
+-- Index keys outlive their newest member by the grace period and then go, so nothing is left
+-- behind by a tenant that stops signing in (or is deleted), even if no sweep ever runs.
+local function keepFor(key, ttl)
+  local current = redis.call('PTTL', key)
+  if current < ttl then redis.call('PEXPIRE', key, int(ttl)) end
+end
+
 local function snapshot(flat)
   local session = {}
   for i = 1, #flat, 2 do
@@ -58,6 +65,9 @@ local function extend(id, expiresMs, userId, deviceType, now, nowIso, idle, grac
   redis.call('ZADD', KEYS[1], 'XX', int(deadline), id)
   redis.call('ZADD', base .. 'devices:' .. deviceType, 'XX', int(deadline), id)
   redis.call('ZADD', base .. 'users', 'GT', int(deadline), userId)
+  local ttl = deadline - now + grace
+  for _, k in ipairs({ KEYS[1], base .. 'devices:' .. deviceType, base .. 'users',
+      base .. 'user:' .. userId .. ':sessions' }) do keepFor(k, ttl) end
   return deadline
 end
 `;
@@ -96,6 +106,10 @@ redis.call('ZADD', userKey, int(now), id)
 redis.call('ZADD', base .. 'users', 'GT', int(deadline), userId)
 redis.call('ZREMRANGEBYSCORE', base .. 'logins', '-inf', int(now - window))
 redis.call('ZADD', base .. 'logins', int(now), id)
+keepFor(base .. 'logins', window)
+for _, k in ipairs({ KEYS[1], base .. 'devices:' .. deviceType, base .. 'users', userKey }) do
+  keepFor(k, deadline - now + grace)
+end
 local current = redis.call('ZCOUNT', KEYS[1], '(' .. int(now), '+inf')
 local peak = base .. 'peak:' .. day
 if current > tonumber(redis.call('GET', peak) or '0') then

@@ -230,6 +230,24 @@ describe('activity and expiry', () => {
   });
 });
 
+test('every key a tenant gets expires on its own, so nothing outlives the sessions', async () => {
+  const store = storeWith({ touchIntervalSeconds: 1 });
+  const tenantId = randomUUID();
+  const first = await store.create(input(tenantId, 'u-1', 'MOBILE', { maxSessions: 5 }));
+  await store.create(input(tenantId, 'u-2', 'DESKTOP'));
+  await store.rotateRefreshToken(first.refreshToken);
+  await redis.hset(sessionKey(tenantId, first.session.id), 'lastSeenMs', '0');
+  await store.touch(tenantId, first.session.id);
+  const keys = await redis.keys(`${prefix}*`);
+  expect(keys.length).toBeGreaterThan(8);
+  for (const key of keys) {
+    const ttl = await redis.pttl(key);
+    // Only the one global index stays: the sweep removes each tenant from it.
+    if (key === `${prefix}sessions:due`) expect(ttl).toBe(-1);
+    else expect([key, ttl > 0]).toEqual([key, true]);
+  }
+});
+
 describe('analytics', () => {
   test('numbers after a scripted set of sign-ins, revocations and refreshes', async () => {
     const store = storeWith();
