@@ -193,6 +193,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   const config = result.data;
+  if (config.SESSION_TOUCH_INTERVAL_SECONDS >= config.SESSION_IDLE_TTL_SECONDS)
+    throw new ConfigError([
+      'SESSION_TOUCH_INTERVAL_SECONDS: must be shorter than SESSION_IDLE_TTL_SECONDS, or use could not keep a session alive',
+    ]);
   return config;
 }
 

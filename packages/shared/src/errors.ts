@@ -1,6 +1,6 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 
-/** The error codes that clients rely on (see docs/api.md). Every GraphQL error carries one. */
+/** The error codes that clients rely on (docs/authentication.md and docs/sessions.md list where each is used). Every GraphQL error carries one. */
 export const ERROR_CODES = [
   'UNAUTHENTICATED',
   'FORBIDDEN',

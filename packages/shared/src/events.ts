@@ -16,7 +16,7 @@ export interface BusEvents {
     schemaVersion: string | null;
     checkedAt: string;
   };
-  /** A session ended before its time: every cache of it must drop it. */
+  /** A session ended (revoked, evicted or expired): every cache of it must drop it. */
   'session.revoked': {
     tenantId: string;
     sessionId: string;

@@ -65,6 +65,8 @@ export type RevocationReason =
   | 'LOGOUT'
   | 'REFRESH_REUSE'
   | 'PASSWORD_RESET'
+  /** The user changed their password: their other sessions end. */
+  | 'PASSWORD_CHANGED'
   | 'REVOKED'
   | 'USER_DISABLED'
   | 'TENANT_SUSPENDED'
@@ -145,6 +147,7 @@ const SWEEP_GRACE_MS = 86_400_000;
 const LOGIN_WINDOW_MS = 86_400_000;
 /** Daily peaks are kept this long. */
 const PEAK_RETENTION_DAYS = 400;
+const NOT_ACTIVITY = new Set<RevocationReason>(['EXPIRED', 'TENANT_SUSPENDED', 'TENANT_DELETED']);
 /** Internal fields of the session hash, never shown to clients. */
 const INTERNAL_FIELDS = ['refreshHash', 'lastSeenMs', 'expiresMs', 'deadlineMs'];
 
@@ -218,6 +221,7 @@ export class SessionStore {
       throw new AppError(
         'LIMIT_EXCEEDED',
         `This account already has ${input.maxSessions} active sessions; sign out on another device first`,
+        { limit: 'maxSessionsPerUser', max: input.maxSessions, current: input.maxSessions },
       );
     await this.markDue(input.tenantId, deadline);
     return { session, refreshToken };
@@ -447,11 +451,14 @@ export class SessionStore {
     return ended.map(({ session }) => session);
   }
 
-  /** Revocations become activity entries of their users (expiry is not something they did). */
+  /**
+   * Revocations become activity entries of their users. Not expiry (nothing the user did), nor
+   * the endings of a whole suspended or deleted tenant, whose feed cannot take them.
+   */
   private async recordEnded(ended: { session: SessionRecord; reason: RevocationReason }[]) {
     if (!this.streams) return;
     for (const { session, reason } of ended) {
-      if (reason === 'EXPIRED' || session.tenantId === PLATFORM_SCOPE) continue;
+      if (NOT_ACTIVITY.has(reason) || session.tenantId === PLATFORM_SCOPE) continue;
       await this.streams.append('activity', {
         id: randomUUID(),
         tenantId: session.tenantId,

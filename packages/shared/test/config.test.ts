@@ -114,4 +114,16 @@ describe('loadConfig', () => {
     const jwks = JSON.stringify({ keys: [{ kty: 'OKP', crv: 'Ed25519', x: 'AAAA' }] });
     expect(loadConfig({ JWT_JWKS: jwks }).JWT_JWKS).toBe(jwks);
   });
+
+  test('session settings: an unknown limit policy, and a touch interval not below the idle timeout', () => {
+    expect(
+      configErrorOf({ SESSION_LIMIT_POLICY: 'drop-newest' }).problems.map((p) => p.split(':')[0]),
+    ).toEqual(['SESSION_LIMIT_POLICY']);
+    const slow = configErrorOf({
+      SESSION_IDLE_TTL_SECONDS: '300',
+      SESSION_TOUCH_INTERVAL_SECONDS: '300',
+    });
+    expect(slow.problems).toEqual([expect.stringMatching(/^SESSION_TOUCH_INTERVAL_SECONDS: /)]);
+    expect(loadConfig({}).SESSION_LIMIT_POLICY).toBe('evict-oldest');
+  });
 });

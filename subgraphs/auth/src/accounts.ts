@@ -381,7 +381,7 @@ export class Accounts {
     await this.deps.sessions.revokeAllForUser(
       user.tenantId,
       user.userId,
-      'PASSWORD_RESET',
+      'PASSWORD_CHANGED',
       user.sessionId,
     );
     await this.deps.audit.tenant(db, user.tenantId, ctx, {

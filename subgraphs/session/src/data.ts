@@ -72,10 +72,14 @@ export function createServices({ config, log, platform, sessions, bus }: Subgrap
 
     /** Ends expired sessions and announces them; every replica sweeps, each session ends once. */
     start() {
+      let sweeping = false;
       sweeper = setInterval(() => {
+        if (sweeping) return; // a slow sweep is still going: skip this round
+        sweeping = true;
         sessions
           .sweepExpired()
-          .catch((error: unknown) => log.error({ err: error }, 'session sweep failed'));
+          .catch((error: unknown) => log.error({ err: error }, 'session sweep failed'))
+          .finally(() => (sweeping = false));
       }, config.SESSION_SWEEP_INTERVAL_SECONDS * 1000);
       sweeper.unref();
     },

@@ -189,12 +189,13 @@ export function createServices({
       log.info({ tenantId: id, action, status: tenant.status }, 'tenant lifecycle change');
       const announced = await announce(tenant);
       // The status already refuses the tenant's tokens; ending the sessions kills the refresh
-      // tokens too and tells every session-event subscriber.
-      if (action !== 'resume') {
-        const reason = action === 'suspend' ? 'TENANT_SUSPENDED' : 'TENANT_DELETED';
-        const ended = await sessions.revokeAllForTenant(id, reason);
-        log.info({ tenantId: id, sessions: ended }, 'tenant sessions ended');
-      }
+      // tokens too and tells every session-event subscriber. No one can sign in while the tenant
+      // is suspended, so any session still there at resume outlived a failed ending: it goes too.
+      const ended = await sessions.revokeAllForTenant(
+        id,
+        action === 'delete' ? 'TENANT_DELETED' : 'TENANT_SUSPENDED',
+      );
+      if (ended > 0) log.info({ tenantId: id, action, sessions: ended }, 'tenant sessions ended');
       return announced;
     },
 
