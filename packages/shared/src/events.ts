@@ -37,13 +37,20 @@ type Handler<T extends Topic> = (event: BusEvents[T]) => void;
 /**
  * The Redis event bus. Publishing uses the service's connection; subscribing needs a connection
  * of its own (a subscribed Redis connection can do nothing else), made on first subscribe.
- * After a reconnect the bus subscribes again and then runs the `onReconnect` handlers, because
- * events published while the connection was down are lost and caches must be dropped.
+ * Whenever that connection becomes ready (the first time, or after an outage) the bus subscribes
+ * to every channel itself and then runs the `onListening` handlers; when it drops, the
+ * `onDeaf` handlers. Events published while it was down are lost, so whoever caches what events
+ * would invalidate must stop trusting the cache in between.
  */
 export class EventBus {
   private subscriber: Redis | undefined;
   private readonly handlers = new Map<string, Set<(event: unknown) => void>>();
-  private readonly reconnectHandlers = new Set<() => void>();
+  private readonly listeningHandlers = new Set<() => void>();
+  private readonly deafHandlers = new Set<() => void>();
+  /** Waiting for the next time every channel is subscribed. */
+  private waiting: (() => void)[] = [];
+  /** The subscriber connection is up and subscribed to every channel that has handlers. */
+  private isListening = false;
 
   constructor(
     private readonly redis: Redis,
@@ -57,22 +64,30 @@ export class EventBus {
   }
 
   /**
-   * Registers a handler. The Redis subscription is made in the background, so a service starts
-   * even while Redis is down; ioredis subscribes as soon as the connection is up.
+   * Registers a handler. A service starts even while Redis is down: the returned promise
+   * resolves once Redis has confirmed the channel's subscription, whenever that is.
    */
-  subscribe<T extends Topic>(topic: T, handler: Handler<T>, scope?: string): void {
+  subscribe<T extends Topic>(topic: T, handler: Handler<T>, scope?: string): Promise<void> {
     const channel = this.channel(topic, scope);
     let handlers = this.handlers.get(channel);
     if (!handlers) {
       handlers = new Set();
       this.handlers.set(channel, handlers);
-      this.connection()
-        .subscribe(channel)
-        .catch((error: unknown) =>
-          this.log.error({ err: error, channel }, 'event bus subscribe failed'),
-        );
     }
     handlers.add(handler as (event: unknown) => void);
+    const subscriber = this.connection();
+    const nextListening = () => new Promise<void>((resolve) => this.waiting.push(resolve));
+    // Not ready: the subscription is made with all the others when the connection is.
+    if (!this.isListening) return nextListening();
+    return subscriber.subscribe(channel).then(
+      () => undefined,
+      () => nextListening(),
+    );
+  }
+
+  /** Whether events are being heard now (the subscriber connection is up and subscribed). */
+  get listening(): boolean {
+    return this.isListening;
   }
 
   /**
@@ -94,7 +109,7 @@ export class EventBus {
       if (queue.length > maxQueue) queue.shift();
       wake?.();
     };
-    this.subscribe(topic, handler, scope);
+    void this.subscribe(topic, handler, scope);
     const close = () => {
       if (closed) return;
       closed = true;
@@ -118,9 +133,19 @@ export class EventBus {
     return iterator;
   }
 
-  /** Runs after the subscriber connection comes back: whatever was published meanwhile is lost. */
-  onReconnect(handler: () => void): void {
-    this.reconnectHandlers.add(handler);
+  /**
+   * Runs each time the bus starts hearing events again (and the first time): whatever was
+   * published while it was not is lost. Returns a function that removes the handler.
+   */
+  onListening(handler: () => void): () => void {
+    this.listeningHandlers.add(handler);
+    return () => this.listeningHandlers.delete(handler);
+  }
+
+  /** Runs when the bus stops hearing events (the subscriber connection dropped). */
+  onDeaf(handler: () => void): () => void {
+    this.deafHandlers.add(handler);
+    return () => this.deafHandlers.delete(handler);
   }
 
   async close(): Promise<void> {
@@ -134,11 +159,22 @@ export class EventBus {
     const handlers = this.handlers.get(channel);
     if (!handlers?.delete(handler) || handlers.size > 0) return;
     this.handlers.delete(channel);
+    if (!this.isListening) return; // the next resubscription leaves it out
     this.subscriber
       ?.unsubscribe(channel)
       .catch((error: unknown) =>
         this.log.warn({ err: error, channel }, 'event bus unsubscribe failed'),
       );
+  }
+
+  private runAll(handlers: Set<() => void>): void {
+    for (const handler of handlers) {
+      try {
+        handler();
+      } catch (error) {
+        this.log.error({ err: error }, 'event bus handler failed');
+      }
+    }
   }
 
   private channel(topic: Topic, scope?: string): string {
@@ -149,26 +185,28 @@ export class EventBus {
 
   private connection(): Redis {
     if (!this.subscriber) {
-      // Re-subscribed here rather than by ioredis, so that reconnect handlers run only once the
-      // subscriptions are back: an event published after that is heard, one before is covered
-      // by the handlers (caches cleared).
+      // Subscribed here on every ready rather than by ioredis, so that the listening handlers
+      // run only once the subscriptions are in place: an event published after that is heard.
       const subscriber = this.redis.duplicate({ autoResubscribe: false });
-      let connectedBefore = false;
       subscriber.on('ready', () => {
-        if (!connectedBefore) {
-          connectedBefore = true;
-          return;
-        }
         const channels = [...this.handlers.keys()];
-        const resubscribed = channels.length
-          ? subscriber.subscribe(...channels)
-          : Promise.resolve();
-        resubscribed.then(
+        const subscribed = channels.length ? subscriber.subscribe(...channels) : Promise.resolve();
+        subscribed.then(
           () => {
-            for (const handler of this.reconnectHandlers) handler();
+            if (subscriber.status !== 'ready') return; // dropped meanwhile: the next ready retries
+            this.isListening = true;
+            const waiting = this.waiting;
+            this.waiting = [];
+            for (const resolve of waiting) resolve();
+            this.runAll(this.listeningHandlers);
           },
-          (error: unknown) => this.log.error({ err: error }, 'event bus resubscribe failed'),
+          (error: unknown) => this.log.error({ err: error }, 'event bus subscribe failed'),
         );
+      });
+      subscriber.on('close', () => {
+        if (!this.isListening) return;
+        this.isListening = false;
+        this.runAll(this.deafHandlers);
       });
       subscriber.on('error', (error: Error) =>
         this.log.warn({ err: error }, 'event bus connection error'),

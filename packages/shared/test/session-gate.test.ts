@@ -118,7 +118,7 @@ describe('SessionGate', () => {
     // The subscriber connection drops and comes back: the cache is cleared.
     const subscriber = (bus as unknown as { subscriber: Redis }).subscriber;
     // The gate's handler was registered first, so it has run when this one does.
-    const reconnected = new Promise<void>((resolve) => bus.onReconnect(resolve));
+    const reconnected = new Promise<void>((resolve) => bus.onListening(resolve));
     subscriber.disconnect(true);
     await reconnected;
     await expect(gate.assertLive(principal)).rejects.toMatchObject({

@@ -27,21 +27,24 @@ const ENDED_MEMORY_MS = 60_000;
  * user, refresh-token reuse, eviction, expiry). Live sessions are remembered locally, so the
  * per-request cost is a map lookup. Every ending is published on the bus: it drops the entry at
  * once and leaves a tombstone, so a Redis answer read before the ending cannot cache the session
- * again. A Redis reconnect drops every entry, since endings published meanwhile were missed. An
- * entry never outlives the session's own deadline, so expiry needs no event. Use is reported to
- * the store (lastSeenAt, idle deadline) at most once per touch interval, in the background.
+ * again. Only while the bus is hearing events does the gate cache at all: when its connection
+ * drops, every entry goes and each request asks Redis until it is back. An entry never outlives
+ * the session's own deadline, so expiry needs no event. Use is reported to the store
+ * (lastSeenAt, idle deadline) at most once per touch interval, in the background.
  */
 export class SessionGate {
   private readonly live: LRUCache<string, LiveEntry>;
   private readonly ended: LRUCache<string, true>;
   private readonly cacheTtlMs: number;
   private readonly touchIntervalMs: number;
-  /** Bumped on every reconnect: a check that spans one must not cache what it read. */
+  /** Bumped whenever the bus drops or comes back: a check that spans it must not cache. */
   private generation = 0;
+  /** Whether the revocation channel is subscribed, so endings reach this process. */
+  private hearsEndings = false;
 
   constructor(
     private readonly sessions: Pick<SessionStore, 'liveness' | 'touch'>,
-    bus: Pick<EventBus, 'subscribe' | 'onReconnect'>,
+    private readonly bus: Pick<EventBus, 'subscribe' | 'onListening' | 'onDeaf' | 'listening'>,
     private readonly options: SessionGateOptions = {},
   ) {
     this.cacheTtlMs = options.cacheTtlMs ?? 30_000;
@@ -49,15 +52,19 @@ export class SessionGate {
     const max = options.max ?? 100_000;
     this.live = new LRUCache({ max, ttl: this.cacheTtlMs });
     this.ended = new LRUCache({ max, ttl: ENDED_MEMORY_MS });
-    bus.subscribe('session.revoked', ({ tenantId, sessionId }) => {
-      const entryKey = key(tenantId, sessionId);
-      this.ended.set(entryKey, true);
-      this.live.delete(entryKey);
-    });
-    bus.onReconnect(() => {
+    const forget = () => {
       this.generation++;
       this.live.clear();
-    });
+    };
+    bus.onListening(forget);
+    bus.onDeaf(forget);
+    bus
+      .subscribe('session.revoked', ({ tenantId, sessionId }) => {
+        const entryKey = key(tenantId, sessionId);
+        this.ended.set(entryKey, true);
+        this.live.delete(entryKey);
+      })
+      .then(() => (this.hearsEndings = true));
   }
 
   /** Throws UNAUTHENTICATED (HTTP 401) when the token's session no longer exists. */
@@ -71,7 +78,7 @@ export class SessionGate {
       const { remainingMs, lastSeenMs } = await this.sessions.liveness(scope, principal.sessionId);
       if (remainingMs <= 0 || this.ended.has(entryKey)) throw sessionEnded();
       entry = { touchedAt: lastSeenMs };
-      if (generation === this.generation)
+      if (generation === this.generation && this.hearsEndings && this.bus.listening)
         this.live.set(entryKey, entry, { ttl: Math.min(this.cacheTtlMs, remainingMs) });
     }
     const now = Date.now();

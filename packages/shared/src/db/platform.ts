@@ -101,7 +101,7 @@ export class DataPlatform {
 
   /** Drops cached directory entries when any replica changes a tenant, and everything after a Redis outage. */
   followTenantChanges(bus: EventBus): void {
-    bus.onReconnect(() => this.directory.invalidate());
+    bus.onListening(() => this.directory.invalidate());
     bus.subscribe('tenant.changed', ({ tenantId }) => this.directory.invalidate(tenantId));
   }
 

@@ -1,0 +1,155 @@
+/**
+ * The pub/sub event bus against real Redis, reached through a TCP proxy that the tests open and
+ * close to play a Redis outage.
+ */
+import net from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import pino from 'pino';
+import { createRedis, EventBus } from '../src';
+import { freePort } from '../testing';
+
+const log = pino({ level: 'silent' });
+const REDIS = { host: '127.0.0.1', port: 6379 };
+
+/** A TCP proxy to the real Redis that can be taken down (dropping every connection) and back up. */
+async function redisProxy(port: number) {
+  let server: net.Server | undefined;
+  const sockets = new Set<net.Socket>();
+  return {
+    async up() {
+      server = net.createServer((client) => {
+        const upstream = net.connect(REDIS.port, REDIS.host);
+        for (const socket of [client, upstream]) {
+          sockets.add(socket);
+          socket.on('close', () => sockets.delete(socket));
+          socket.on('error', () => undefined);
+        }
+        client.pipe(upstream).pipe(client);
+        client.on('close', () => upstream.destroy());
+        upstream.on('close', () => client.destroy());
+      });
+      await new Promise<void>((resolve) => server!.listen(port, '127.0.0.1', resolve));
+    },
+    async down() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+      server = undefined;
+    },
+  };
+}
+
+async function until(condition: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`not reached: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Reads until the value is `expected` (for at most 2 s), and returns the last value read. */
+async function settled<T>(read: () => Promise<T>, expected: T): Promise<T> {
+  let value = await read();
+  for (let i = 0; i < 100 && value !== expected; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    value = await read();
+  }
+  return value;
+}
+
+let publisher: Redis;
+let prefix: string;
+beforeEach(() => {
+  publisher = new Redis(REDIS);
+  prefix = `test:bus:${randomUUID()}:`;
+});
+afterEach(() => publisher.disconnect());
+
+const revoked = (sessionId: string) =>
+  JSON.stringify({ tenantId: 't', sessionId, userId: 'u', reason: 'LOGOUT' });
+
+test('a service started while Redis is unreachable hears events once Redis is up', async () => {
+  const port = await freePort();
+  const proxy = await redisProxy(port);
+  const redis = createRedis({ REDIS_URL: `redis://127.0.0.1:${port}` }, log);
+  const bus = new EventBus(redis, prefix, log);
+  const heard: string[] = [];
+  let subscribed = false;
+  void bus
+    .subscribe('session.revoked', (event) => heard.push(event.sessionId))
+    .then(() => (subscribed = true));
+  try {
+    // Long enough for the first subscribe attempt to give up.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(bus.listening).toBe(false);
+    expect(subscribed).toBe(false);
+    await proxy.up();
+    await until(() => bus.listening && subscribed, 'listening');
+    await publisher.publish(`${prefix}events:session.revoked`, revoked('s-1'));
+    await until(() => heard.length > 0, 'the event');
+    expect(heard).toEqual(['s-1']);
+  } finally {
+    await bus.close();
+    redis.disconnect();
+    await proxy.down();
+  }
+}, 30_000);
+
+test('an outage: deaf handlers run when it starts, listening handlers once every channel is back', async () => {
+  const port = await freePort();
+  const proxy = await redisProxy(port);
+  await proxy.up();
+  const redis = createRedis({ REDIS_URL: `redis://127.0.0.1:${port}` }, log);
+  const bus = new EventBus(redis, prefix, log);
+  const heard: string[] = [];
+  const calls: string[] = [];
+  bus.onListening(() => calls.push('listening'));
+  bus.onDeaf(() => calls.push('deaf'));
+  try {
+    await bus.subscribe('session.revoked', (event) => heard.push(event.sessionId));
+    await bus.subscribe('tenant.changed', () => undefined);
+    expect(bus.listening).toBe(true);
+    expect(calls).toEqual(['listening']);
+
+    await proxy.down();
+    await until(() => !bus.listening, 'deaf');
+    expect(calls).toEqual(['listening', 'deaf']);
+    await proxy.up();
+    await until(() => bus.listening, 'listening again');
+    expect(calls).toEqual(['listening', 'deaf', 'listening']);
+    // Both channels are subscribed again, by the bus itself.
+    const [, revokedCount, , changedCount] = (await publisher.pubsub(
+      'NUMSUB',
+      `${prefix}events:session.revoked`,
+      `${prefix}events:tenant.changed`,
+    )) as [string, number, string, number];
+    expect([revokedCount, changedCount]).toEqual([1, 1]);
+    await publisher.publish(`${prefix}events:session.revoked`, revoked('s-2'));
+    await until(() => heard.includes('s-2'), 'the event after the outage');
+  } finally {
+    await bus.close();
+    redis.disconnect();
+    await proxy.down();
+  }
+}, 30_000);
+
+test("a tenant's channel is released when its last iterator ends", async () => {
+  const redis = new Redis(REDIS);
+  const bus = new EventBus(redis, prefix, log);
+  const channel = `${prefix}events:session.event:tenant-a`;
+  const subscribers = async () =>
+    ((await publisher.pubsub('NUMSUB', channel)) as [string, number])[1];
+  try {
+    const first = bus.iterate('session.event', () => true, { scope: 'tenant-a' });
+    const second = bus.iterate('session.event', () => true, { scope: 'tenant-a' });
+    await until(() => bus.listening, 'listening');
+    expect(await settled(subscribers, 1)).toBe(1);
+    await first.return!();
+    expect(await subscribers()).toBe(1);
+    await second.return!();
+    expect(await settled(subscribers, 0)).toBe(0);
+  } finally {
+    await bus.close();
+    redis.disconnect();
+  }
+});
