@@ -45,7 +45,9 @@ export function createServices({ config, log, platform, sessions, bus }: Subgrap
     /**
      * The session events the caller may see: their own sessions', or (OWNER and ADMIN) the
      * whole tenant's. Only the caller's tenant channel is subscribed, so no other tenant's event
-     * can arrive. The stream ends after the event that ends the caller's own session.
+     * can arrive. The stream ends once the caller's own session ends: after its ending event,
+     * or on the `session.revoked` signal even if that event was dropped (a slow reader's queue
+     * is bounded), or when a look after a Redis outage finds the session gone.
      */
     watchEvents(caller: TenantUser): AsyncIterableIterator<SessionEvent> {
       const seesTenant = rolesAllow(caller.roles, 'sessions:read:any');
@@ -55,17 +57,40 @@ export function createServices({ config, log, platform, sessions, bus }: Subgrap
           event.tenantId === caller.tenantId && (seesTenant || event.userId === caller.userId),
         { scope: caller.tenantId },
       );
+      const ownEnding = bus.iterate(
+        'session.revoked',
+        (event) => event.tenantId === caller.tenantId && event.sessionId === caller.sessionId,
+        { maxQueue: 1 },
+      );
+      // Closing `events` lets what is already queued drain first (the ending event among it).
+      const finish = () => {
+        stopLooking();
+        void ownEnding.return!();
+        return events.return!();
+      };
+      void ownEnding.next().then((result) => {
+        if (!result.done) void finish();
+      });
+      const stopLooking = bus.onListening(() => {
+        sessions.liveness(caller.tenantId, caller.sessionId).then(
+          ({ remainingMs }) => {
+            if (remainingMs === 0) void finish();
+          },
+          (error: unknown) => log.warn({ err: error }, 'session look-up failed'),
+        );
+      });
       let over = false;
       const stream: AsyncIterableIterator<SessionEvent> = {
         [Symbol.asyncIterator]: () => stream,
         next: async () => {
-          if (over) return events.return!();
+          if (over) return finish();
           const result = await events.next();
-          if (!result.done && result.value.sessionId === caller.sessionId)
+          if (result.done) await finish();
+          else if (result.value.sessionId === caller.sessionId)
             over = ENDING.has(result.value.type);
           return result;
         },
-        return: () => events.return!(),
+        return: finish,
       };
       return stream;
     },

@@ -197,3 +197,25 @@ test('anonymous callers and operators cannot subscribe', async () => {
     ]);
   }
 });
+
+test("a slow reader's stream still ends when its session ends, though the ending event was dropped", async () => {
+  const tenantId = randomUUID();
+  const owner = await signedIn(tenantId, 'owner', ['OWNER']);
+  if (owner.kind !== 'user') throw new Error('not a user');
+  const stream = (await subscribeAs(owner)) as AsyncGenerator<ExecutionResult>;
+  // Make sure the subscription is live: one event in, then nothing read for a while.
+  const probe = await deps.sessions.create({ tenantId, userId: 'x', device: { type: 'OTHER' } });
+  expect((await stream.next()).value.data.sessionEvents.session.id).toBe(probe.session.id);
+  await deps.sessions.revoke(tenantId, owner.sessionId, 'REVOKED');
+  // 150 more events overflow the queue (100): the owner's REVOKED event is dropped.
+  for (let i = 0; i < 150; i++)
+    await deps.sessions.create({ tenantId, userId: `u-${i}`, device: { type: 'OTHER' } });
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  let delivered = 0;
+  for (;;) {
+    const result = await stream.next();
+    if (result.done) break;
+    delivered++;
+  }
+  expect(delivered).toBeLessThanOrEqual(100);
+});
