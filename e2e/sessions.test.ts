@@ -161,6 +161,15 @@ describe('who may revoke what, and see what', () => {
       name: 'Tia',
       role: 'TRADER',
     });
+    // OWNER sees the trader's sessions through the user list (sessions:read:any).
+    const listed = await graphql(
+      stack.routerUrl,
+      '{ users(first: 50) { edges { node { id sessions { id } } } } }',
+      owner.token,
+    );
+    expect(listed.body.errors).toBeUndefined();
+    const traderNode = listed.body.data.users.edges.find((e: any) => e.node.id === trader.userId);
+    expect(traderNode.node.sessions).toEqual([{ id: trader.sessionId }]);
     const attempt = await call('RevokeSession', trader.token, { id: owner.sessionId });
     expect(codes(attempt)).toEqual(['NOT_FOUND']);
     expect(await works(owner.token)).toBe(200);

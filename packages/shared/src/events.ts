@@ -167,6 +167,22 @@ export class EventBus {
       );
   }
 
+  /**
+   * Subscribes to every channel with handlers, including any added while this runs, and leaves
+   * those whose handlers all went meanwhile.
+   */
+  private async subscribeAll(subscriber: Redis): Promise<void> {
+    const subscribed = new Set<string>();
+    for (;;) {
+      const missing = [...this.handlers.keys()].filter((channel) => !subscribed.has(channel));
+      if (missing.length === 0) break;
+      await subscriber.subscribe(...missing);
+      for (const channel of missing) subscribed.add(channel);
+    }
+    const unused = [...subscribed].filter((channel) => !this.handlers.has(channel));
+    if (unused.length > 0) await subscriber.unsubscribe(...unused);
+  }
+
   private runAll(handlers: Set<() => void>): void {
     for (const handler of handlers) {
       try {
@@ -189,9 +205,7 @@ export class EventBus {
       // run only once the subscriptions are in place: an event published after that is heard.
       const subscriber = this.redis.duplicate({ autoResubscribe: false });
       subscriber.on('ready', () => {
-        const channels = [...this.handlers.keys()];
-        const subscribed = channels.length ? subscriber.subscribe(...channels) : Promise.resolve();
-        subscribed.then(
+        this.subscribeAll(subscriber).then(
           () => {
             if (subscriber.status !== 'ready') return; // dropped meanwhile: the next ready retries
             this.isListening = true;

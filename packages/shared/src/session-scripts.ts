@@ -1,14 +1,17 @@
 /**
  * The session store's Lua scripts. Each runs atomically on the slot of one scope's keys: KEYS[1]
- * is the scope's `sessions` sorted set, ARGV[1] the scope's key prefix (every other key it
- * touches shares the `{t:<scope>}` hash tag, so the same slot), ARGV[2] the event-bus channel
- * prefix. Script arguments start at ARGV[3]. Scripts reply with JSON: `ended` lists the sessions
- * they ended, each with its reason.
+ * is the scope's `sessions` sorted set, and every other key a script touches is named from
+ * ARGV[1], the scope's key prefix, so it shares the `{t:<scope>}` hash tag and the slot (Redis
+ * Cluster runs such a script on the one node that has them). ARGV[2] is the event-bus channel
+ * prefix, ARGV[3] now (ms) and ARGV[4] now (ISO-8601); each script's own arguments follow.
+ * Scripts that end sessions reply with JSON whose `ended` lists them, each with its reason.
  */
 const PRELUDE = `
-local base, channels = ARGV[1], ARGV[2]
+local base, channels, now, nowIso = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
 local INTERNAL = { refreshHash = true, lastSeenMs = true, expiresMs = true, deadlineMs = true }
 local DEVICE_TYPES = { 'DESKTOP', 'MOBILE', 'TABLET', 'OTHER' }
+-- Spent refresh-token hashes kept per session to recognise reuse; an older token is just invalid.
+local KEEP_ROTATED = 32
 local ended = {}
 
 -- Millisecond timestamps exceed what Lua's default number format prints exactly.
@@ -29,43 +32,57 @@ local function snapshot(flat)
   return session
 end
 
-local function announce(kind, session, at)
+local function announce(kind, session)
   redis.call('PUBLISH', channels .. 'session.event:' .. session.tenantId, cjson.encode({
     type = kind, tenantId = session.tenantId, sessionId = session.id,
-    userId = session.userId, at = at, session = session }))
+    userId = session.userId, at = nowIso, session = session }))
+end
+
+-- A user's score in 'users' is the latest deadline of their live sessions (none: not listed).
+local function rescoreUser(userId)
+  local latest = nil
+  for _, other in ipairs(redis.call('ZRANGE', base .. 'user:' .. userId .. ':sessions', 0, -1)) do
+    local score = tonumber(redis.call('ZSCORE', KEYS[1], other))
+    if score and score > now and (not latest or score > latest) then latest = score end
+  end
+  if latest then redis.call('ZADD', base .. 'users', int(latest), userId)
+  else redis.call('ZREM', base .. 'users', userId) end
 end
 
 -- Ends a session if it is still listed, so that each is ended, and announced, exactly once.
-local function finish(id, reason, at)
-  if redis.call('ZREM', KEYS[1], id) == 0 then return end
+-- One already past its deadline has expired, whatever ends it.
+local function finish(id, reason)
+  local score = redis.call('ZSCORE', KEYS[1], id)
+  if not score then return end
+  if tonumber(score) <= now then reason = 'EXPIRED' end
+  redis.call('ZREM', KEYS[1], id)
   for _, t in ipairs(DEVICE_TYPES) do redis.call('ZREM', base .. 'devices:' .. t, id) end
   local key = base .. 'session:' .. id
   local flat = redis.call('HGETALL', key)
   redis.call('DEL', key, key .. ':rotated')
   if #flat == 0 then return end
   local session = snapshot(flat)
-  local userKey = base .. 'user:' .. session.userId .. ':sessions'
-  redis.call('ZREM', userKey, id)
-  if redis.call('ZCARD', userKey) == 0 then redis.call('ZREM', base .. 'users', session.userId) end
+  redis.call('ZREM', base .. 'user:' .. session.userId .. ':sessions', id)
+  rescoreUser(session.userId)
   local kind = 'REVOKED'
   if reason == 'EXPIRED' or reason == 'EVICTED' then kind = reason end
-  announce(kind, session, at)
+  announce(kind, session)
   redis.call('PUBLISH', channels .. 'session.revoked', cjson.encode({
     tenantId = session.tenantId, sessionId = id, userId = session.userId, reason = reason }))
   table.insert(ended, { session = session, reason = reason })
 end
 
 -- Activity (a refresh, a request): lastSeenAt moves, and the idle deadline with it.
-local function extend(id, expiresMs, userId, deviceType, now, nowIso, idle, grace)
+local function extend(id, expiresMs, userId, deviceType, idle, grace)
   local key = base .. 'session:' .. id
   local deadline = math.min(tonumber(expiresMs), now + idle)
+  local ttl = deadline - now + grace
   redis.call('HSET', key, 'lastSeenMs', int(now), 'lastSeenAt', nowIso, 'deadlineMs', int(deadline))
-  redis.call('PEXPIRE', key, int(deadline - now + grace))
-  redis.call('PEXPIRE', key .. ':rotated', int(deadline - now + grace))
+  redis.call('PEXPIRE', key, int(ttl))
+  redis.call('PEXPIRE', key .. ':rotated', int(ttl))
   redis.call('ZADD', KEYS[1], 'XX', int(deadline), id)
   redis.call('ZADD', base .. 'devices:' .. deviceType, 'XX', int(deadline), id)
   redis.call('ZADD', base .. 'users', 'GT', int(deadline), userId)
-  local ttl = deadline - now + grace
   for _, k in ipairs({ KEYS[1], base .. 'devices:' .. deviceType, base .. 'users',
       base .. 'user:' .. userId .. ':sessions' }) do keepFor(k, ttl) end
   return deadline
@@ -73,30 +90,36 @@ end
 `;
 
 /**
- * ARGV: id, userId, deviceType, now, nowIso, deadline, grace, maxSessions (0: none), policy,
- * day, peakTtlMs, loginWindowMs, then the hash's field/value pairs.
+ * ARGV from 5: id, userId, deviceType, deadline, grace, maxSessions (0: none), policy, day,
+ * peakTtlMs, loginWindowMs, authenticatedAt (0: unknown), then the hash's field/value pairs.
+ * Refused ('stale') when the credentials were checked before a user-wide revocation.
  */
 const CREATE = `
-local id, userId, deviceType = ARGV[3], ARGV[4], ARGV[5]
-local now, nowIso, deadline, grace = tonumber(ARGV[6]), ARGV[7], tonumber(ARGV[8]), tonumber(ARGV[9])
-local max, policy, day = tonumber(ARGV[10]), ARGV[11], ARGV[12]
-local peakTtl, window = tonumber(ARGV[13]), tonumber(ARGV[14])
+local id, userId, deviceType = ARGV[5], ARGV[6], ARGV[7]
+local deadline, grace, max, policy = tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10]), ARGV[11]
+local day, peakTtl, window, authenticatedAt = ARGV[12], tonumber(ARGV[13]), tonumber(ARGV[14]), tonumber(ARGV[15])
 local userKey = base .. 'user:' .. userId .. ':sessions'
+local notBefore = tonumber(redis.call('GET', base .. 'user:' .. userId .. ':not-before') or '0')
+if authenticatedAt > 0 and authenticatedAt < notBefore then
+  return cjson.encode({ outcome = 'stale', ended = ended })
+end
 if max > 0 then
   local live = {}
   for _, other in ipairs(redis.call('ZRANGE', userKey, 0, -1)) do
     local score = redis.call('ZSCORE', KEYS[1], other)
     if not score then redis.call('ZREM', userKey, other)
-    elseif tonumber(score) <= now then finish(other, 'EXPIRED', nowIso)
+    elseif tonumber(score) <= now then finish(other, 'EXPIRED')
     else table.insert(live, other) end
   end
   if #live >= max then
-    if policy == 'refuse' then return cjson.encode({ outcome = 'limit', ended = ended }) end
-    for i = 1, #live - max + 1 do finish(live[i], 'EVICTED', nowIso) end
+    if policy == 'refuse' then
+      return cjson.encode({ outcome = 'limit', current = #live, ended = ended })
+    end
+    for i = 1, #live - max + 1 do finish(live[i], 'EVICTED') end
   end
 end
 local fields = {}
-for i = 15, #ARGV do fields[#fields + 1] = ARGV[i] end
+for i = 16, #ARGV do fields[#fields + 1] = ARGV[i] end
 local key = base .. 'session:' .. id
 redis.call('HSET', key, unpack(fields))
 redis.call('PEXPIRE', key, int(deadline - now + grace))
@@ -115,59 +138,73 @@ local peak = base .. 'peak:' .. day
 if current > tonumber(redis.call('GET', peak) or '0') then
   redis.call('SET', peak, current, 'PX', int(peakTtl))
 end
-announce('CREATED', snapshot(fields), nowIso)
+announce('CREATED', snapshot(fields))
 return cjson.encode({ outcome = 'created', ended = ended })
 `;
 
-/** ARGV: id, now, nowIso, idleMs, intervalMs, grace. Replies the remaining ms (0: ended). */
+/** ARGV from 5: id, idleMs, intervalMs, grace. Replies (an integer) the remaining ms, 0 if ended. */
 const TOUCH = `
-local id, now, nowIso = ARGV[3], tonumber(ARGV[4]), ARGV[5]
-local idle, interval, grace = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
+local id, idle, interval, grace = ARGV[5], tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
 local v = redis.call('HMGET', base .. 'session:' .. id, 'deadlineMs', 'lastSeenMs', 'expiresMs', 'userId', 'deviceType')
 if not v[1] or tonumber(v[1]) <= now then return 0 end
 if now - tonumber(v[2]) < interval then return tonumber(v[1]) - now end
-return extend(id, v[3], v[4], v[5], now, nowIso, idle, grace) - now
+return extend(id, v[3], v[4], v[5], idle, grace) - now
 `;
 
 /**
- * ARGV: id, presented hash, next hash, now, nowIso, idleMs, grace. The presented token is the
- * current one: rotate. One already rotated: reuse, so the session ends. Anything else: invalid.
+ * ARGV from 5: id, presented hash, next hash, idleMs, grace. The presented token is the current
+ * one: rotate. One of the last KEEP_ROTATED spent: reuse, so the session ends. Else: invalid.
  */
 const ROTATE = `
-local id, presented, nextHash = ARGV[3], ARGV[4], ARGV[5]
-local now, nowIso, idle, grace = tonumber(ARGV[6]), ARGV[7], tonumber(ARGV[8]), tonumber(ARGV[9])
+local id, presented, nextHash = ARGV[5], ARGV[6], ARGV[7]
+local idle, grace = tonumber(ARGV[8]), tonumber(ARGV[9])
 local key = base .. 'session:' .. id
 local v = redis.call('HMGET', key, 'refreshHash', 'deadlineMs', 'expiresMs', 'userId', 'deviceType')
 if not v[1] then return cjson.encode({ outcome = 'invalid', ended = ended }) end
 if tonumber(v[2]) <= now then
-  finish(id, 'EXPIRED', nowIso)
+  finish(id, 'EXPIRED')
   return cjson.encode({ outcome = 'invalid', ended = ended })
 end
 if v[1] == presented then
   redis.call('HSET', key, 'refreshHash', nextHash)
-  redis.call('SADD', key .. ':rotated', presented)
-  extend(id, v[3], v[4], v[5], now, nowIso, idle, grace)
+  redis.call('LPUSH', key .. ':rotated', presented)
+  redis.call('LTRIM', key .. ':rotated', 0, KEEP_ROTATED - 1)
+  extend(id, v[3], v[4], v[5], idle, grace)
   local session = snapshot(redis.call('HGETALL', key))
-  announce('REFRESHED', session, nowIso)
+  announce('REFRESHED', session)
   return cjson.encode({ outcome = 'rotated', ended = ended, session = session })
 end
-if redis.call('SISMEMBER', key .. ':rotated', presented) == 1 then
-  finish(id, 'REFRESH_REUSE', nowIso)
+if redis.call('LPOS', key .. ':rotated', presented) then
+  finish(id, 'REFRESH_REUSE')
   return cjson.encode({ outcome = 'reused', ended = ended })
 end
 return cjson.encode({ outcome = 'invalid', ended = ended })
 `;
 
-/** ARGV: reason, nowIso, then the ids of the sessions to end. */
+/** ARGV from 5: reason, then the ids of the sessions to end. */
 const END = `
-for i = 5, #ARGV do finish(ARGV[i], ARGV[3], ARGV[4]) end
+for i = 6, #ARGV do finish(ARGV[i], ARGV[5]) end
 return cjson.encode({ ended = ended })
 `;
 
-/** ARGV: now, nowIso, batch. Ends up to `batch` sessions past their deadline. */
+/**
+ * ARGV from 5: userId, reason, the id of a session to keep ('' for none), notBeforeTtlMs. Ends
+ * the user's sessions and, in the same step, refuses sign-ins whose credentials were checked
+ * before now (one in flight during a password reset must not survive it).
+ */
+const END_USER = `
+local userId, reason, keep = ARGV[5], ARGV[6], ARGV[7]
+for _, id in ipairs(redis.call('ZRANGE', base .. 'user:' .. userId .. ':sessions', 0, -1)) do
+  if id ~= keep then finish(id, reason) end
+end
+redis.call('SET', base .. 'user:' .. userId .. ':not-before', int(now), 'PX', tonumber(ARGV[8]))
+return cjson.encode({ ended = ended })
+`;
+
+/** ARGV from 5: batch. Ends up to `batch` sessions past their deadline. */
 const SWEEP = `
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[3], 'LIMIT', 0, tonumber(ARGV[5]))
-for _, id in ipairs(ids) do finish(id, 'EXPIRED', ARGV[4]) end
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', int(now), 'LIMIT', 0, tonumber(ARGV[5]))
+for _, id in ipairs(ids) do finish(id, 'EXPIRED') end
 local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 local nextDeadline = false
 if first[2] then nextDeadline = tonumber(first[2]) end
@@ -179,6 +216,7 @@ export const SESSION_SCRIPTS = {
   tsSessionTouch: PRELUDE + TOUCH,
   tsSessionRotate: PRELUDE + ROTATE,
   tsSessionEnd: PRELUDE + END,
+  tsSessionEndUser: PRELUDE + END_USER,
   tsSessionSweep: PRELUDE + SWEEP,
 };
 

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { sha256Hex } from './digest';
-import { AppError } from './errors';
+import { AppError, unauthenticated } from './errors';
 import type { Config } from './config';
 import type { DeviceInfo, DeviceType } from './devices';
 import type { EventStream } from './events';
@@ -120,6 +120,11 @@ export interface NewSession {
   maxSessions?: number;
   /** Shortens the absolute lifetime below the policy's (never lengthens it). */
   ttlSeconds?: number;
+  /**
+   * When the credentials were checked (ms). A user-wide ending (password reset, disabled
+   * account) after that refuses the sign-in, so one in flight cannot outlive it.
+   */
+  authenticatedAt?: number;
 }
 
 export type RefreshOutcome =
@@ -145,6 +150,8 @@ const DEVICE_TYPES: readonly DeviceType[] = ['DESKTOP', 'MOBILE', 'TABLET', 'OTH
 /** How long an expired session's hash outlives its deadline, so the sweeper can announce it. */
 const SWEEP_GRACE_MS = 86_400_000;
 const LOGIN_WINDOW_MS = 86_400_000;
+/** How long a user-wide ending refuses sign-ins whose credentials were checked before it. */
+const NOT_BEFORE_TTL_MS = 600_000;
 /** Daily peaks are kept this long. */
 const PEAK_RETENTION_DAYS = 400;
 const NOT_ACTIVITY = new Set<RevocationReason>(['EXPIRED', 'TENANT_SUSPENDED', 'TENANT_DELETED']);
@@ -199,31 +206,30 @@ export class SessionStore {
       expiresMs,
       deadlineMs: deadline,
     }).flatMap(([field, value]) => (value === undefined ? [] : [field, String(value)]));
-    const reply = JSON.parse(
-      (await this.run('tsSessionCreate', input.tenantId, [
-        session.id,
-        input.userId,
-        input.device.type,
-        now,
-        session.createdAt,
-        deadline,
-        SWEEP_GRACE_MS,
-        input.maxSessions ?? 0,
-        this.policy.limitPolicy,
-        utcDay(now),
-        PEAK_RETENTION_DAYS * 86_400_000,
-        LOGIN_WINDOW_MS,
-        ...fields,
-      ])) as string,
-    ) as { outcome: 'created' | 'limit'; ended: unknown };
+    const reply = (await this.run('tsSessionCreate', input.tenantId, now, [
+      session.id,
+      input.userId,
+      input.device.type,
+      deadline,
+      SWEEP_GRACE_MS,
+      input.maxSessions ?? 0,
+      this.policy.limitPolicy,
+      utcDay(now),
+      PEAK_RETENTION_DAYS * 86_400_000,
+      LOGIN_WINDOW_MS,
+      input.authenticatedAt ?? 0,
+      ...fields,
+    ])) as { outcome: 'created' | 'limit' | 'stale'; current?: number; ended: unknown };
+    if (reply.outcome === 'created') await this.markDue(input.tenantId, deadline);
     await this.recordEnded(endedList(reply.ended));
+    if (reply.outcome === 'stale')
+      throw unauthenticated('The account changed while signing in; sign in again');
     if (reply.outcome === 'limit')
       throw new AppError(
         'LIMIT_EXCEEDED',
-        `This account already has ${input.maxSessions} active sessions; sign out on another device first`,
-        { limit: 'maxSessionsPerUser', max: input.maxSessions, current: input.maxSessions },
+        `This account already has ${reply.current} active sessions; sign out on another device first`,
+        { limit: 'maxSessionsPerUser', max: input.maxSessions, current: reply.current },
       );
-    await this.markDue(input.tenantId, deadline);
     return { session, refreshToken };
   }
 
@@ -257,11 +263,8 @@ export class SessionStore {
    * milliseconds, or 0 if the session has ended.
    */
   async touch(tenantId: string, sessionId: string): Promise<number> {
-    const now = Date.now();
-    const remaining = (await this.run('tsSessionTouch', tenantId, [
+    const remaining = (await this.run('tsSessionTouch', tenantId, Date.now(), [
       sessionId,
-      now,
-      new Date(now).toISOString(),
       this.policy.idleTtlSeconds * 1000,
       this.policy.touchIntervalSeconds * 1000,
       SWEEP_GRACE_MS,
@@ -277,18 +280,13 @@ export class SessionStore {
     const session = await this.sessionOfRefreshToken(token);
     if (!session) return { outcome: 'invalid' };
     const next = this.newRefreshToken(session.tenantId, session.id);
-    const now = Date.now();
-    const reply = JSON.parse(
-      (await this.run('tsSessionRotate', session.tenantId, [
-        session.id,
-        sha256Hex(token),
-        sha256Hex(next),
-        now,
-        new Date(now).toISOString(),
-        this.policy.idleTtlSeconds * 1000,
-        SWEEP_GRACE_MS,
-      ])) as string,
-    ) as { outcome: 'rotated' | 'reused' | 'invalid'; ended: unknown; session?: unknown };
+    const reply = (await this.run('tsSessionRotate', session.tenantId, Date.now(), [
+      session.id,
+      sha256Hex(token),
+      sha256Hex(next),
+      this.policy.idleTtlSeconds * 1000,
+      SWEEP_GRACE_MS,
+    ])) as { outcome: 'rotated' | 'reused' | 'invalid'; ended: unknown; session?: unknown };
     await this.recordEnded(endedList(reply.ended));
     if (reply.outcome === 'rotated')
       return {
@@ -322,12 +320,15 @@ export class SessionStore {
     reason: RevocationReason,
     exceptSessionId?: string,
   ): Promise<SessionRecord[]> {
-    const ids = await this.redis.zrange(this.key(tenantId, `user:${userId}:sessions`), 0, -1);
-    return this.end(
-      tenantId,
-      ids.filter((id) => id !== exceptSessionId),
+    const reply = (await this.run('tsSessionEndUser', tenantId, Date.now(), [
+      userId,
       reason,
-    );
+      exceptSessionId ?? '',
+      NOT_BEFORE_TTL_MS,
+    ])) as { ended: unknown };
+    const ended = endedList(reply.ended);
+    await this.recordEnded(ended);
+    return ended.map(({ session }) => session);
   }
 
   /** Ends every session of a tenant (suspension), a batch at a time. Returns how many ended. */
@@ -406,13 +407,11 @@ export class SessionStore {
       const scopes = await this.redis.zrangebyscore(due, '-inf', now, 'LIMIT', 0, 100);
       if (scopes.length === 0) return count;
       for (const scope of scopes) {
-        const reply = JSON.parse(
-          (await this.run('tsSessionSweep', scope, [
-            now,
-            new Date(now).toISOString(),
-            batch,
-          ])) as string,
-        ) as { ended: unknown; swept: number; next: number | false };
+        const reply = (await this.run('tsSessionSweep', scope, now, [batch])) as {
+          ended: unknown;
+          swept: number;
+          next: number | false;
+        };
         const ended = endedList(reply.ended);
         count += ended.length;
         await this.recordEnded(ended);
@@ -438,14 +437,10 @@ export class SessionStore {
     reason: RevocationReason,
   ): Promise<SessionRecord[]> {
     if (sessionIds.length === 0) return [];
-    const now = Date.now();
-    const reply = JSON.parse(
-      (await this.run('tsSessionEnd', tenantId, [
-        reason,
-        new Date(now).toISOString(),
-        ...sessionIds,
-      ])) as string,
-    ) as { ended: unknown };
+    const reply = (await this.run('tsSessionEnd', tenantId, Date.now(), [
+      reason,
+      ...sessionIds,
+    ])) as { ended: unknown };
     const ended = endedList(reply.ended);
     await this.recordEnded(ended);
     return ended.map(({ session }) => session);
@@ -474,16 +469,27 @@ export class SessionStore {
     await this.redis.zadd(this.dueKey(), 'LT', deadline, scope);
   }
 
-  /** Runs a session script on the scope's slot (KEYS[1] is the scope's `sessions` set). */
-  private run(script: SessionScript, scope: string, args: (string | number)[]): Promise<unknown> {
+  /**
+   * Runs a session script on the scope's slot (KEYS[1] is the scope's `sessions` set), with
+   * the common arguments; a JSON reply is parsed.
+   */
+  private async run(
+    script: SessionScript,
+    scope: string,
+    now: number,
+    args: (string | number)[],
+  ): Promise<unknown> {
     const runner = (this.redis as unknown as Record<SessionScript, ScriptRunner>)[script];
-    return runner.call(
+    const reply = await runner.call(
       this.redis,
       this.key(scope, 'sessions'),
       this.key(scope, ''),
       `${this.prefix}events:`,
+      now,
+      new Date(now).toISOString(),
       ...args,
     );
+    return typeof reply === 'string' ? JSON.parse(reply) : reply;
   }
 
   private key(scope: string, name: string): string {

@@ -334,3 +334,89 @@ describe('session events', () => {
     expect(watcher.events[1].session.lastSeenAt).toBe(rotated.session.lastSeenAt);
   });
 });
+
+describe('review cases', () => {
+  test('a sign-in whose credentials were checked before a user-wide ending is refused', async () => {
+    const store = storeWith();
+    const tenantId = randomUUID();
+    const checkedAt = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await store.revokeAllForUser(tenantId, 'u-1', 'PASSWORD_RESET');
+    const late = await store
+      .create(input(tenantId, 'u-1', 'DESKTOP', { authenticatedAt: checkedAt }))
+      .catch((error: unknown) => error);
+    expect((late as AppError).extensions.code).toBe('UNAUTHENTICATED');
+    expect(await store.countActive(tenantId)).toBe(0);
+    // Credentials checked after it, and other users, are not affected.
+    await expect(
+      store.create(input(tenantId, 'u-1', 'DESKTOP', { authenticatedAt: Date.now() })),
+    ).resolves.toBeDefined();
+    await expect(
+      store.create(input(tenantId, 'u-2', 'DESKTOP', { authenticatedAt: checkedAt })),
+    ).resolves.toBeDefined();
+  });
+
+  test('active users follow the latest live session of each user, not a revoked one', async () => {
+    const store = storeWith();
+    const tenantId = randomUUID();
+    await store.create(input(tenantId, 'u-1', 'DESKTOP', { ttlSeconds: 1 }));
+    const long = await store.create(input(tenantId, 'u-1', 'MOBILE'));
+    await store.revoke(tenantId, long.session.id, 'LOGOUT');
+    expect(await store.analytics(tenantId)).toMatchObject({ activeSessions: 1, activeUsers: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    // The short one has expired and no sweep has run: neither counts.
+    expect(await store.analytics(tenantId)).toMatchObject({ activeSessions: 0, activeUsers: 0 });
+  });
+
+  test('ending a session already past its deadline announces it as EXPIRED', async () => {
+    const store = storeWith();
+    const tenantId = randomUUID();
+    const watcher = collect(tenantId);
+    await subscribed(tenantId, watcher.events);
+    const { session } = await store.create(input(tenantId, 'u-1', 'DESKTOP', { ttlSeconds: 1 }));
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await store.revokeAllForUser(tenantId, 'u-1', 'USER_DISABLED');
+    await watcher.until(2);
+    await watcher.stop();
+    expect(watcher.events.map((event) => [event.type, event.sessionId])).toEqual([
+      ['CREATED', session.id],
+      ['EXPIRED', session.id],
+    ]);
+  });
+
+  test('LIMIT_EXCEEDED reports the live count, also above a lowered limit', async () => {
+    const store = storeWith({ limitPolicy: 'refuse' });
+    const tenantId = randomUUID();
+    for (let i = 0; i < 3; i++) await store.create(input(tenantId, 'u-1'));
+    const refused = await store
+      .create(input(tenantId, 'u-1', 'DESKTOP', { maxSessions: 1 }))
+      .catch((error: unknown) => error as AppError);
+    expect(refused).toBeInstanceOf(AppError);
+    expect((refused as AppError).extensions).toMatchObject({
+      code: 'LIMIT_EXCEEDED',
+      limit: 'maxSessionsPerUser',
+      max: 1,
+      current: 3,
+    });
+  });
+
+  test('spent refresh tokens are remembered for the last 32 rotations only', async () => {
+    const store = storeWith();
+    const tenantId = randomUUID();
+    const created = await store.create(input(tenantId, 'u-1'));
+    const tokens = [created.refreshToken];
+    for (let i = 0; i < 40; i++) {
+      const rotated = await store.rotateRefreshToken(tokens.at(-1)!);
+      if (rotated.outcome !== 'rotated') throw new Error(rotated.outcome);
+      tokens.push(rotated.refreshToken);
+    }
+    const rotatedKey = `${sessionKey(tenantId, created.session.id)}:rotated`;
+    expect(await redis.llen(rotatedKey)).toBe(32);
+    // One spent longer ago is just invalid: it opens nothing, and the session goes on.
+    expect(await store.rotateRefreshToken(tokens[0])).toEqual({ outcome: 'invalid' });
+    expect(await store.get(tenantId, created.session.id)).not.toBeNull();
+    // A recent one is reuse: the session ends.
+    expect((await store.rotateRefreshToken(tokens[30])).outcome).toBe('reused');
+    expect(await store.get(tenantId, created.session.id)).toBeNull();
+  });
+});

@@ -154,8 +154,8 @@ describe('SessionStore (Redis)', () => {
       const values =
         type === 'hash'
           ? Object.values(await redis.hgetall(key))
-          : type === 'set'
-            ? await redis.smembers(key)
+          : type === 'list'
+            ? await redis.lrange(key, 0, -1)
             : type === 'zset'
               ? await redis.zrange(key, 0, -1)
               : [String(await redis.get(key))];

@@ -165,6 +165,8 @@ export class Accounts {
 
   async login(rawInput: unknown, ctx: RequestContext): Promise<SignedIn & { account: Account }> {
     const input = parseInput(loginInput, rawInput);
+    // Before anything is read: a password reset after this moment refuses the sign-in.
+    const authenticatedAt = Date.now();
     const slug = input.tenantSlug.trim().toLowerCase();
     const throttleKey = `${slug}:${input.email}`;
     await this.loginFailures.attempt(throttleKey, ctx.clientIp);
@@ -206,6 +208,7 @@ export class Accounts {
     return this.completeSignIn(tenant, db, account, ctx, {
       method: 'PASSWORD',
       deviceName: input.deviceName,
+      authenticatedAt,
     });
   }
 
@@ -215,7 +218,12 @@ export class Accounts {
     db: PrismaClient,
     account: Account,
     ctx: RequestContext,
-    details: { method: 'PASSWORD' | 'GOOGLE'; deviceName?: string | null },
+    details: {
+      method: 'PASSWORD' | 'GOOGLE';
+      deviceName?: string | null;
+      /** When the credentials were checked; see NewSession.authenticatedAt. */
+      authenticatedAt: number;
+    },
   ): Promise<SignedIn & { account: Account }> {
     const signedIn = await this.deps.tokens.signIn(
       {
@@ -226,19 +234,29 @@ export class Accounts {
         roles: account.roles,
       },
       ctx,
-      { deviceName: details.deviceName, maxSessions: tenant.limits.maxSessionsPerUser },
+      {
+        deviceName: details.deviceName,
+        maxSessions: tenant.limits.maxSessionsPerUser,
+        authenticatedAt: details.authenticatedAt,
+      },
     );
-    const updated = await db.account.update({
-      where: { id: account.id },
-      data: { lastLoginAt: new Date() },
-    });
-    await this.deps.audit.tenant(db, tenant.id, ctx, {
-      type: 'LOGIN_SUCCEEDED',
-      actorId: account.id,
-      subjectId: account.id,
-      metadata: { method: details.method, sessionId: signedIn.session.id },
-    });
-    return { ...signedIn, account: updated };
+    try {
+      const updated = await db.account.update({
+        where: { id: account.id },
+        data: { lastLoginAt: new Date() },
+      });
+      await this.deps.audit.tenant(db, tenant.id, ctx, {
+        type: 'LOGIN_SUCCEEDED',
+        actorId: account.id,
+        subjectId: account.id,
+        metadata: { method: details.method, sessionId: signedIn.session.id },
+      });
+      return { ...signedIn, account: updated };
+    } catch (error) {
+      // The client gets no tokens, so the session must not stay to count toward its limit.
+      await this.deps.sessions.revoke(tenant.id, signedIn.session.id, 'REVOKED');
+      throw error;
+    }
   }
 
   /** The current subject of a session at refresh: an active account in an active tenant. */

@@ -59,8 +59,11 @@ export const resolvers: Resolvers = {
     },
     completeGoogleLogin: async (_parent, { code, state }, ctx) => {
       const { tenant, db, account } = await ctx.services.google.complete(code, state, ctx);
+      // After the account was checked (and, for a takeover, its old sessions ended).
+      const authenticatedAt = Date.now();
       const result = await ctx.services.accounts.completeSignIn(tenant, db, account, ctx, {
         method: 'GOOGLE',
+        authenticatedAt,
       });
       return { ...result, user: ownSignIn(result.account), session: { id: result.session.id } };
     },

@@ -46,7 +46,7 @@ export class SessionTokens {
   async signIn(
     subject: SessionSubject,
     ctx: RequestContext,
-    options: { deviceName?: string | null; maxSessions?: number } = {},
+    options: { deviceName?: string | null; maxSessions?: number; authenticatedAt?: number } = {},
   ): Promise<SignedIn> {
     const { session, refreshToken } = await this.sessions.create({
       tenantId: subject.kind === 'user' ? subject.tenantId : PLATFORM_SCOPE,
@@ -54,8 +54,14 @@ export class SessionTokens {
       device: parseDevice(ctx.userAgent, options.deviceName),
       ipAddress: ctx.clientIp,
       maxSessions: options.maxSessions,
+      authenticatedAt: options.authenticatedAt,
     });
-    const { token, expiresAt } = await this.issuer.issue(this.tokenSubject(subject, session.id));
+    const { token, expiresAt } = await this.issuer
+      .issue(this.tokenSubject(subject, session.id))
+      .catch(async (error: unknown) => {
+        await this.sessions.revoke(session.tenantId, session.id, 'REVOKED');
+        throw error;
+      });
     // The router resolves the rest of this operation (name, tenant, session) as the new user.
     ctx.responseHeaders.set(ISSUED_TOKEN_HEADER, token);
     return { accessToken: token, refreshToken, expiresAt, session };

@@ -104,8 +104,10 @@ export const resolvers: Resolvers = {
     __resolveReference: (reference) => reference,
     sessions: async (user, _args, ctx) => {
       const caller = requireTenantUser(ctx);
-      if (user.id !== caller.userId) throw forbidden('Only the user may list their sessions');
-      const records = await ctx.services.sessions.listForUser(caller.tenantId, caller.userId);
+      if (user.id !== caller.userId && !rolesAllow(caller.roles, 'sessions:read:any'))
+        throw forbidden('Only the user, or an OWNER or ADMIN, may list their sessions');
+      // The caller's tenant, from the token: another tenant's user has no sessions here.
+      const records = await ctx.services.sessions.listForUser(caller.tenantId, user.id);
       return records.map(live);
     },
   },

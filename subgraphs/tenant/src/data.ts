@@ -67,6 +67,14 @@ export function createServices({
   const health = new TenantHealthMonitor({ config, log, platform, control, sessions, bus, redis });
 
   /** Every change to a tenant reaches every replica's directory cache, and its health is republished. */
+  async function endSessions(tenantId: string, action: LifecycleAction): Promise<void> {
+    const ended = await sessions.revokeAllForTenant(
+      tenantId,
+      action === 'delete' ? 'TENANT_DELETED' : 'TENANT_SUSPENDED',
+    );
+    if (ended > 0) log.info({ tenantId, action, sessions: ended }, 'tenant sessions ended');
+  }
+
   async function announce(tenant: Tenant): Promise<Tenant> {
     platform.directory.invalidate(tenant.id);
     await bus.publish('tenant.changed', { tenantId: tenant.id, status: tenant.status });
@@ -165,6 +173,12 @@ export function createServices({
     async transition(id: string, action: LifecycleAction, reason?: string): Promise<Tenant> {
       const { from, to } = TRANSITIONS[action];
       const now = new Date();
+      // No one can sign in while the tenant is suspended, so a session still there at resume
+      // outlived a failed ending at suspension: it goes before the tenant opens again.
+      if (action === 'resume') {
+        const current = await control.tenant.findUnique({ where: { id } });
+        if (current?.status === 'SUSPENDED') await endSessions(id, action);
+      }
       const data =
         action === 'suspend'
           ? { status: to, suspendedReason: reason ?? null, suspendedAt: now }
@@ -189,13 +203,8 @@ export function createServices({
       log.info({ tenantId: id, action, status: tenant.status }, 'tenant lifecycle change');
       const announced = await announce(tenant);
       // The status already refuses the tenant's tokens; ending the sessions kills the refresh
-      // tokens too and tells every session-event subscriber. No one can sign in while the tenant
-      // is suspended, so any session still there at resume outlived a failed ending: it goes too.
-      const ended = await sessions.revokeAllForTenant(
-        id,
-        action === 'delete' ? 'TENANT_DELETED' : 'TENANT_SUSPENDED',
-      );
-      if (ended > 0) log.info({ tenantId: id, action, sessions: ended }, 'tenant sessions ended');
+      // tokens too and tells every session-event subscriber.
+      if (action !== 'resume') await endSessions(id, action);
       return announced;
     },
 

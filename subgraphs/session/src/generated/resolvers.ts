@@ -78,7 +78,7 @@ export type Session = {
   id: Scalars['ID']['output'];
   /** The client's address, as seen through the trusted proxies. */
   ipAddress?: Maybe<Scalars['String']['output']>;
-  /** Updated at most once a minute (SESSION_TOUCH_INTERVAL_SECONDS). */
+  /** The last recorded use: every refresh, and requests at most once per SESSION_TOUCH_INTERVAL_SECONDS (60 s by default). */
   lastSeenAt: Scalars['DateTime']['output'];
   status: SessionStatus;
   user: User;
@@ -143,7 +143,7 @@ export type TenantUsage = {
 export type User = {
   __typename?: 'User';
   id: Scalars['ID']['output'];
-  /** The user's live sessions, most recently active first. Only the user may list them. */
+  /** The user's live sessions, most recently active first. The user, or an OWNER or ADMIN of their tenant, may list them; anyone else gets FORBIDDEN. */
   sessions: Array<Session>;
 };
 
