@@ -31,7 +31,7 @@ import {
 } from '@tradesage/shared/testing';
 import { definition } from '../subgraphs/auth/src/server';
 import { createServices as createTenantServices } from '../subgraphs/tenant/src/data';
-import { formatMs, runBenchmark, summarize, type Summary } from './lib/stats';
+import { formatMs, runBenchmark, runConcurrently, summarize, type Summary } from './lib/stats';
 
 const CONCURRENCY = 8;
 const WARMUP_LOGINS_PER_WORKER = 2;
@@ -97,25 +97,6 @@ interface BenchUser {
   email: string;
   /** X-Forwarded-For of the worker that signs in as this user. */
   ip: string;
-}
-
-/** Runs `workers` loops that take job numbers until `total` are taken; returns the wall time. */
-async function runConcurrently(
-  total: number,
-  workers: number,
-  job: (worker: number) => Promise<void>,
-): Promise<number> {
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: workers }, async (_, worker) => {
-      while (next < total) {
-        next++;
-        await job(worker);
-      }
-    }),
-  );
-  return performance.now() - started;
 }
 
 function row(label: string, s: Summary): string {
@@ -243,7 +224,7 @@ async function main(): Promise<void> {
     );
     const loginMs: number[] = [];
     const loginFailures = new Failures();
-    const loginWall = await runConcurrently(loginCount, CONCURRENCY, async (worker) => {
+    const loginWall = await runConcurrently(loginCount, CONCURRENCY, async (_job, worker) => {
       const started = performance.now();
       const response = await login(worker);
       const elapsed = performance.now() - started;
@@ -276,7 +257,7 @@ async function main(): Promise<void> {
       }),
     );
     const refreshMs: number[] = [];
-    const refreshWall = await runConcurrently(refreshCount, CONCURRENCY, (worker) =>
+    const refreshWall = await runConcurrently(refreshCount, CONCURRENCY, (_job, worker) =>
       refresh(worker, refreshMs),
     );
 

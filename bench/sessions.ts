@@ -30,7 +30,7 @@ import {
   type Redis,
 } from '@tradesage/shared';
 import { startGateProbe, testConfig, uniqueName, type GateProbe } from '@tradesage/shared/testing';
-import { runBenchmark, summarize, type Summary } from './lib/stats';
+import { runBenchmark, runConcurrently, summarize, type Summary } from './lib/stats';
 
 const log = pino({ level: 'silent' });
 /** Longer than the run: the cached path never expires, and use is reported once per session. */
@@ -69,22 +69,6 @@ function row(label: string, s: Summary, format: (value: number) => string, max?:
     `${label.padEnd(44)} mean ${format(s.mean)}  p50 ${format(s.p50)}  p99 ${format(s.p99)}` +
     (max === undefined ? '' : `  max ${format(max)}`)
   );
-}
-
-/** Runs `job(i)` for i in [0, total) with `workers` at a time; returns the wall time (ms). */
-async function runConcurrently(
-  total: number,
-  workers: number,
-  job: (i: number) => Promise<void>,
-): Promise<number> {
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: Math.min(workers, total) }, async () => {
-      while (next < total) await job(next++);
-    }),
-  );
-  return performance.now() - started;
 }
 
 function userPrincipal(tenantId: string, userId: string, sessionId: string): Principal {

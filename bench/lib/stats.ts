@@ -45,3 +45,22 @@ export function runBenchmark(main: () => Promise<void>): void {
     process.exit(1);
   });
 }
+
+/**
+ * Runs `workers` loops that take job numbers until `total` are taken, passing the job number and
+ * the worker's index; returns the wall time (ms).
+ */
+export async function runConcurrently(
+  total: number,
+  workers: number,
+  job: (jobIndex: number, worker: number) => Promise<void>,
+): Promise<number> {
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: Math.min(workers, total) }, async (_, worker) => {
+      while (next < total) await job(next++, worker);
+    }),
+  );
+  return performance.now() - started;
+}
