@@ -123,6 +123,7 @@ export async function startSubgraph<T>(
   const verifier = verifierFromConfig(config, signingKeys && publicJwks(signingKeys));
   const sessionGate = sessionGateFor(config, deps.sessions, deps.bus, log);
   const production = config.NODE_ENV === 'production';
+  const schema = buildGuardedSubgraphSchema(definition);
 
   const release = async () => {
     lifecycle.stop?.();
@@ -149,7 +150,8 @@ export async function startSubgraph<T>(
         await redis.ping();
       },
     },
-    apollo: { schema: buildGuardedSubgraphSchema(definition) },
+    apollo: { schema },
+    subscriptions: { schema },
     ...(signingKeys ? { jwks: async () => publicJwks(signingKeys) } : {}),
     trustProxy: config.TRUSTED_PROXIES,
     context: async (request) => ({

@@ -11,10 +11,12 @@ import {
 } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import express from 'express';
+import type { GraphQLSchema } from 'graphql';
 import type { IncomingRequest } from '../auth/context';
 import { createErrorFormatter } from '../errors';
 import type { Logger } from '../logger';
 import type { ServiceMetrics } from '../metrics';
+import { serveSubscriptions } from './subscriptions';
 
 /** Copies the headers resolvers asked for (context.responseHeaders) onto the HTTP response. */
 const responseHeadersPlugin: ApolloServerPlugin<{ responseHeaders?: Map<string, string> }> = {
@@ -50,6 +52,8 @@ export interface GraphQLServiceOptions<TContext extends object> {
   jwks?: () => Promise<unknown>;
   /** Extra cleanup after HTTP has drained (pools, Redis). */
   onStop?: () => Promise<void>;
+  /** Serves this schema's subscriptions over WebSocket (graphql-ws) on /graphql. */
+  subscriptions?: { schema: GraphQLSchema };
 }
 
 export interface RunningService {
@@ -156,6 +160,18 @@ export async function startGraphQLService<TContext extends object>(
     }),
   );
 
+  const closeSockets = options.subscriptions
+    ? serveSubscriptions({
+        httpServer,
+        path: '/graphql',
+        schema: options.subscriptions.schema,
+        context: options.context,
+        trustProxy: options.trustProxy ?? 'loopback',
+        production: options.production,
+        log: options.log,
+      })
+    : undefined;
+
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
     httpServer.listen(options.port, options.host, () => resolve());
@@ -167,6 +183,8 @@ export async function startGraphQLService<TContext extends object>(
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
+      // Open sockets would keep the HTTP server from draining: they close first (1001).
+      await closeSockets?.();
       await server.stop();
       await options.onStop?.();
       options.log.info(`${options.name} stopped`);

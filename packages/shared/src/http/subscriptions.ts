@@ -1,0 +1,81 @@
+import type http from 'node:http';
+import { randomUUID } from 'node:crypto';
+import type { GraphQLSchema } from 'graphql';
+import { GraphQLError } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import proxyAddr from 'proxy-addr';
+import { WebSocketServer } from 'ws';
+import type { IncomingRequest } from '../auth/context';
+import type { Logger } from '../logger';
+
+/** Close codes a client can act on (graphql-ws reserves 4400–4499 for such). */
+export const WS_CLOSE = {
+  /** The token is missing, invalid or expired, or its session has ended: sign in again. */
+  UNAUTHENTICATED: 4401,
+  /** The credentials are valid but not allowed here (a suspended tenant). */
+  FORBIDDEN: 4403,
+} as const;
+
+export interface SubscriptionServerOptions<TContext extends object> {
+  httpServer: http.Server;
+  path: string;
+  schema: GraphQLSchema;
+  /** The same context builder as HTTP requests: it verifies the token and its session. */
+  context: (request: IncomingRequest) => Promise<TContext>;
+  /** Express-style "trust proxy" list: whose X-Forwarded-For decides the client IP. */
+  trustProxy: string;
+  production: boolean;
+  log: Logger;
+}
+
+/**
+ * GraphQL subscriptions over WebSocket (graphql-ws, `graphql-transport-ws`) on the HTTP
+ * server's path. The credentials come from `connection_init` (`{ authorization: "Bearer …" }`)
+ * or, failing that, the upgrade request's header; the context is built once per connection, and
+ * a connection whose token or session is refused is closed with 4401 (4403 for a suspended
+ * tenant) before any operation runs. Returns a function that closes every socket.
+ */
+export function serveSubscriptions<TContext extends object>(
+  options: SubscriptionServerOptions<TContext>,
+): () => Promise<void> {
+  const wsServer = new WebSocketServer({ server: options.httpServer, path: options.path });
+  const trust = proxyAddr.compile(options.trustProxy.split(',').map((entry) => entry.trim()));
+  const contexts = new WeakMap<object, TContext>();
+  const server = useServer<Record<string, unknown>>(
+    {
+      schema: options.schema,
+      isProd: options.production,
+      onConnect: async (ctx) => {
+        const request = ctx.extra.request;
+        const fromParams = ctx.connectionParams?.authorization;
+        const headers = {
+          ...request.headers,
+          ...(typeof fromParams === 'string' ? { authorization: fromParams } : {}),
+        };
+        try {
+          const ip = proxyAddr(request, trust);
+          contexts.set(ctx.extra, await options.context({ headers, ip }));
+          return true;
+        } catch (error) {
+          const code = error instanceof GraphQLError ? error.extensions.code : undefined;
+          if (code !== 'UNAUTHENTICATED' && code !== 'TENANT_SUSPENDED') throw error;
+          ctx.extra.socket.close(
+            code === 'UNAUTHENTICATED' ? WS_CLOSE.UNAUTHENTICATED : WS_CLOSE.FORBIDDEN,
+            (error as GraphQLError).message.slice(0, 120),
+          );
+          return false;
+        }
+      },
+      // Each operation gets its own request id, on the connection's verified context.
+      context: (ctx) => ({ ...contexts.get(ctx.extra)!, requestId: randomUUID() }),
+      onError: (_ctx, id, _payload, errors) => {
+        options.log.debug({ operationId: id, errors }, 'subscription operation failed');
+      },
+    },
+    wsServer,
+  );
+  return async () => {
+    await server.dispose();
+    await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+  };
+}

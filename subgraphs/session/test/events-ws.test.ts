@@ -1,0 +1,206 @@
+/**
+ * sessionEvents over a real WebSocket (graphql-ws) against the running session subgraph, with
+ * real Postgres (the tenant directory) and Redis: the transport the router subscribes through.
+ */
+import pg from 'pg';
+import { Redis } from 'ioredis';
+import WebSocket from 'ws';
+import { createClient, type Client } from 'graphql-ws';
+import {
+  migrateControlPlane,
+  SessionStore,
+  startSubgraph,
+  type RunningService,
+} from '@tradesage/shared';
+import {
+  createTestDatabase,
+  createTestSigner,
+  createTestTenant,
+  testConfig,
+  uniqueName,
+  type TestDatabase,
+  type TestSigner,
+  type TestTenant,
+} from '@tradesage/shared/testing';
+import { definition } from '../src/server';
+
+const EVENTS = 'subscription { sessionEvents { type session { id status user { id } } } }';
+
+let db: TestDatabase;
+let admin: pg.Pool;
+let signer: TestSigner;
+let service: RunningService;
+let redis: Redis;
+let store: SessionStore;
+let alpha: TestTenant;
+let beta: TestTenant;
+const redisPrefix = `${uniqueName('events-ws')}:`;
+const clients: Client[] = [];
+
+beforeAll(async () => {
+  db = await createTestDatabase('events_ws');
+  admin = new pg.Pool({ connectionString: db.url, max: 3 });
+  signer = await createTestSigner(testConfig());
+  const config = testConfig({
+    DATABASE_URL: db.url,
+    REDIS_KEY_PREFIX: redisPrefix,
+    JWT_PRIVATE_KEYS: signer.privateKeys,
+    SESSION_PORT: '0',
+  });
+  await migrateControlPlane(admin, config);
+  redis = new Redis(config.REDIS_URL);
+  store = new SessionStore(redis, redisPrefix);
+  alpha = await createTestTenant(admin, config, 'alpha-events');
+  beta = await createTestTenant(admin, config, 'beta-events');
+  service = await startSubgraph(definition, { config });
+}, 120_000);
+
+afterAll(async () => {
+  for (const client of clients) await client.dispose();
+  await service?.stop();
+  const keys = await redis.keys(`${redisPrefix}*`);
+  if (keys.length) await redis.del(...keys);
+  redis.disconnect();
+  await admin?.end();
+  await db?.drop();
+});
+
+/** The owner's access token, for a session opened in the store. */
+async function ownerToken(tenant: TestTenant): Promise<{ token: string; sessionId: string }> {
+  const { session } = await store.create({
+    tenantId: tenant.id,
+    userId: tenant.owner.id,
+    device: { type: 'DESKTOP' },
+  });
+  const token = await signer.sign({
+    sub: tenant.owner.id,
+    tid: tenant.id,
+    tslug: tenant.slug,
+    roles: ['OWNER'],
+    sid: session.id,
+  });
+  return { token, sessionId: session.id };
+}
+
+function connect(token: string, onClosed?: (code: number, reason: string) => void): Client {
+  const client = createClient({
+    url: service.url.replace(/^http/, 'ws'),
+    webSocketImpl: WebSocket,
+    connectionParams: { authorization: `Bearer ${token}` },
+    retryAttempts: 0,
+    lazy: false,
+    on: {
+      closed: (event) => {
+        const { code, reason } = event as { code: number; reason: string };
+        onClosed?.(code, reason);
+      },
+    },
+  });
+  clients.push(client);
+  return client;
+}
+
+interface Received {
+  type: string;
+  session: { id: string; status: string; user: { id: string } };
+}
+
+/** Subscribes and collects events until the stream completes. */
+function watch(client: Client) {
+  const events: Received[] = [];
+  let completed = false;
+  let failed: unknown;
+  const iterator = client.iterate<{ sessionEvents: Received }>({ query: EVENTS });
+  void (async () => {
+    try {
+      for await (const result of iterator) {
+        if (result.errors) throw new Error(JSON.stringify(result.errors));
+        events.push(result.data!.sessionEvents);
+      }
+      completed = true;
+    } catch (error) {
+      failed = error;
+    }
+  })();
+  return { events, completed: () => completed, failed: () => failed };
+}
+
+async function until(condition: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`not reached: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Opens sessions in the tenant until the watcher hears one: its subscription is live. */
+async function live(tenant: TestTenant, watcher: { events: Received[] }): Promise<void> {
+  const opened = new Set<string>();
+  const deadline = Date.now() + 10_000;
+  while (!watcher.events.some((event) => opened.has(event.session.id))) {
+    if (Date.now() > deadline) throw new Error('subscription never became live');
+    const { session } = await store.create({
+      tenantId: tenant.id,
+      userId: 'probe',
+      device: { type: 'OTHER' },
+    });
+    opened.add(session.id);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+test("over graphql-ws, each tenant's OWNER receives their tenant's events and none of the other's", async () => {
+  const alphaWatch = watch(connect((await ownerToken(alpha)).token));
+  const betaWatch = watch(connect((await ownerToken(beta)).token));
+  await live(alpha, alphaWatch);
+  await live(beta, betaWatch);
+  const alphaSeen = alphaWatch.events.length;
+  const betaSeen = betaWatch.events.length;
+
+  const inAlpha = await store.create({
+    tenantId: alpha.id,
+    userId: alpha.owner.id,
+    device: { type: 'MOBILE' },
+  });
+  await store.revoke(alpha.id, inAlpha.session.id, 'LOGOUT');
+  await until(() => alphaWatch.events.length >= alphaSeen + 2, 'alpha events');
+  expect(alphaWatch.events.slice(alphaSeen)).toEqual([
+    {
+      type: 'CREATED',
+      session: { id: inAlpha.session.id, status: 'ACTIVE', user: { id: alpha.owner.id } },
+    },
+    {
+      type: 'REVOKED',
+      session: { id: inAlpha.session.id, status: 'REVOKED', user: { id: alpha.owner.id } },
+    },
+  ]);
+  // Beta's own marker arrives after alpha's events were published: nothing of alpha's came.
+  await live(beta, betaWatch);
+  const ids = new Set(betaWatch.events.slice(betaSeen).map((event) => event.session.id));
+  expect(ids.has(inAlpha.session.id)).toBe(false);
+});
+
+test('a bad token, or the token of an ended session, is refused at connection with 4401', async () => {
+  const closes: number[] = [];
+  const bad = watch(connect('not-a-token', (code) => closes.push(code)));
+  const { token, sessionId } = await ownerToken(alpha);
+  await store.revoke(alpha.id, sessionId, 'LOGOUT');
+  const ended = watch(connect(token, (code) => closes.push(code)));
+  await until(() => closes.length === 2, 'both closed');
+  expect(closes).toEqual([4401, 4401]);
+  expect(bad.events).toEqual([]);
+  expect(ended.events).toEqual([]);
+});
+
+test("revoking the subscriber's own session completes its stream after the REVOKED event", async () => {
+  const { token, sessionId } = await ownerToken(alpha);
+  const watcher = watch(connect(token));
+  await live(alpha, watcher);
+  await store.revoke(alpha.id, sessionId, 'REVOKED');
+  await until(() => watcher.completed(), 'completed');
+  expect(watcher.failed()).toBeUndefined();
+  expect(watcher.events.at(-1)).toEqual({
+    type: 'REVOKED',
+    session: { id: sessionId, status: 'REVOKED', user: { id: alpha.owner.id } },
+  });
+});
