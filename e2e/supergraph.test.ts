@@ -2,6 +2,7 @@
  * The stack started the way `npm start` starts it (control-plane migrations, four subgraphs and
  * the router as separate processes), then queried through the router like a client would.
  */
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { generate } from 'otplib';
 import { SessionStore } from '@tradesage/shared';
@@ -213,6 +214,17 @@ describe('supergraph through the router', () => {
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       expect(metrics).toContain('graphql_requests_total');
       expect(metrics).toContain('process_cpu_user_seconds_total');
+      // Prometheus's own linter finds nothing (Debian's prometheus package; .ci/run installs it).
+      const lint = spawnSync('promtool', ['check', 'metrics'], {
+        input: metrics,
+        encoding: 'utf8',
+      });
+      expect([port, lint.error?.message, lint.status, lint.stdout + lint.stderr]).toEqual([
+        port,
+        undefined,
+        0,
+        '',
+      ]);
     }
     // The router publishes the keys it verifies with.
     const jwks = await fetch(`http://127.0.0.1:${stack.ports.router}/.well-known/jwks.json`);

@@ -17,6 +17,14 @@ export function createMetrics(service: string): ServiceMetrics {
   const registry = new Registry();
   registry.setDefaultLabels({ service });
   collectDefaultMetrics({ register: registry });
+  // Gauges named *_total break the Prometheus naming rules (promtool check metrics); each is the
+  // sum of the per-type gauge of the same name without the suffix, which stays.
+  for (const name of [
+    'nodejs_active_handles_total',
+    'nodejs_active_requests_total',
+    'nodejs_active_resources_total',
+  ])
+    registry.removeSingleMetric(name);
 
   const requests = new Counter({
     name: 'graphql_requests_total',
