@@ -13,6 +13,7 @@ export * from './auth/session-gate';
 export * from './auth/keys';
 export * from './auth/issuer';
 export * from './http/service';
+export * from './http/subscriptions';
 export * from './db/identifiers';
 export * from './db/pools';
 export * from './db/sql';

@@ -11,12 +11,11 @@ import {
 } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import express from 'express';
-import type { GraphQLSchema } from 'graphql';
 import type { IncomingRequest } from '../auth/context';
 import { createErrorFormatter } from '../errors';
 import type { Logger } from '../logger';
 import type { ServiceMetrics } from '../metrics';
-import { serveSubscriptions } from './subscriptions';
+import { serveSubscriptions, type SubscriptionServerOptions } from './subscriptions';
 
 /** Copies the headers resolvers asked for (context.responseHeaders) onto the HTTP response. */
 const responseHeadersPlugin: ApolloServerPlugin<{ responseHeaders?: Map<string, string> }> = {
@@ -52,8 +51,8 @@ export interface GraphQLServiceOptions<TContext extends object> {
   jwks?: () => Promise<unknown>;
   /** Extra cleanup after HTTP has drained (pools, Redis). */
   onStop?: () => Promise<void>;
-  /** Serves this schema's subscriptions over WebSocket (graphql-ws) on /graphql. */
-  subscriptions?: { schema: GraphQLSchema };
+  /** Serves subscriptions over WebSocket (graphql-ws) on /graphql; see serveSubscriptions. */
+  subscriptions?: Pick<SubscriptionServerOptions<TContext>, 'schema' | 'subscribe'>;
 }
 
 export interface RunningService {
@@ -164,7 +163,7 @@ export async function startGraphQLService<TContext extends object>(
     ? serveSubscriptions({
         httpServer,
         path: '/graphql',
-        schema: options.subscriptions.schema,
+        ...options.subscriptions,
         context: options.context,
         trustProxy: options.trustProxy ?? 'loopback',
         production: options.production,

@@ -1,11 +1,16 @@
 import type http from 'node:http';
 import { randomUUID } from 'node:crypto';
-import type { GraphQLSchema } from 'graphql';
-import { GraphQLError } from 'graphql';
+import {
+  GraphQLError,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type GraphQLSchema,
+} from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import proxyAddr from 'proxy-addr';
 import { WebSocketServer } from 'ws';
 import type { IncomingRequest } from '../auth/context';
+import { badUserInput, createErrorFormatter } from '../errors';
 import type { Logger } from '../logger';
 
 /** Close codes a client can act on (graphql-ws reserves 4400–4499 for such). */
@@ -16,10 +21,20 @@ export const WS_CLOSE = {
   FORBIDDEN: 4403,
 } as const;
 
+export type SubscribeFunction = (
+  args: ExecutionArgs,
+) => Promise<AsyncIterable<ExecutionResult> | ExecutionResult> | AsyncIterable<ExecutionResult>;
+
 export interface SubscriptionServerOptions<TContext extends object> {
   httpServer: http.Server;
   path: string;
-  schema: GraphQLSchema;
+  /** What operations are validated against; a function when it can change (the router's). */
+  schema: GraphQLSchema | (() => GraphQLSchema);
+  /**
+   * Runs a subscription instead of graphql-js against `schema` (the router plans and runs it
+   * across subgraphs). Other operation types are refused over WebSocket when this is given.
+   */
+  subscribe?: SubscribeFunction;
   /** The same context builder as HTTP requests: it verifies the token and its session. */
   context: (request: IncomingRequest) => Promise<TContext>;
   /** Express-style "trust proxy" list: whose X-Forwarded-For decides the client IP. */
@@ -33,7 +48,8 @@ export interface SubscriptionServerOptions<TContext extends object> {
  * server's path. The credentials come from `connection_init` (`{ authorization: "Bearer …" }`)
  * or, failing that, the upgrade request's header; the context is built once per connection, and
  * a connection whose token or session is refused is closed with 4401 (4403 for a suspended
- * tenant) before any operation runs. Returns a function that closes every socket.
+ * tenant) before any operation runs. Errors are masked as HTTP responses are. Returns a
+ * function that closes every socket.
  */
 export function serveSubscriptions<TContext extends object>(
   options: SubscriptionServerOptions<TContext>,
@@ -41,10 +57,18 @@ export function serveSubscriptions<TContext extends object>(
   const wsServer = new WebSocketServer({ server: options.httpServer, path: options.path });
   const trust = proxyAddr.compile(options.trustProxy.split(',').map((entry) => entry.trim()));
   const contexts = new WeakMap<object, TContext>();
+  const formatError = createErrorFormatter({ production: options.production });
+  const { schema, subscribe } = options;
+  const onlySubscriptions = () => ({
+    errors: [
+      badUserInput('Over WebSocket, only subscriptions: send queries and mutations over HTTP'),
+    ],
+  });
   const server = useServer<Record<string, unknown>>(
     {
-      schema: options.schema,
+      schema: typeof schema === 'function' ? schema : () => schema,
       isProd: options.production,
+      ...(subscribe ? { subscribe, execute: onlySubscriptions } : {}),
       onConnect: async (ctx) => {
         const request = ctx.extra.request;
         const fromParams = ctx.connectionParams?.authorization;
@@ -70,7 +94,12 @@ export function serveSubscriptions<TContext extends object>(
       context: (ctx) => ({ ...contexts.get(ctx.extra)!, requestId: randomUUID() }),
       onError: (_ctx, id, _payload, errors) => {
         options.log.debug({ operationId: id, errors }, 'subscription operation failed');
+        return errors.map((error) => formatError(error.toJSON()));
       },
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors
+          ? { ...result, errors: result.errors.map((error) => formatError(error.toJSON())) }
+          : undefined,
     },
     wsServer,
   );
