@@ -26,6 +26,7 @@ import {
   type SigningKey,
   type SubgraphName,
 } from '@tradesage/shared';
+import { FederatedSubscriptions } from './subscriptions';
 
 /** Per-operation state of the router, beside the request context. */
 interface RouterContext extends RequestContext {
@@ -119,6 +120,12 @@ export async function startRouter(
     logger: log,
   });
 
+  const subscriptions = new FederatedSubscriptions(
+    gateway,
+    (name) => subgraphUrlByGraphName(config, name).replace(/^http/, 'ws'),
+    log,
+  );
+
   return startGraphQLService<RouterContext>({
     name: 'router',
     host: config.HOST,
@@ -135,6 +142,8 @@ export async function startRouter(
       },
     },
     apollo: { gateway },
+    // Subscriptions over graphql-ws, planned by the gateway and run across the subgraphs.
+    subscriptions: { schema: subscriptions.schema, subscribe: subscriptions.subscribe },
     // Clients and other services can verify tokens against the router's JWKS.
     jwks: async () => publishedJwks(config, signingKeys),
     trustProxy: config.TRUSTED_PROXIES,

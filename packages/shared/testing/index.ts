@@ -197,6 +197,7 @@ export async function waitForOk(url: string, timeoutMs = 60_000): Promise<void> 
 export * from './smtp';
 export * from './oidc';
 export * from './gate-probe-client';
+export * from './ws';
 
 export interface GraphQLTestResponse {
   status: number;

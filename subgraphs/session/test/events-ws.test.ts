@@ -4,8 +4,6 @@
  */
 import pg from 'pg';
 import { Redis } from 'ioredis';
-import WebSocket from 'ws';
-import { createClient, type Client } from 'graphql-ws';
 import {
   migrateControlPlane,
   SessionStore,
@@ -18,6 +16,7 @@ import {
   createTestTenant,
   testConfig,
   uniqueName,
+  watchSubscription,
   type TestDatabase,
   type TestSigner,
   type TestTenant,
@@ -35,7 +34,6 @@ let store: SessionStore;
 let alpha: TestTenant;
 let beta: TestTenant;
 const redisPrefix = `${uniqueName('events-ws')}:`;
-const clients: Client[] = [];
 
 beforeAll(async () => {
   db = await createTestDatabase('events_ws');
@@ -56,7 +54,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  for (const client of clients) await client.dispose();
+  for (const watcher of watchers) await watcher.dispose();
   await service?.stop();
   const keys = await redis.keys(`${redisPrefix}*`);
   if (keys.length) await redis.del(...keys);
@@ -82,47 +80,21 @@ async function ownerToken(tenant: TestTenant): Promise<{ token: string; sessionI
   return { token, sessionId: session.id };
 }
 
-function connect(token: string, onClosed?: (code: number, reason: string) => void): Client {
-  const client = createClient({
-    url: service.url.replace(/^http/, 'ws'),
-    webSocketImpl: WebSocket,
-    connectionParams: { authorization: `Bearer ${token}` },
-    retryAttempts: 0,
-    lazy: false,
-    on: {
-      closed: (event) => {
-        const { code, reason } = event as { code: number; reason: string };
-        onClosed?.(code, reason);
-      },
-    },
-  });
-  clients.push(client);
-  return client;
-}
-
 interface Received {
   type: string;
   session: { id: string; status: string; user: { id: string } };
 }
 
-/** Subscribes and collects events until the stream completes. */
-function watch(client: Client) {
-  const events: Received[] = [];
-  let completed = false;
-  let failed: unknown;
-  const iterator = client.iterate<{ sessionEvents: Received }>({ query: EVENTS });
-  void (async () => {
-    try {
-      for await (const result of iterator) {
-        if (result.errors) throw new Error(JSON.stringify(result.errors));
-        events.push(result.data!.sessionEvents);
-      }
-      completed = true;
-    } catch (error) {
-      failed = error;
-    }
-  })();
-  return { events, completed: () => completed, failed: () => failed };
+const watchers: { dispose(): Promise<void> }[] = [];
+function watch(token: string) {
+  const watcher = watchSubscription<Received>({
+    url: service.url,
+    token,
+    query: EVENTS,
+    select: (data) => data.sessionEvents as Received,
+  });
+  watchers.push(watcher);
+  return watcher;
 }
 
 async function until(condition: () => boolean, what: string): Promise<void> {
@@ -150,8 +122,8 @@ async function live(tenant: TestTenant, watcher: { events: Received[] }): Promis
 }
 
 test("over graphql-ws, each tenant's OWNER receives their tenant's events and none of the other's", async () => {
-  const alphaWatch = watch(connect((await ownerToken(alpha)).token));
-  const betaWatch = watch(connect((await ownerToken(beta)).token));
+  const alphaWatch = watch((await ownerToken(alpha)).token);
+  const betaWatch = watch((await ownerToken(beta)).token);
   await live(alpha, alphaWatch);
   await live(beta, betaWatch);
   const alphaSeen = alphaWatch.events.length;
@@ -181,24 +153,23 @@ test("over graphql-ws, each tenant's OWNER receives their tenant's events and no
 });
 
 test('a bad token, or the token of an ended session, is refused at connection with 4401', async () => {
-  const closes: number[] = [];
-  const bad = watch(connect('not-a-token', (code) => closes.push(code)));
+  const bad = watch('not-a-token');
   const { token, sessionId } = await ownerToken(alpha);
   await store.revoke(alpha.id, sessionId, 'LOGOUT');
-  const ended = watch(connect(token, (code) => closes.push(code)));
-  await until(() => closes.length === 2, 'both closed');
-  expect(closes).toEqual([4401, 4401]);
+  const ended = watch(token);
+  await until(() => bad.closeCodes.length + ended.closeCodes.length === 2, 'both closed');
+  expect([...bad.closeCodes, ...ended.closeCodes]).toEqual([4401, 4401]);
   expect(bad.events).toEqual([]);
   expect(ended.events).toEqual([]);
 });
 
 test("revoking the subscriber's own session completes its stream after the REVOKED event", async () => {
   const { token, sessionId } = await ownerToken(alpha);
-  const watcher = watch(connect(token));
+  const watcher = watch(token);
   await live(alpha, watcher);
   await store.revoke(alpha.id, sessionId, 'REVOKED');
   await until(() => watcher.completed(), 'completed');
-  expect(watcher.failed()).toBeUndefined();
+  expect(watcher.failure()).toBeUndefined();
   expect(watcher.events.at(-1)).toEqual({
     type: 'REVOKED',
     session: { id: sessionId, status: 'REVOKED', user: { id: alpha.owner.id } },

@@ -1,0 +1,156 @@
+/**
+ * Federated subscriptions through the router over graphql-ws: the React app's SessionEvents,
+ * planned by the gateway, subscribed at the session subgraph, with `session.user.email` resolved
+ * by the user subgraph for every event.
+ */
+import { watchSubscription } from '@tradesage/shared/testing';
+import {
+  graphql,
+  login,
+  OPERATOR,
+  operation,
+  startStack,
+  type SignedIn,
+  type Stack,
+} from './support/stack';
+
+let stack: Stack;
+const ALPHA = { slug: 'alpha-subs', email: 'ada@alpha-subs.test', password: 'adas long password' };
+const BETA = { slug: 'beta-subs', email: 'ben@beta-subs.test', password: 'bens long password' };
+
+interface SessionEvent {
+  type: string;
+  at: string;
+  session: {
+    id: string;
+    status: string;
+    device: { type: string };
+    user: { id: string; email: string };
+  };
+}
+
+const signIn = (who: typeof ALPHA) =>
+  login(stack, { tenantSlug: who.slug, email: who.email, password: who.password });
+
+function watchEvents(token: string) {
+  return watchSubscription<SessionEvent>({
+    url: stack.routerUrl,
+    token,
+    query: operation('SessionEvents'),
+    select: (data) => data.sessionEvents as SessionEvent,
+  });
+}
+
+async function until(condition: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`not reached: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** Signs in until the watcher hears one of those sign-ins: its subscription is live. */
+async function live(who: typeof ALPHA, watcher: { events: SessionEvent[] }): Promise<SignedIn[]> {
+  const opened: SignedIn[] = [];
+  const deadline = Date.now() + 15_000;
+  while (!watcher.events.some((event) => opened.some((s) => s.sessionId === event.session.id))) {
+    if (Date.now() > deadline) throw new Error('subscription never became live');
+    opened.push(await signIn(who));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return opened;
+}
+
+beforeAll(async () => {
+  stack = await startStack('e2e_subscriptions');
+  const op = await graphql(stack.routerUrl, operation('OperatorLogin'), undefined, OPERATOR);
+  const operatorToken = op.body.data.operatorLogin.accessToken;
+  for (const tenant of [ALPHA, BETA]) {
+    const created = await graphql(stack.routerUrl, operation('CreateTenant'), operatorToken, {
+      input: {
+        slug: tenant.slug,
+        name: tenant.slug,
+        plan: 'PRO',
+        owner: { email: tenant.email, name: 'Owner', password: tenant.password },
+      },
+    });
+    expect(created.body.errors).toBeUndefined();
+  }
+}, 120_000);
+afterAll(() => stack?.close());
+
+test('SessionEvents over graphql-ws resolve session.user.email from the user subgraph, and tenant B hears nothing of A', async () => {
+  const alphaOwner = await signIn(ALPHA);
+  const betaOwner = await signIn(BETA);
+  const alpha = watchEvents(alphaOwner.token);
+  const beta = watchEvents(betaOwner.token);
+  try {
+    await live(ALPHA, alpha);
+    await live(BETA, beta);
+    const betaSeen = beta.events.length;
+    const seen = alpha.events.length;
+
+    const phone = await signIn(ALPHA);
+    await until(() => alpha.events.length > seen, 'the CREATED event');
+    expect(alpha.events.at(-1)).toEqual({
+      type: 'CREATED',
+      at: expect.any(String),
+      session: {
+        id: phone.sessionId,
+        status: 'ACTIVE',
+        device: { type: 'OTHER' },
+        user: { id: alphaOwner.userId, email: ALPHA.email },
+      },
+    });
+    expect(alpha.errors).toEqual([]);
+    // Beta's own events still arrive after alpha's: none of alpha's came.
+    await live(BETA, beta);
+    const betaIds = beta.events.slice(betaSeen).map((event) => event.session.id);
+    expect(betaIds).not.toContain(phone.sessionId);
+    expect(beta.events.every((event) => event.session.user.email === BETA.email)).toBe(true);
+  } finally {
+    await alpha.dispose();
+    await beta.dispose();
+  }
+});
+
+test("revoking the subscriber's own session ends its subscription with UNAUTHENTICATED", async () => {
+  const owner = await signIn(ALPHA);
+  const watcher = watchEvents(owner.token);
+  try {
+    await live(ALPHA, watcher);
+    const other = await signIn(ALPHA);
+    const revoked = await graphql(stack.routerUrl, operation('RevokeSession'), other.token, {
+      id: owner.sessionId,
+    });
+    expect(revoked.body.data.revokeSession.status).toBe('REVOKED');
+    await until(() => watcher.completed(), 'the stream completes');
+    // The REVOKED event's other fields would be fetched with the ended session's token, which
+    // every subgraph refuses: the subscriber gets UNAUTHENTICATED, then the end of the stream.
+    expect(watcher.errors.at(-1)).toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
+  } finally {
+    await watcher.dispose();
+  }
+});
+
+test('a bad token is refused at connection with 4401, and queries are refused over WebSocket', async () => {
+  const bad = watchEvents('not-a-token');
+  await until(() => bad.closeCodes.length > 0, 'closed');
+  expect(bad.closeCodes).toEqual([4401]);
+
+  const owner = await signIn(ALPHA);
+  const query = watchSubscription<unknown>({
+    url: stack.routerUrl,
+    token: owner.token,
+    query: '{ me { id } }',
+    select: (data) => data,
+  });
+  try {
+    await until(() => query.completed() || query.errors.length > 0, 'an answer');
+    expect(query.errors).toEqual([
+      expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) }),
+    ]);
+  } finally {
+    await query.dispose();
+  }
+});

@@ -1,0 +1,151 @@
+import {
+  buildOperationContext,
+  executeQueryPlan,
+  type ApolloGateway,
+  type GraphQLDataSource,
+} from '@apollo/gateway';
+import { operationFromDocument, type Schema } from '@apollo/federation-internals';
+import type { FetchNode, QueryPlan, QueryPlanner } from '@apollo/query-planner';
+import { createClient, type Client } from 'graphql-ws';
+import {
+  GraphQLError,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type GraphQLSchema,
+} from 'graphql';
+import WebSocket from 'ws';
+import type { Logger, RequestContext } from '@tradesage/shared';
+
+/** What the router needs of a running gateway (fields it keeps to itself, read at run time). */
+interface GatewayInternals {
+  schema?: GraphQLSchema;
+  apiSchema?: Schema;
+  supergraphSchema?: GraphQLSchema;
+  queryPlanner?: QueryPlanner;
+  serviceMap: Record<string, { url?: string; dataSource: GraphQLDataSource }>;
+}
+
+/** The fetch of a plan that the subscription's events stand in for. */
+const EVENT_SOURCE = '__subscription_event__';
+
+/**
+ * Federated subscriptions: the gateway's query planner gives a SubscriptionNode whose `primary`
+ * fetch goes to the subgraph that owns the field; the router subscribes to that subgraph over
+ * graphql-ws with the caller's token, and for every event runs the plan's `rest` through the
+ * gateway's executor, so fields of other subgraphs (session.user.email) resolve as in a query.
+ */
+export class FederatedSubscriptions {
+  constructor(
+    private readonly gateway: ApolloGateway,
+    /** The graphql-ws URL of a subgraph, by its name in the supergraph. */
+    private readonly subgraphWsUrl: (serviceName: string) => string,
+    private readonly log: Logger,
+  ) {}
+
+  /** The API schema, to validate operations against; it follows the gateway's reloads. */
+  schema = (): GraphQLSchema => {
+    const schema = this.internals().schema;
+    if (!schema) throw new Error('The gateway has not loaded its supergraph yet');
+    return schema;
+  };
+
+  subscribe = async (
+    args: ExecutionArgs,
+  ): Promise<AsyncIterable<ExecutionResult> | ExecutionResult> => {
+    const internals = this.internals();
+    const { apiSchema, supergraphSchema, queryPlanner, schema } = internals;
+    if (!apiSchema || !supergraphSchema || !queryPlanner || !schema)
+      return { errors: [new GraphQLError('The router is starting; try again')] };
+    const operationName = args.operationName ?? undefined;
+    const operation = operationFromDocument(apiSchema, args.document, { operationName });
+    const plan = queryPlanner.buildQueryPlan(operation);
+    if (plan.node?.kind !== 'Subscription')
+      return { errors: [new GraphQLError('Expected a subscription operation')] };
+    const { primary, rest } = plan.node;
+    const context = args.contextValue as RequestContext;
+    const variables = (args.variableValues ?? {}) as Record<string, unknown>;
+    const operationContext = buildOperationContext({
+      schema,
+      operationDocument: args.document,
+      operationName,
+    });
+    const upstream = this.connect(primary.serviceName, context);
+    const events = upstream.iterate<Record<string, unknown>>({
+      query: primary.operation,
+      operationName: primary.operationName ?? undefined,
+      variables: pick(variables, primary.variableUsages),
+    });
+    const eventPlan: QueryPlan = {
+      kind: 'QueryPlan',
+      node: rest
+        ? { kind: 'Sequence', nodes: [asEventFetch(primary), rest] }
+        : asEventFetch(primary),
+    };
+    const serviceMap = Object.fromEntries(
+      Object.entries(internals.serviceMap).map(([name, { dataSource }]) => [name, dataSource]),
+    );
+    const log = this.log;
+    async function* results(): AsyncGenerator<ExecutionResult> {
+      try {
+        for await (const event of events) {
+          if (event.errors?.length || !event.data) {
+            yield { errors: (event.errors ?? []).map(toGraphQLError) };
+            continue;
+          }
+          const data = event.data;
+          const eventSource: GraphQLDataSource = { process: async () => ({ data }) };
+          yield (await executeQueryPlan(
+            eventPlan,
+            { ...serviceMap, [EVENT_SOURCE]: eventSource },
+            {
+              request: { query: args.document.loc?.source.body, variables, operationName },
+              context,
+              logger: log,
+              cache: undefined,
+              metrics: {},
+              overallCachePolicy: undefined,
+            } as never,
+            operationContext,
+            supergraphSchema!,
+            apiSchema!,
+          )) as ExecutionResult;
+        }
+      } finally {
+        await events.return?.();
+        await upstream.dispose();
+      }
+    }
+    return results();
+  };
+
+  private connect(serviceName: string, context: RequestContext): Client {
+    return createClient({
+      url: this.subgraphWsUrl(serviceName),
+      webSocketImpl: WebSocket,
+      connectionParams: {
+        ...(context.authorization ? { authorization: context.authorization } : {}),
+      },
+      retryAttempts: 0,
+      lazy: true,
+    });
+  }
+
+  private internals(): GatewayInternals {
+    return this.gateway as unknown as GatewayInternals;
+  }
+}
+
+/** The primary fetch, answered by the event at hand instead of a subgraph. */
+function asEventFetch(primary: FetchNode): FetchNode {
+  return { ...primary, serviceName: EVENT_SOURCE };
+}
+
+function pick(values: Record<string, unknown>, names: readonly string[] | undefined) {
+  return Object.fromEntries(
+    (names ?? []).filter((name) => name in values).map((name) => [name, values[name]]),
+  );
+}
+
+function toGraphQLError(error: { message: string; extensions?: Record<string, unknown> }) {
+  return new GraphQLError(error.message, { extensions: error.extensions });
+}
