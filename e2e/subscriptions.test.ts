@@ -15,6 +15,8 @@ import {
 } from './support/stack';
 
 let stack: Stack;
+let operatorToken: string;
+const tenantIds: Record<string, string> = {};
 const ALPHA = { slug: 'alpha-subs', email: 'ada@alpha-subs.test', password: 'adas long password' };
 const BETA = { slug: 'beta-subs', email: 'ben@beta-subs.test', password: 'bens long password' };
 
@@ -62,9 +64,10 @@ async function live(who: typeof ALPHA, watcher: { events: SessionEvent[] }): Pro
 }
 
 beforeAll(async () => {
-  stack = await startStack('e2e_subscriptions');
+  // Health rounds every second, so the TenantHealth stream has events to carry.
+  stack = await startStack('e2e_subscriptions', { env: { TENANT_HEALTH_INTERVAL_MS: '1000' } });
   const op = await graphql(stack.routerUrl, operation('OperatorLogin'), undefined, OPERATOR);
-  const operatorToken = op.body.data.operatorLogin.accessToken;
+  operatorToken = op.body.data.operatorLogin.accessToken;
   for (const tenant of [ALPHA, BETA]) {
     const created = await graphql(stack.routerUrl, operation('CreateTenant'), operatorToken, {
       input: {
@@ -75,6 +78,7 @@ beforeAll(async () => {
       },
     });
     expect(created.body.errors).toBeUndefined();
+    tenantIds[tenant.slug] = created.body.data.createTenant.tenant.id;
   }
 }, 120_000);
 afterAll(() => stack?.close());
@@ -152,5 +156,50 @@ test('a bad token is refused at connection with 4401, and queries are refused ov
     ]);
   } finally {
     await query.dispose();
+  }
+});
+
+test("TenantHealth through the router: the tenant's OWNER receives its health; the stream ends on suspension", async () => {
+  const owner = await signIn(BETA);
+  const tenantId = tenantIds[BETA.slug];
+  const watcher = watchSubscription<Record<string, unknown>>({
+    url: stack.routerUrl,
+    token: owner.token,
+    query: operation('TenantHealth'),
+    variables: { tenantId },
+    select: (data) => data.tenantHealth as Record<string, unknown>,
+  });
+  // Another tenant's health is not the OWNER's to watch.
+  const foreign = watchSubscription<unknown>({
+    url: stack.routerUrl,
+    token: owner.token,
+    query: operation('TenantHealth'),
+    variables: { tenantId: tenantIds[ALPHA.slug] },
+    select: (data) => data,
+  });
+  try {
+    await until(() => watcher.events.length > 0, 'a health event');
+    expect(watcher.events[0]).toEqual({
+      tenantId,
+      status: 'HEALTHY',
+      dbLatencyMs: expect.any(Number),
+      activeSessions: expect.any(Number),
+      checkedAt: expect.any(String),
+    });
+    await until(() => foreign.errors.length > 0 || foreign.failure() !== undefined, 'refusal');
+    expect(foreign.events).toEqual([]);
+    expect(foreign.errors).toEqual([
+      expect.objectContaining({ extensions: expect.objectContaining({ code: 'FORBIDDEN' }) }),
+    ]);
+
+    const suspended = await graphql(stack.routerUrl, operation('SuspendTenant'), operatorToken, {
+      id: tenantId,
+      reason: 'test',
+    });
+    expect(suspended.body.data.suspendTenant.status).toBe('SUSPENDED');
+    await until(() => watcher.completed() || watcher.failure() !== undefined, 'the end');
+  } finally {
+    await watcher.dispose();
+    await foreign.dispose();
   }
 });
