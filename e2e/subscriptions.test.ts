@@ -3,7 +3,7 @@
  * planned by the gateway, subscribed at the session subgraph, with `session.user.email` resolved
  * by the user subgraph for every event.
  */
-import { watchSubscription } from '@tradesage/shared/testing';
+import { watchMultipart, watchSubscription } from '@tradesage/shared/testing';
 import {
   graphql,
   login,
@@ -202,4 +202,42 @@ test("TenantHealth through the router: the tenant's OWNER receives its health; t
     await watcher.dispose();
     await foreign.dispose();
   }
+});
+
+test("SessionEvents over Apollo's multipart HTTP protocol resolve session.user.email too", async () => {
+  const owner = await signIn(ALPHA);
+  const watcher = watchMultipart<SessionEvent>({
+    url: stack.routerUrl,
+    token: owner.token,
+    query: operation('SessionEvents'),
+    select: (data) => data.sessionEvents as SessionEvent,
+  });
+  try {
+    await until(() => watcher.heartbeats() > 0, 'the first part');
+    expect(watcher.response()).toEqual({
+      status: 200,
+      contentType: 'multipart/mixed;boundary="graphql";subscriptionSpec="1.0"',
+    });
+    await live(ALPHA, watcher);
+    const phone = await signIn(ALPHA);
+    await until(() => watcher.events.some((e) => e.session.id === phone.sessionId), 'the event');
+    expect(watcher.events.find((e) => e.session.id === phone.sessionId)).toMatchObject({
+      type: 'CREATED',
+      session: { status: 'ACTIVE', user: { id: owner.userId, email: ALPHA.email } },
+    });
+    expect(watcher.errors).toEqual([]);
+  } finally {
+    watcher.abort();
+  }
+
+  // Without a valid token: an ordinary 401 JSON answer, no stream.
+  const refused = watchMultipart<unknown>({
+    url: stack.routerUrl,
+    token: 'not-a-token',
+    query: operation('SessionEvents'),
+    select: (data) => data,
+  });
+  await until(() => refused.body() !== undefined, 'the answer');
+  expect(refused.response()?.status).toBe(401);
+  expect(refused.body()).toMatchObject({ errors: [{ extensions: { code: 'UNAUTHENTICATED' } }] });
 });

@@ -68,3 +68,91 @@ export function watchSubscription<T>(options: {
     },
   };
 }
+
+export interface WatchedMultipart<T> {
+  /** The HTTP status and content type of the response. */
+  response(): { status: number; contentType: string | null } | undefined;
+  events: T[];
+  errors: unknown[];
+  /** Empty `{}` parts (the first part, then heartbeats). */
+  heartbeats(): number;
+  completed(): boolean;
+  /** The body of a response that was not multipart (an error answer). */
+  body(): unknown;
+  abort(): void;
+}
+
+/**
+ * Subscribes with Apollo's multipart HTTP protocol as Apollo Client's HttpLink does (POST,
+ * `Accept: multipart/mixed;subscriptionSpec="1.0"`) and collects the parts as they arrive.
+ */
+export function watchMultipart<T>(options: {
+  url: string;
+  token?: string;
+  query: string;
+  variables?: Record<string, unknown>;
+  select: (data: Record<string, unknown>) => T;
+}): WatchedMultipart<T> {
+  const controller = new AbortController();
+  const events: T[] = [];
+  const errors: unknown[] = [];
+  let heartbeats = 0;
+  let completed = false;
+  let response: { status: number; contentType: string | null } | undefined;
+  let body: unknown;
+  void (async () => {
+    const reply = await fetch(options.url, {
+      method: 'POST',
+      signal: controller.signal,
+      headers: {
+        'content-type': 'application/json',
+        accept: 'multipart/mixed;subscriptionSpec="1.0", application/json',
+        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      },
+      body: JSON.stringify({ query: options.query, variables: options.variables }),
+    });
+    response = { status: reply.status, contentType: reply.headers.get('content-type') };
+    if (!response.contentType?.startsWith('multipart/mixed')) {
+      body = await reply.json();
+      return;
+    }
+    const decoder = new TextDecoder();
+    let buffered = '';
+    /** Handles one part; false if it is not complete yet (its JSON does not parse). */
+    const handle = (part: string): boolean => {
+      if (part.startsWith('--')) {
+        completed = true;
+        return true;
+      }
+      const start = part.indexOf('\r\n\r\n');
+      if (start < 0) return false;
+      let parsed: { payload?: { data?: Record<string, unknown>; errors?: unknown[] } };
+      try {
+        parsed = JSON.parse(part.slice(start + 4));
+      } catch {
+        return false;
+      }
+      if (!parsed.payload) heartbeats++;
+      if (parsed.payload?.errors) errors.push(...parsed.payload.errors);
+      if (parsed.payload?.data) events.push(options.select(parsed.payload.data));
+      return true;
+    };
+    for await (const chunk of reply.body as unknown as AsyncIterable<Uint8Array>) {
+      buffered += decoder.decode(chunk, { stream: true });
+      const parts = buffered.split('\r\n--graphql');
+      buffered = parts.pop() ?? '';
+      for (const part of parts) if (part) handle(part);
+      if (buffered && handle(buffered)) buffered = '';
+    }
+    completed = true;
+  })().catch(() => undefined);
+  return {
+    response: () => response,
+    events,
+    errors,
+    heartbeats: () => heartbeats,
+    completed: () => completed,
+    body: () => body,
+    abort: () => controller.abort(),
+  };
+}

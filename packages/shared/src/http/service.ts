@@ -16,6 +16,7 @@ import { createErrorFormatter } from '../errors';
 import type { Logger } from '../logger';
 import type { ServiceMetrics } from '../metrics';
 import { serveSubscriptions, type SubscriptionServerOptions } from './subscriptions';
+import { multipartSubscriptions } from './multipart';
 
 /** Copies the headers resolvers asked for (context.responseHeaders) onto the HTTP response. */
 const responseHeadersPlugin: ApolloServerPlugin<{ responseHeaders?: Map<string, string> }> = {
@@ -151,9 +152,20 @@ export async function startGraphQLService<TContext extends object>(
     res.set('Content-Type', options.metrics.registry.contentType);
     res.send(await options.metrics.registry.metrics());
   });
+  const multipart = options.subscriptions
+    ? [
+        multipartSubscriptions({
+          ...options.subscriptions,
+          context: options.context,
+          production: options.production,
+          log: options.log,
+        }),
+      ]
+    : [];
   app.use(
     '/graphql',
     express.json({ limit: '1mb' }),
+    ...multipart,
     expressMiddleware(server, {
       context: async ({ req }) => options.context({ headers: req.headers, ip: req.ip }),
     }),
