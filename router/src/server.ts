@@ -26,6 +26,7 @@ import {
   type SigningKey,
   type SubgraphName,
 } from '@tradesage/shared';
+import { corsOrigins, EdgeRateLimits, queryLimits } from './edge';
 import { FederatedSubscriptions } from './subscriptions';
 
 /** Per-operation state of the router, beside the request context. */
@@ -120,6 +121,7 @@ export async function startRouter(
     logger: log,
   });
 
+  const rateLimits = new EdgeRateLimits(redis, config, platform);
   const subscriptions = new FederatedSubscriptions(
     gateway,
     (name) => subgraphUrlByGraphName(config, name).replace(/^http/, 'ws'),
@@ -141,20 +143,25 @@ export async function startRouter(
         await redis.ping();
       },
     },
-    apollo: { gateway },
+    apollo: { gateway, ...queryLimits(config) },
+    corsOrigins: corsOrigins(config),
+    maxBodyBytes: config.MAX_BODY_BYTES,
     // Subscriptions over graphql-ws, planned by the gateway and run across the subgraphs.
     subscriptions: { schema: subscriptions.schema, subscribe: subscriptions.subscribe },
     // Clients and other services can verify tokens against the router's JWKS.
     jwks: async () => publishedJwks(config, signingKeys),
     trustProxy: config.TRUSTED_PROXIES,
-    context: (request) =>
-      buildRequestContext(
+    context: async (request) => {
+      const context = await buildRequestContext(
         request,
         verifier,
         log,
         (id) => platform.assertTenantAccess(id),
         sessionGate,
-      ),
+      );
+      await rateLimits.consume(context);
+      return context;
+    },
     onStop: async () => {
       await bus.close();
       await platform.close();

@@ -173,6 +173,20 @@ const schema = z.object({
   USER_SUBGRAPH_URL: url.default('http://127.0.0.1:4003/graphql'),
   SESSION_SUBGRAPH_URL: url.default('http://127.0.0.1:4004/graphql'),
   SUPERGRAPH_PATH: z.string().default(path.join(REPO_ROOT, 'schema/supergraph.graphql')),
+
+  // The router's edge. Each limit refuses an operation before any subgraph sees it.
+  /** Browser origins allowed to call the router (comma-separated). Empty: PUBLIC_APP_URL, plus Apollo Studio and Sandbox outside production. */
+  CORS_ORIGINS: z.string().default(''),
+  /** The largest request body accepted, in bytes. */
+  MAX_BODY_BYTES: int(1_024, 100 * 1024 * 1024).default(1024 * 1024),
+  MAX_QUERY_DEPTH: int(1, 1000).default(12),
+  /** graphql-armor's cost: objects 2, scalars 1, multiplied by 1.5 per level of depth. */
+  MAX_QUERY_COST: int(1, 10_000_000).default(10_000),
+  MAX_ALIASES: int(0, 10_000).default(30),
+  MAX_DIRECTIVES: int(0, 10_000).default(50),
+  MAX_TOKENS: int(10, 1_000_000).default(5_000),
+  /** Requests per minute per client IP for anonymous traffic (a tenant's own limit is its plan's requestsPerMinute). */
+  ANONYMOUS_REQUESTS_PER_MINUTE: int(1, 1_000_000).default(300),
 });
 
 export type Config = z.infer<typeof schema>;

@@ -10,7 +10,9 @@ import {
   ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import express from 'express';
+import express, { type ErrorRequestHandler } from 'express';
+import cors from 'cors';
+import helmet from 'helmet';
 import type { IncomingRequest } from '../auth/context';
 import { createErrorFormatter } from '../errors';
 import type { Logger } from '../logger';
@@ -52,6 +54,10 @@ export interface GraphQLServiceOptions<TContext extends object> {
   jwks?: () => Promise<unknown>;
   /** Extra cleanup after HTTP has drained (pools, Redis). */
   onStop?: () => Promise<void>;
+  /** Browser origins allowed by CORS; none: no CORS headers (services behind the router). */
+  corsOrigins?: string[];
+  /** The largest request body accepted (bytes); larger ones get HTTP 413. Default 1 MiB. */
+  maxBodyBytes?: number;
   /** Serves subscriptions over WebSocket (graphql-ws) on /graphql; see serveSubscriptions. */
   subscriptions?: Pick<SubscriptionServerOptions<TContext>, 'schema' | 'subscribe'>;
 }
@@ -89,6 +95,11 @@ export async function startGraphQLService<TContext extends object>(
 ): Promise<RunningService> {
   const app = express();
   app.disable('x-powered-by');
+  // Security headers. The content security policy only in production: the development landing
+  // page (Apollo Sandbox) loads its scripts from Apollo's CDN.
+  app.use(helmet({ contentSecurityPolicy: options.production ? undefined : false }));
+  if (options.corsOrigins?.length)
+    app.use(cors({ origin: options.corsOrigins, credentials: true, maxAge: 600 }));
   app.set('trust proxy', options.trustProxy ?? 'loopback');
   const httpServer = http.createServer(app);
 
@@ -164,7 +175,7 @@ export async function startGraphQLService<TContext extends object>(
     : [];
   app.use(
     '/graphql',
-    express.json({ limit: '1mb' }),
+    express.json({ limit: options.maxBodyBytes ?? 1024 * 1024 }),
     ...multipart,
     expressMiddleware(server, {
       context: async ({ req }) => options.context({ headers: req.headers, ip: req.ip }),
@@ -182,6 +193,8 @@ export async function startGraphQLService<TContext extends object>(
         log: options.log,
       })
     : undefined;
+
+  app.use(bodyErrors);
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
@@ -204,6 +217,30 @@ export async function startGraphQLService<TContext extends object>(
   };
   return { url, port, stop };
 }
+
+/** A body too large (413) or not JSON (400) gets a GraphQL-shaped, coded answer. */
+const bodyErrors: ErrorRequestHandler = (error, _req, res, next) => {
+  const type = (error as { type?: string }).type;
+  if (type === 'entity.too.large')
+    return res.status(413).json({
+      errors: [
+        {
+          message: 'The request body is too large',
+          extensions: { code: 'BAD_USER_INPUT', reason: 'BODY_TOO_LARGE' },
+        },
+      ],
+    });
+  if (type === 'entity.parse.failed')
+    return res.status(400).json({
+      errors: [
+        {
+          message: 'The request body is not valid JSON',
+          extensions: { code: 'BAD_USER_INPUT', reason: 'BODY_NOT_JSON' },
+        },
+      ],
+    });
+  return next(error);
+};
 
 /** How long a graceful stop may take before the process exits anyway. */
 const SHUTDOWN_TIMEOUT_MS = 15_000;

@@ -1,0 +1,93 @@
+import { ApolloArmor } from '@escape.tech/graphql-armor';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import {
+  rateLimited,
+  type Config,
+  type DataPlatform,
+  type Redis,
+  type RequestContext,
+} from '@tradesage/shared';
+
+/** The query limits of the edge (graphql-armor), from configuration. */
+export function queryLimits(config: Config) {
+  const { plugins, validationRules } = new ApolloArmor({
+    maxDepth: { n: config.MAX_QUERY_DEPTH },
+    costLimit: { maxCost: config.MAX_QUERY_COST },
+    maxAliases: { n: config.MAX_ALIASES },
+    maxDirectives: { n: config.MAX_DIRECTIVES },
+    maxTokens: { n: config.MAX_TOKENS },
+    // Apollo already hides suggestions in production (hideSchemaDetailsFromClientErrors).
+    blockFieldSuggestion: { enabled: false },
+  }).protect();
+  return { plugins, validationRules };
+}
+
+/** Browser origins allowed to call the router. */
+export function corsOrigins(config: Config): string[] {
+  const configured = config.CORS_ORIGINS.split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean);
+  if (configured.length > 0) return configured;
+  const app = new URL(config.PUBLIC_APP_URL).origin;
+  return config.NODE_ENV === 'production'
+    ? [app]
+    : [app, 'https://studio.apollographql.com', 'https://sandbox.embed.apollographql.com'];
+}
+
+/**
+ * Requests per minute at the edge (rate-limiter-flexible on Redis): a tenant's users share their
+ * plan's `requestsPerMinute`; anonymous callers are counted per IP. If Redis cannot be reached,
+ * each router process counts in memory instead (the same limits, per process), so the router
+ * never fails or opens up because Redis is away. Operators are not limited here.
+ */
+export class EdgeRateLimits {
+  private readonly limiters = new Map<number, RateLimiterRedis>();
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly config: Config,
+    private readonly platform: Pick<DataPlatform, 'findActiveTenant'>,
+  ) {}
+
+  /** Counts the request; throws RATE_LIMITED (HTTP 429, Retry-After) past the limit. */
+  async consume(ctx: RequestContext): Promise<void> {
+    const { principal } = ctx;
+    if (principal.kind === 'operator') return;
+    let key: string;
+    let perMinute: number;
+    if (principal.kind === 'user') {
+      const tenant = await this.platform.findActiveTenant({ id: principal.tenantId });
+      if (!tenant) return; // the tenant gate has refused it already
+      key = `t:${principal.tenantId}`;
+      perMinute = tenant.limits.requestsPerMinute;
+    } else {
+      key = `ip:${ctx.clientIp ?? 'unknown'}`;
+      perMinute = this.config.ANONYMOUS_REQUESTS_PER_MINUTE;
+    }
+    try {
+      await this.limiter(perMinute).consume(key);
+    } catch (rejection) {
+      if (!(rejection instanceof RateLimiterRes)) throw rejection;
+      const error = rateLimited(rejection.msBeforeNext / 1000);
+      const retryAfter = String(error.extensions.retryAfter);
+      error.extensions.http = { status: 429, headers: new Map([['retry-after', retryAfter]]) };
+      throw error;
+    }
+  }
+
+  /** One limiter per distinct rate (plans have few). */
+  private limiter(perMinute: number): RateLimiterRedis {
+    let limiter = this.limiters.get(perMinute);
+    if (!limiter) {
+      limiter = new RateLimiterRedis({
+        storeClient: this.redis,
+        keyPrefix: `${this.config.REDIS_KEY_PREFIX}rl:edge:${perMinute}`,
+        points: perMinute,
+        duration: 60,
+        insuranceLimiter: new RateLimiterMemory({ points: perMinute, duration: 60 }),
+      });
+      this.limiters.set(perMinute, limiter);
+    }
+    return limiter;
+  }
+}
