@@ -18,6 +18,7 @@ import {
   verifierFromConfig,
   ISSUED_TOKEN_HEADER,
   sessionGateFor,
+  explorationEnabled,
   sessionPolicyFromConfig,
   SessionStore,
   type Config,
@@ -133,6 +134,7 @@ export async function startRouter(
     host: config.HOST,
     port: options.port ?? config.ROUTER_PORT,
     production: config.NODE_ENV === 'production',
+    exploration: explorationEnabled(config),
     log,
     metrics: createMetrics('router'),
     readiness: {

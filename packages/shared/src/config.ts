@@ -174,6 +174,9 @@ const schema = z.object({
   SESSION_SUBGRAPH_URL: url.default('http://127.0.0.1:4004/graphql'),
   SUPERGRAPH_PATH: z.string().default(path.join(REPO_ROOT, 'schema/supergraph.graphql')),
 
+  /** Introspection and the Apollo Sandbox landing page: `auto` is on outside production only. */
+  GRAPHQL_EXPLORATION: z.enum(['auto', 'on', 'off']).default('auto'),
+
   // The router's edge. Each limit refuses an operation before any subgraph sees it.
   /** Browser origins allowed to call the router (comma-separated). Empty: PUBLIC_APP_URL, plus Apollo Studio and Sandbox outside production. */
   CORS_ORIGINS: z.string().default(''),
@@ -212,6 +215,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'SESSION_TOUCH_INTERVAL_SECONDS: must be shorter than SESSION_IDLE_TTL_SECONDS, or use could not keep a session alive',
     ]);
   return config;
+}
+
+/** Whether introspection and the Sandbox landing page are served (GRAPHQL_EXPLORATION). */
+export function explorationEnabled(config: Pick<Config, 'GRAPHQL_EXPLORATION' | 'NODE_ENV'>) {
+  return config.GRAPHQL_EXPLORATION === 'auto'
+    ? config.NODE_ENV !== 'production'
+    : config.GRAPHQL_EXPLORATION === 'on';
 }
 
 export type SubgraphName = 'auth' | 'tenant' | 'user' | 'session';

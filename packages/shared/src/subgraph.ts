@@ -8,7 +8,14 @@ import { buildRequestContext, type RequestContext } from './auth/context';
 import { SessionGate } from './auth/session-gate';
 import { verifierFromConfig } from './auth/principal';
 import { loadSigningKeys, publicJwks, type SigningKey } from './auth/keys';
-import { ConfigError, loadConfig, subgraphPort, type Config, type SubgraphName } from './config';
+import {
+  ConfigError,
+  explorationEnabled,
+  loadConfig,
+  subgraphPort,
+  type Config,
+  type SubgraphName,
+} from './config';
 import { DataPlatform } from './db/platform';
 import { startGraphQLService, stopOnSignals, type RunningService } from './http/service';
 import { createLogger, type Logger } from './logger';
@@ -140,6 +147,7 @@ export async function startSubgraph<T>(
     host: config.HOST,
     port: options.port ?? subgraphPort(config, definition.name),
     production,
+    exploration: explorationEnabled(config),
     log,
     metrics: createMetrics(`${definition.name}-subgraph`),
     readiness: {

@@ -40,6 +40,8 @@ export interface GraphQLServiceOptions<TContext extends object> {
   host: string;
   port: number;
   production: boolean;
+  /** Introspection and the Apollo Sandbox landing page (GET with Accept: text/html). */
+  exploration: boolean;
   log: Logger;
   metrics: ServiceMetrics;
   readiness: Record<string, ReadinessCheck>;
@@ -95,9 +97,9 @@ export async function startGraphQLService<TContext extends object>(
 ): Promise<RunningService> {
   const app = express();
   app.disable('x-powered-by');
-  // Security headers. The content security policy only in production: the development landing
-  // page (Apollo Sandbox) loads its scripts from Apollo's CDN.
-  app.use(helmet({ contentSecurityPolicy: options.production ? undefined : false }));
+  // Security headers. No content security policy with the landing page: Apollo Sandbox loads
+  // its scripts from Apollo's CDN.
+  app.use(helmet({ contentSecurityPolicy: options.exploration ? false : undefined }));
   if (options.corsOrigins?.length)
     app.use(cors({ origin: options.corsOrigins, credentials: true, maxAge: 600 }));
   app.set('trust proxy', options.trustProxy ?? 'loopback');
@@ -105,7 +107,7 @@ export async function startGraphQLService<TContext extends object>(
 
   const server = new ApolloServer<TContext>({
     ...(options.apollo as ApolloServerOptions<TContext>),
-    introspection: options.apollo.introspection ?? !options.production,
+    introspection: options.exploration,
     includeStacktraceInErrorResponses: !options.production,
     // Shutdown is ours (stopOnSignals): Apollo's own handler re-raises the signal before our
     // cleanup (pools, Redis) has finished.
@@ -119,9 +121,9 @@ export async function startGraphQLService<TContext extends object>(
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginSchemaReportingDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
-      options.production
-        ? ApolloServerPluginLandingPageDisabled()
-        : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
+      options.exploration
+        ? ApolloServerPluginLandingPageLocalDefault({ embed: true })
+        : ApolloServerPluginLandingPageDisabled(),
       options.metrics.plugin as ApolloServerPlugin<TContext>,
       responseHeadersPlugin as ApolloServerPlugin<TContext>,
       ...(options.apollo.plugins ?? []),
