@@ -118,7 +118,7 @@ test('SessionEvents over graphql-ws resolve session.user.email from the user sub
   }
 });
 
-test("revoking the subscriber's own session ends its subscription with UNAUTHENTICATED", async () => {
+test("revoking the subscriber's own session closes its SessionEvents socket with 4401", async () => {
   const owner = await signIn(ALPHA);
   const watcher = watchEvents(owner.token);
   try {
@@ -128,10 +128,10 @@ test("revoking the subscriber's own session ends its subscription with UNAUTHENT
       id: owner.sessionId,
     });
     expect(revoked.body.data.revokeSession.status).toBe('REVOKED');
-    await until(() => watcher.completed(), 'the stream completes');
-    // The REVOKED event's other fields would be fetched with the ended session's token, which
-    // every subgraph refuses: the subscriber gets UNAUTHENTICATED, then the end of the stream.
-    expect(watcher.errors.at(-1)).toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
+    await until(() => watcher.closeCodes.length > 0, 'the socket closes');
+    expect(watcher.closeCodes).toEqual([4401]);
+    // Nothing of the ended session's REVOKED event was resolved with its dead token.
+    expect(watcher.events.map((event) => event.session.id)).not.toContain(owner.sessionId);
   } finally {
     await watcher.dispose();
   }
@@ -240,4 +240,39 @@ test("SessionEvents over Apollo's multipart HTTP protocol resolve session.user.e
   await until(() => refused.body() !== undefined, 'the answer');
   expect(refused.response()?.status).toBe(401);
   expect(refused.body()).toMatchObject({ errors: [{ extensions: { code: 'UNAUTHENTICATED' } }] });
+});
+
+test('revoking a session closes its open subscriptions at once: WebSocket 4401, multipart UNAUTHENTICATED', async () => {
+  const owner = await signIn(ALPHA);
+  const tenantId = tenantIds[ALPHA.slug];
+  const overWs = watchSubscription<unknown>({
+    url: stack.routerUrl,
+    token: owner.token,
+    query: operation('TenantHealth'),
+    variables: { tenantId },
+    select: (data) => data.tenantHealth,
+  });
+  const overHttp = watchMultipart<unknown>({
+    url: stack.routerUrl,
+    token: owner.token,
+    query: operation('TenantHealth'),
+    variables: { tenantId },
+    select: (data) => data.tenantHealth,
+  });
+  try {
+    // Both streams are open: health events arrive every second.
+    await until(() => overWs.events.length > 0 && overHttp.events.length > 0, 'health events');
+    const other = await signIn(ALPHA);
+    await graphql(stack.routerUrl, operation('RevokeSession'), other.token, {
+      id: owner.sessionId,
+    });
+    await until(() => overWs.closeCodes.length > 0 && overHttp.completed(), 'both closed');
+    expect(overWs.closeCodes).toEqual([4401]);
+    expect(overHttp.errors).toEqual([
+      expect.objectContaining({ extensions: { code: 'UNAUTHENTICATED' } }),
+    ]);
+  } finally {
+    await overWs.dispose();
+    overHttp.abort();
+  }
 });

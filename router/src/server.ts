@@ -149,7 +149,7 @@ export async function startRouter(
     corsOrigins: corsOrigins(config),
     maxBodyBytes: config.MAX_BODY_BYTES,
     // Subscriptions over graphql-ws, planned by the gateway and run across the subgraphs.
-    subscriptions: { schema: subscriptions.schema, subscribe: subscriptions.subscribe },
+    subscriptions: { schema: subscriptions.schema, subscribe: subscriptions.subscribe, bus },
     // Clients and other services can verify tokens against the router's JWKS.
     jwks: async () => publishedJwks(config, signingKeys),
     trustProxy: config.TRUSTED_PROXIES,

@@ -159,7 +159,7 @@ export async function startSubgraph<T>(
       },
     },
     apollo: { schema },
-    subscriptions: { schema },
+    subscriptions: { schema, bus: deps.bus },
     ...(signingKeys ? { jwks: async () => publicJwks(signingKeys) } : {}),
     trustProxy: config.TRUSTED_PROXIES,
     context: async (request) => ({

@@ -156,9 +156,15 @@ const badTokens: Array<[string, () => Promise<string>]> = [
   ],
 ];
 
+/** The token's own exp claim, in ms (what the principal carries as expiresAt). */
+const expiryOf = (token: string) =>
+  (JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as { exp: number }).exp *
+  1000;
+
 describe('TokenVerifier', () => {
   test('a tenant user token gives a user principal', async () => {
-    const principal = await verifier.verify(await signer.sign(userClaims));
+    const token = await signer.sign(userClaims);
+    const principal = await verifier.verify(token);
     expect(principal).toEqual({
       kind: 'user',
       userId: USER_ID,
@@ -166,16 +172,19 @@ describe('TokenVerifier', () => {
       tenantSlug: 'acme',
       roles: ['TENANT_ADMIN', 'TRADER'],
       sessionId: SESSION_ID,
+      expiresAt: expiryOf(token),
     });
   });
 
   test('a PLATFORM_OPERATOR token without tid gives an operator principal', async () => {
-    const principal = await verifier.verify(await signer.sign(operatorClaims));
+    const token = await signer.sign(operatorClaims);
+    const principal = await verifier.verify(token);
     expect(principal).toEqual({
       kind: 'operator',
       operatorId: 'op-1',
       roles: [PLATFORM_OPERATOR],
       sessionId: SESSION_ID,
+      expiresAt: expiryOf(token),
     });
   });
 

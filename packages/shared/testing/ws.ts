@@ -126,13 +126,18 @@ export function watchMultipart<T>(options: {
       }
       const start = part.indexOf('\r\n\r\n');
       if (start < 0) return false;
-      let parsed: { payload?: { data?: Record<string, unknown>; errors?: unknown[] } };
+      let parsed: {
+        payload?: { data?: Record<string, unknown>; errors?: unknown[] } | null;
+        /** Transport errors: the stream ends after them. */
+        errors?: unknown[];
+      };
       try {
         parsed = JSON.parse(part.slice(start + 4));
       } catch {
         return false;
       }
-      if (!parsed.payload) heartbeats++;
+      if (parsed.errors) errors.push(...parsed.errors);
+      else if (!parsed.payload) heartbeats++;
       if (parsed.payload?.errors) errors.push(...parsed.payload.errors);
       if (parsed.payload?.data) events.push(options.select(parsed.payload.data));
       return true;

@@ -20,8 +20,16 @@ export type Principal =
       tenantSlug: string;
       roles: string[];
       sessionId: string;
+      /** When the access token expires (ms since the epoch). */
+      expiresAt?: number;
     }
-  | { kind: 'operator'; operatorId: string; roles: string[]; sessionId: string };
+  | {
+      kind: 'operator';
+      operatorId: string;
+      roles: string[];
+      sessionId: string;
+      expiresAt?: number;
+    };
 
 export const ANONYMOUS: Principal = { kind: 'anonymous' };
 
@@ -86,13 +94,28 @@ export class TokenVerifier {
     const claims = claimsSchema.safeParse(payload);
     if (!claims.success) throw unauthenticatedRequest('Invalid access token');
     const { sub, sid, roles, tid, tslug } = claims.data;
+    const expiresAt = Number((payload as { exp: number }).exp) * 1000;
     if (roles.includes(PLATFORM_OPERATOR)) {
       if (tid !== undefined) throw unauthenticatedRequest('Invalid access token');
-      return { kind: 'operator', operatorId: sub, roles: [PLATFORM_OPERATOR], sessionId: sid };
+      return {
+        kind: 'operator',
+        operatorId: sub,
+        roles: [PLATFORM_OPERATOR],
+        sessionId: sid,
+        expiresAt,
+      };
     }
     if (tid === undefined || tslug === undefined)
       throw unauthenticatedRequest('Invalid access token');
-    return { kind: 'user', userId: sub, tenantId: tid, tenantSlug: tslug, roles, sessionId: sid };
+    return {
+      kind: 'user',
+      userId: sub,
+      tenantId: tid,
+      tenantSlug: tslug,
+      roles,
+      sessionId: sid,
+      expiresAt,
+    };
   }
 
   /** Reads an `Authorization` header value: none means anonymous, anything malformed is refused. */

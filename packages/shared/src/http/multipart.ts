@@ -13,7 +13,9 @@ import {
 import type { IncomingRequest } from '../auth/context';
 import { createErrorFormatter } from '../errors';
 import type { Logger } from '../logger';
-import type { SubscribeFunction } from './subscriptions';
+import { watchConnection, type SubscribeFunction } from './subscriptions';
+import type { RequestContext } from '../auth/context';
+import type { EventBus } from '../events';
 
 /** Apollo's multipart subscription protocol: the boundary is always "graphql". */
 const CONTENT_TYPE = 'multipart/mixed;boundary="graphql";subscriptionSpec="1.0"';
@@ -28,6 +30,8 @@ export interface MultipartOptions<TContext extends object> {
   production: boolean;
   log: Logger;
   heartbeatMs?: number;
+  /** Endings of sessions: a stream whose session ends is closed at once. */
+  bus?: Pick<EventBus, 'iterate'>;
 }
 
 /**
@@ -105,9 +109,22 @@ export function multipartSubscriptions<TContext extends object>(
     write({});
     const heartbeat = setInterval(() => write({}), options.heartbeatMs ?? HEARTBEAT_MS);
     let open = true;
+    const stopWatching = watchConnection(
+      (contextValue as unknown as RequestContext).principal,
+      options.bus,
+      (reason) => {
+        if (!open) return;
+        write({
+          payload: null,
+          errors: [{ message: reason, extensions: { code: 'UNAUTHENTICATED' } }],
+        });
+        res.end(END);
+      },
+    );
     res.on('close', () => {
       open = false;
       clearInterval(heartbeat);
+      stopWatching();
       void iterator.return?.();
     });
     try {

@@ -61,7 +61,7 @@ export interface GraphQLServiceOptions<TContext extends object> {
   /** The largest request body accepted (bytes); larger ones get HTTP 413. Default 1 MiB. */
   maxBodyBytes?: number;
   /** Serves subscriptions over WebSocket (graphql-ws) on /graphql; see serveSubscriptions. */
-  subscriptions?: Pick<SubscriptionServerOptions<TContext>, 'schema' | 'subscribe'>;
+  subscriptions?: Pick<SubscriptionServerOptions<TContext>, 'schema' | 'subscribe' | 'bus'>;
 }
 
 export interface RunningService {

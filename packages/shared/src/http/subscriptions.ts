@@ -9,7 +9,10 @@ import {
 import { useServer } from 'graphql-ws/use/ws';
 import proxyAddr from 'proxy-addr';
 import { WebSocketServer } from 'ws';
-import type { IncomingRequest } from '../auth/context';
+import type { IncomingRequest, RequestContext } from '../auth/context';
+import type { Principal } from '../auth/principal';
+import type { EventBus } from '../events';
+import { PLATFORM_SCOPE } from '../sessions';
 import { badUserInput, createErrorFormatter } from '../errors';
 import type { Logger } from '../logger';
 
@@ -37,6 +40,8 @@ export interface SubscriptionServerOptions<TContext extends object> {
   subscribe?: SubscribeFunction;
   /** The same context builder as HTTP requests: it verifies the token and its session. */
   context: (request: IncomingRequest) => Promise<TContext>;
+  /** Endings of sessions: a connection whose session ends is closed (4401) at once. */
+  bus?: Pick<EventBus, 'iterate'>;
   /** Express-style "trust proxy" list: whose X-Forwarded-For decides the client IP. */
   trustProxy: string;
   production: boolean;
@@ -78,7 +83,14 @@ export function serveSubscriptions<TContext extends object>(
         };
         try {
           const ip = proxyAddr(request, trust);
-          contexts.set(ctx.extra, await options.context({ headers, ip }));
+          const context = await options.context({ headers, ip });
+          contexts.set(ctx.extra, context);
+          const { principal } = context as unknown as RequestContext;
+          const socket = ctx.extra.socket;
+          const stop = watchConnection(principal, options.bus, (reason) =>
+            socket.close(WS_CLOSE.UNAUTHENTICATED, reason),
+          );
+          socket.once('close', stop);
           return true;
         } catch (error) {
           const code = error instanceof GraphQLError ? error.extensions.code : undefined;
@@ -106,5 +118,34 @@ export function serveSubscriptions<TContext extends object>(
   return async () => {
     await server.dispose();
     await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+  };
+}
+
+/**
+ * Ends a connection when its credentials do: at the access token's expiry, and as soon as its
+ * session ends (the `session.revoked` event). Returns the function that stops watching.
+ */
+export function watchConnection(
+  principal: Principal,
+  bus: Pick<EventBus, 'iterate'> | undefined,
+  end: (reason: string) => void,
+): () => void {
+  if (principal.kind === 'anonymous') return () => undefined;
+  const timer = principal.expiresAt
+    ? setTimeout(() => end('The access token has expired'), principal.expiresAt - Date.now())
+    : undefined;
+  timer?.unref();
+  const scope = principal.kind === 'user' ? principal.tenantId : PLATFORM_SCOPE;
+  const endings = bus?.iterate(
+    'session.revoked',
+    (event) => event.sessionId === principal.sessionId && event.tenantId === scope,
+    { maxQueue: 1 },
+  );
+  void endings?.next().then((result) => {
+    if (!result.done) end('This session has ended; sign in again');
+  });
+  return () => {
+    if (timer) clearTimeout(timer);
+    void endings?.return?.();
   };
 }
