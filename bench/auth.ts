@@ -31,7 +31,14 @@ import {
 } from '@tradesage/shared/testing';
 import { definition } from '../subgraphs/auth/src/server';
 import { createServices as createTenantServices } from '../subgraphs/tenant/src/data';
-import { formatMs, runBenchmark, runConcurrently, summarize, type Summary } from './lib/stats';
+import {
+  envCount,
+  formatMs,
+  runBenchmark,
+  runConcurrently,
+  summarize,
+  type Summary,
+} from './lib/stats';
 
 const CONCURRENCY = 8;
 const WARMUP_LOGINS_PER_WORKER = 2;
@@ -47,15 +54,6 @@ const REGISTER = `mutation Register($input: RegisterInput!) {
 const REFRESH = `mutation RefreshSession($refreshToken: String!) {
   refreshSession(refreshToken: $refreshToken) { accessToken refreshToken expiresAt }
 }`;
-
-/** A whole, positive number from the environment, or the default. */
-function envCount(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer`);
-  return value;
-}
 
 /** Failed requests by reason (GraphQL error code or HTTP status), with one example message. */
 class Failures {

@@ -30,7 +30,7 @@ import {
   type Redis,
 } from '@tradesage/shared';
 import { startGateProbe, testConfig, uniqueName, type GateProbe } from '@tradesage/shared/testing';
-import { runBenchmark, runConcurrently, summarize, type Summary } from './lib/stats';
+import { envCount, runBenchmark, runConcurrently, summarize, type Summary } from './lib/stats';
 
 const log = pino({ level: 'silent' });
 /** Longer than the run: the cached path never expires, and use is reported once per session. */
@@ -47,15 +47,6 @@ const REVOCATION_WARMUP = 20;
 const DEVICE_TYPES: DeviceType[] = ['DESKTOP', 'MOBILE', 'TABLET', 'OTHER'];
 const BROWSERS = ['Chrome 126', 'Firefox 127', 'Safari 17', 'Edge 126'];
 const SYSTEMS = ['macOS 14', 'Windows 11', 'iOS 17', 'Android 14'];
-
-/** A whole, positive number from the environment, or the default. */
-function envCount(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer`);
-  return value;
-}
 
 const epochMs = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

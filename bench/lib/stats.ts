@@ -64,3 +64,12 @@ export async function runConcurrently(
   );
   return performance.now() - started;
 }
+
+/** A whole, positive number from the environment, or the default. */
+export function envCount(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer`);
+  return value;
+}
