@@ -16,18 +16,22 @@ export interface WatchedSubscription<T> {
   dispose(): Promise<void>;
 }
 
-/**
- * Subscribes over graphql-ws (`graphql-transport-ws`) as a client would, with the token in
- * `connection_init`, and collects what arrives, for tests against a router or a subgraph.
- */
-export function watchSubscription<T>(options: {
+/** A subscription as a test client sends it. */
+export interface SubscriptionRequest<T> {
+  /** The service's HTTP URL (`/graphql`); WebSocket clients switch the scheme. */
   url: string;
   token?: string;
   query: string;
   variables?: Record<string, unknown>;
   /** Picks the event out of each result's data. */
   select: (data: Record<string, unknown>) => T;
-}): WatchedSubscription<T> {
+}
+
+/**
+ * Subscribes over graphql-ws (`graphql-transport-ws`) as a client would, with the token in
+ * `connection_init`, and collects what arrives, for tests against a router or a subgraph.
+ */
+export function watchSubscription<T>(options: SubscriptionRequest<T>): WatchedSubscription<T> {
   const closeCodes: number[] = [];
   const client = createClient({
     url: options.url.replace(/^http/, 'ws'),
@@ -86,13 +90,7 @@ export interface WatchedMultipart<T> {
  * Subscribes with Apollo's multipart HTTP protocol as Apollo Client's HttpLink does (POST,
  * `Accept: multipart/mixed;subscriptionSpec="1.0"`) and collects the parts as they arrive.
  */
-export function watchMultipart<T>(options: {
-  url: string;
-  token?: string;
-  query: string;
-  variables?: Record<string, unknown>;
-  select: (data: Record<string, unknown>) => T;
-}): WatchedMultipart<T> {
+export function watchMultipart<T>(options: SubscriptionRequest<T>): WatchedMultipart<T> {
   const controller = new AbortController();
   const events: T[] = [];
   const errors: unknown[] = [];
