@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import {
   buildRequestContext,
@@ -29,6 +28,7 @@ import {
 } from '@tradesage/shared';
 import { corsOrigins, EdgeRateLimits, queryLimits } from './edge';
 import { FederatedSubscriptions } from './subscriptions';
+import { supergraphFromFile } from './supergraph-file';
 
 /** Per-operation state of the router, beside the request context. */
 interface RouterContext extends RequestContext {
@@ -113,7 +113,7 @@ export async function startRouter(
   const signingKeys = await keysForVerification(config, log);
   const verifier = verifierFromConfig(config, signingKeys && publicJwks(signingKeys));
   const gateway = new ApolloGateway({
-    supergraphSdl: fs.readFileSync(config.SUPERGRAPH_PATH, 'utf8'),
+    supergraphSdl: supergraphFromFile(config.SUPERGRAPH_PATH, log),
     buildService: ({ name }) =>
       new AuthForwardingDataSource(
         { url: subgraphUrlByGraphName(config, name) },
