@@ -121,6 +121,7 @@ describe('signing keys', () => {
       operatorId: 'op-1',
       roles: ['PLATFORM_OPERATOR'],
       sessionId: 's-9',
+      expiresAt: expiresAt.getTime(),
     });
   });
 
