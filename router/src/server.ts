@@ -148,6 +148,7 @@ export async function startRouter(
     apollo: { gateway, ...queryLimits(config) },
     corsOrigins: corsOrigins(config),
     maxBodyBytes: config.MAX_BODY_BYTES,
+    staticDir: config.STATIC_DIR,
     // Subscriptions over graphql-ws, planned by the gateway and run across the subgraphs.
     subscriptions: { schema: subscriptions.schema, subscribe: subscriptions.subscribe, bus },
     // Clients and other services can verify tokens against the router's JWKS.

@@ -178,6 +178,8 @@ const schema = z.object({
   GRAPHQL_EXPLORATION: z.enum(['auto', 'on', 'off']).default('auto'),
 
   // The router's edge. Each limit refuses an operation before any subgraph sees it.
+  /** A built React app (its index.html and assets) the router serves at `/`; none: not served. */
+  STATIC_DIR: z.string().optional(),
   /** Browser origins allowed to call the router (comma-separated). Empty: PUBLIC_APP_URL, plus Apollo Studio and Sandbox outside production. */
   CORS_ORIGINS: z.string().default(''),
   /** The largest request body accepted, in bytes. */

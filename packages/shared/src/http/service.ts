@@ -1,4 +1,5 @@
 import http from 'node:http';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerOptions, type ApolloServerPlugin } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
@@ -58,6 +59,8 @@ export interface GraphQLServiceOptions<TContext extends object> {
   onStop?: () => Promise<void>;
   /** Browser origins allowed by CORS; none: no CORS headers (services behind the router). */
   corsOrigins?: string[];
+  /** A built single-page app (index.html and its assets) served at `/`. */
+  staticDir?: string;
   /** The largest request body accepted (bytes); larger ones get HTTP 413. Default 1 MiB. */
   maxBodyBytes?: number;
   /** Serves subscriptions over WebSocket (graphql-ws) on /graphql; see serveSubscriptions. */
@@ -197,6 +200,7 @@ export async function startGraphQLService<TContext extends object>(
     : undefined;
 
   app.use(bodyErrors);
+  if (options.staticDir) app.use(singlePageApp(options.staticDir));
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
@@ -218,6 +222,35 @@ export async function startGraphQLService<TContext extends object>(
     return stopping;
   };
   return { url, port, stop };
+}
+
+/** Fingerprinted build outputs (`app-3f9a1c2b.js`) never change under the same name. */
+const FINGERPRINTED = /[.-][A-Za-z0-9_]{8,}\.(?:js|css|woff2?|png|svg|jpg|webp|ico|map)$/;
+
+/**
+ * Serves a built single-page app: fingerprinted assets cached for a year, everything else
+ * (index.html) revalidated on every load, and any other GET that asks for HTML answered with
+ * index.html so that the app's own routes work on reload.
+ */
+function singlePageApp(dir: string): express.RequestHandler {
+  const index = path.join(dir, 'index.html');
+  const files = express.static(dir, {
+    index: 'index.html',
+    setHeaders: (res, file) =>
+      res.setHeader(
+        'Cache-Control',
+        FINGERPRINTED.test(file) ? 'public, max-age=31536000, immutable' : 'no-cache',
+      ),
+  });
+  return (req, res, next) => {
+    files(req, res, () => {
+      // A route of the app (no file extension), asked for by a browser.
+      const wantsPage = (req.headers.accept ?? '').includes('text/html');
+      if (req.method !== 'GET' || path.extname(req.path) || !wantsPage) return next();
+      res.setHeader('Cache-Control', 'no-cache');
+      res.sendFile(index, (error) => error && next());
+    });
+  };
 }
 
 /** A body too large (413) or not JSON (400) gets a GraphQL-shaped, coded answer. */
