@@ -1,3 +1,4 @@
+import { ErrorsAreMissesCache, type KeyValueCache } from '@apollo/utils.keyvaluecache';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import {
@@ -90,4 +91,20 @@ export class EdgeRateLimits {
     }
     return limiter;
   }
+}
+
+/**
+ * Automatic persisted queries with the cache in Redis, shared by every router replica. A Redis
+ * error counts as a miss: the client sends the full query again and nothing fails.
+ */
+export function persistedQueries(redis: Redis, config: Config) {
+  const store: KeyValueCache<string> = {
+    get: async (key) => (await redis.get(`${config.REDIS_KEY_PREFIX}apq:${key}`)) ?? undefined,
+    set: async (key, value, options) => {
+      const ttl = options?.ttl ?? config.APQ_TTL_SECONDS;
+      await redis.set(`${config.REDIS_KEY_PREFIX}apq:${key}`, value, 'EX', Math.max(1, ttl));
+    },
+    delete: async (key) => (await redis.del(`${config.REDIS_KEY_PREFIX}apq:${key}`)) > 0,
+  };
+  return { cache: new ErrorsAreMissesCache(store), ttl: config.APQ_TTL_SECONDS };
 }

@@ -26,7 +26,7 @@ import {
   type SigningKey,
   type SubgraphName,
 } from '@tradesage/shared';
-import { corsOrigins, EdgeRateLimits, queryLimits } from './edge';
+import { corsOrigins, EdgeRateLimits, persistedQueries, queryLimits } from './edge';
 import { FederatedSubscriptions } from './subscriptions';
 import { supergraphFromFile } from './supergraph-file';
 
@@ -145,7 +145,7 @@ export async function startRouter(
         await redis.ping();
       },
     },
-    apollo: { gateway, ...queryLimits(config) },
+    apollo: { gateway, ...queryLimits(config), persistedQueries: persistedQueries(redis, config) },
     corsOrigins: corsOrigins(config),
     maxBodyBytes: config.MAX_BODY_BYTES,
     staticDir: config.STATIC_DIR,

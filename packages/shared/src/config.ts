@@ -190,6 +190,8 @@ const schema = z.object({
   MAX_ALIASES: int(0, 10_000).default(30),
   MAX_DIRECTIVES: int(0, 10_000).default(50),
   MAX_TOKENS: int(10, 1_000_000).default(5_000),
+  /** How long an automatic persisted query stays in Redis after its last registration. */
+  APQ_TTL_SECONDS: int(60, 30 * 86_400).default(86_400),
   /** Requests per minute per client IP for anonymous traffic (a tenant's own limit is its plan's requestsPerMinute). */
   ANONYMOUS_REQUESTS_PER_MINUTE: int(1, 1_000_000).default(300),
 });

@@ -40,6 +40,7 @@ const REQUEST_ERROR_CODES: Record<string, ErrorCode> = {
   BAD_REQUEST: 'BAD_USER_INPUT',
   PERSISTED_QUERY_NOT_FOUND: 'BAD_USER_INPUT',
   PERSISTED_QUERY_NOT_SUPPORTED: 'BAD_USER_INPUT',
+  PERSISTED_QUERY_HASH_MISMATCH: 'BAD_USER_INPUT',
   OPERATION_RESOLUTION_FAILURE: 'BAD_USER_INPUT',
 };
 
@@ -60,13 +61,26 @@ const CLIENT_EXTENSIONS = new Set([
   'retryAfter',
 ]);
 
+/** Apollo's request errors that come without a code, by message. */
+const UNCODED_REQUEST_ERRORS: Record<string, string> = {
+  'provided sha does not match query': 'PERSISTED_QUERY_HASH_MISMATCH',
+};
+
 /**
  * Apollo `formatError` for every service: maps each error onto a client code, and in production
  * replaces the message of anything unexpected, so no stack trace, SQL or path reaches a client.
  */
 export function createErrorFormatter(options: { production: boolean }) {
   return (formatted: GraphQLFormattedError): GraphQLFormattedError => {
-    const rawCode = String(formatted.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
+    // Apollo marks its own uncoded errors INTERNAL_SERVER_ERROR; some are the client's doing.
+    const given = formatted.extensions?.code;
+    const rawCode = String(
+      (given === undefined || given === 'INTERNAL_SERVER_ERROR'
+        ? UNCODED_REQUEST_ERRORS[formatted.message]
+        : undefined) ??
+        given ??
+        'INTERNAL_SERVER_ERROR',
+    );
     const requestCode = REQUEST_ERROR_CODES[rawCode];
     const code: ErrorCode = KNOWN.has(rawCode)
       ? (rawCode as ErrorCode)
