@@ -39,6 +39,8 @@ export function watchSubscription<T>(options: SubscriptionRequest<T>): WatchedSu
     connectionParams: options.token ? { authorization: `Bearer ${options.token}` } : {},
     retryAttempts: 0,
     lazy: false,
+    // The close is recorded (closeCodes, failure); the default would print it to the console.
+    onNonLazyError: () => undefined,
     on: { closed: (event) => closeCodes.push((event as { code: number }).code) },
   });
   const events: T[] = [];
