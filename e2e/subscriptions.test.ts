@@ -276,3 +276,43 @@ test('revoking a session closes its open subscriptions at once: WebSocket 4401, 
     overHttp.abort();
   }
 });
+
+test('the router counts open sockets and subscriptions, and a client going away frees them at once', async () => {
+  const owner = await signIn(ALPHA);
+  const metric = async (pattern: RegExp) => {
+    const text = await (await fetch(`http://127.0.0.1:${stack.ports.router}/metrics`)).text();
+    const match = pattern.exec(text);
+    return match ? Number(match[1]) : 0;
+  };
+  const wsSubscriptions = () =>
+    metric(/graphql_subscriptions_active\{[^}]*transport="websocket"[^}]*\} (\d+)/);
+  const multipartSubscriptions = () =>
+    metric(/graphql_subscriptions_active\{[^}]*transport="multipart"[^}]*\} (\d+)/);
+  const sockets = () => metric(/websocket_connections_active\{[^}]*\} (\d+)/);
+  const settled = async (read: () => Promise<number>, expected: number) => {
+    const deadline = Date.now() + 10_000;
+    let value = await read();
+    while (value !== expected && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      value = await read();
+    }
+    return value;
+  };
+  // A quiet subscription (no sign-ins meanwhile): only return() can end it.
+  const request = {
+    url: stack.routerUrl,
+    token: owner.token,
+    query: operation('SessionEvents'),
+    select: (data: Record<string, unknown>) => data,
+  };
+  const overWs = watchSubscription(request);
+  const overHttp = watchMultipart(request);
+  expect(await settled(wsSubscriptions, 1)).toBe(1);
+  expect(await settled(multipartSubscriptions, 1)).toBe(1);
+  expect(await settled(sockets, 1)).toBe(1);
+  await overWs.dispose();
+  overHttp.abort();
+  expect(await settled(wsSubscriptions, 0)).toBe(0);
+  expect(await settled(multipartSubscriptions, 0)).toBe(0);
+  expect(await settled(sockets, 0)).toBe(0);
+});

@@ -11,6 +11,7 @@ import {
   GraphQLError,
   type ExecutionArgs,
   type ExecutionResult,
+  type FormattedExecutionResult,
   type GraphQLSchema,
 } from 'graphql';
 import WebSocket from 'ws';
@@ -84,38 +85,59 @@ export class FederatedSubscriptions {
     const serviceMap = Object.fromEntries(
       Object.entries(internals.serviceMap).map(([name, { dataSource }]) => [name, dataSource]),
     );
-    const log = this.log;
-    async function* results(): AsyncGenerator<ExecutionResult> {
-      try {
-        for await (const event of events) {
-          if (event.errors?.length || !event.data) {
-            yield { errors: (event.errors ?? []).map(toGraphQLError) };
-            continue;
+    const requestContext = {
+      request: { query: args.document.loc?.source.body, variables, operationName },
+      context,
+      logger: this.log,
+      cache: undefined,
+      metrics: {},
+      overallCachePolicy: undefined,
+    } as never;
+    /** One event of the owning subgraph, completed across the other subgraphs. */
+    const complete = async (event: FormattedExecutionResult<Record<string, unknown>, unknown>) => {
+      if (event.errors?.length || !event.data)
+        return { errors: (event.errors ?? []).map(toGraphQLError) } as ExecutionResult;
+      const data = event.data;
+      const eventSource: GraphQLDataSource = { process: async () => ({ data }) };
+      return (await executeQueryPlan(
+        eventPlan,
+        { ...serviceMap, [EVENT_SOURCE]: eventSource },
+        requestContext,
+        operationContext,
+        supergraphSchema,
+        apiSchema,
+      )) as ExecutionResult;
+    };
+    let closed = false;
+    const close = async () => {
+      if (closed) return;
+      closed = true;
+      await events.return?.();
+      await upstream.dispose();
+    };
+    // A plain iterator, not an async generator: return() (the client went away) must close the
+    // upstream subscription at once, even while next() waits for an event.
+    const results: AsyncIterableIterator<ExecutionResult> = {
+      [Symbol.asyncIterator]: () => results,
+      next: async () => {
+        try {
+          const event = await events.next();
+          if (event.done) {
+            await close();
+            return { done: true, value: undefined };
           }
-          const data = event.data;
-          const eventSource: GraphQLDataSource = { process: async () => ({ data }) };
-          yield (await executeQueryPlan(
-            eventPlan,
-            { ...serviceMap, [EVENT_SOURCE]: eventSource },
-            {
-              request: { query: args.document.loc?.source.body, variables, operationName },
-              context,
-              logger: log,
-              cache: undefined,
-              metrics: {},
-              overallCachePolicy: undefined,
-            } as never,
-            operationContext,
-            supergraphSchema!,
-            apiSchema!,
-          )) as ExecutionResult;
+          return { done: false, value: await complete(event.value) };
+        } catch (error) {
+          await close();
+          throw error;
         }
-      } finally {
-        await events.return?.();
-        await upstream.dispose();
-      }
-    }
-    return results();
+      },
+      return: async () => {
+        await close();
+        return { done: true, value: undefined };
+      },
+    };
+    return results;
   };
 
   private connect(serviceName: string, context: RequestContext): Client {

@@ -1,11 +1,15 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** Metric names and labels that every service shares, so one dashboard reads them all. */
 export interface ServiceMetrics {
   registry: Registry;
   requests: Counter<'operation' | 'outcome'>;
   requestDuration: Histogram<'operation' | 'outcome'>;
+  /** Open subscriptions, by transport (websocket, multipart). */
+  subscriptions: Gauge<'transport'>;
+  /** Open WebSocket connections. */
+  sockets: Gauge;
   plugin: ApolloServerPlugin;
 }
 
@@ -63,5 +67,17 @@ export function createMetrics(service: string): ServiceMetrics {
     },
   };
 
-  return { registry, requests, requestDuration, plugin };
+  const subscriptions = new Gauge({
+    name: 'graphql_subscriptions_active',
+    help: 'Subscriptions open now, by transport',
+    labelNames: ['transport'] as const,
+    registers: [registry],
+  });
+  const sockets = new Gauge({
+    name: 'websocket_connections_active',
+    help: 'WebSocket connections open now',
+    registers: [registry],
+  });
+
+  return { registry, requests, requestDuration, subscriptions, sockets, plugin };
 }

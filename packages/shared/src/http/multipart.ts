@@ -13,9 +13,10 @@ import {
 import type { IncomingRequest } from '../auth/context';
 import { createErrorFormatter } from '../errors';
 import type { Logger } from '../logger';
-import { watchConnection, type SubscribeFunction } from './subscriptions';
+import { counted, watchConnection, type SubscribeFunction } from './subscriptions';
 import type { RequestContext } from '../auth/context';
 import type { EventBus } from '../events';
+import type { ServiceMetrics } from '../metrics';
 
 /** Apollo's multipart subscription protocol: the boundary is always "graphql". */
 const CONTENT_TYPE = 'multipart/mixed;boundary="graphql";subscriptionSpec="1.0"';
@@ -30,6 +31,7 @@ export interface MultipartOptions<TContext extends object> {
   production: boolean;
   log: Logger;
   heartbeatMs?: number;
+  metrics?: Pick<ServiceMetrics, 'subscriptions'>;
   /** Endings of sessions: a stream whose session ends is closed at once. */
   bus?: Pick<EventBus, 'iterate'>;
 }
@@ -94,13 +96,13 @@ export function multipartSubscriptions<TContext extends object>(
       return refuse(res, status, [error]);
     }
     const run = options.subscribe ?? graphqlSubscribe;
-    const result = await run({
-      schema,
-      document,
-      variableValues: variables,
-      operationName,
-      contextValue,
-    });
+    const result = counted(
+      await run({ schema, document, variableValues: variables, operationName, contextValue }),
+      () => {
+        options.metrics?.subscriptions.inc({ transport: 'multipart' });
+        return () => options.metrics?.subscriptions.dec({ transport: 'multipart' });
+      },
+    );
     if (!(Symbol.asyncIterator in result)) return res.status(200).json(format(result));
 
     const iterator = result[Symbol.asyncIterator]();

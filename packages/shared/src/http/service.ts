@@ -175,6 +175,7 @@ export async function startGraphQLService<TContext extends object>(
           context: options.context,
           production: options.production,
           log: options.log,
+          metrics: options.metrics,
         }),
       ]
     : [];
@@ -196,6 +197,7 @@ export async function startGraphQLService<TContext extends object>(
         trustProxy: options.trustProxy ?? 'loopback',
         production: options.production,
         log: options.log,
+        metrics: options.metrics,
       })
     : undefined;
 

@@ -2,6 +2,7 @@ import type http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import {
   GraphQLError,
+  subscribe as graphqlSubscribe,
   type ExecutionArgs,
   type ExecutionResult,
   type GraphQLSchema,
@@ -15,6 +16,7 @@ import type { EventBus } from '../events';
 import { PLATFORM_SCOPE } from '../sessions';
 import { badUserInput, createErrorFormatter } from '../errors';
 import type { Logger } from '../logger';
+import type { ServiceMetrics } from '../metrics';
 
 /** Close codes a client can act on (graphql-ws reserves 4400–4499 for such). */
 export const WS_CLOSE = {
@@ -46,6 +48,7 @@ export interface SubscriptionServerOptions<TContext extends object> {
   trustProxy: string;
   production: boolean;
   log: Logger;
+  metrics?: Pick<ServiceMetrics, 'subscriptions' | 'sockets'>;
 }
 
 /**
@@ -73,7 +76,12 @@ export function serveSubscriptions<TContext extends object>(
     {
       schema: typeof schema === 'function' ? schema : () => schema,
       isProd: options.production,
-      ...(subscribe ? { subscribe, execute: onlySubscriptions } : {}),
+      subscribe: async (args) =>
+        counted(await (subscribe ?? graphqlSubscribe)(args), () => {
+          options.metrics?.subscriptions.inc({ transport: 'websocket' });
+          return () => options.metrics?.subscriptions.dec({ transport: 'websocket' });
+        }),
+      ...(subscribe ? { execute: onlySubscriptions } : {}),
       onConnect: async (ctx) => {
         const request = ctx.extra.request;
         const fromParams = ctx.connectionParams?.authorization;
@@ -90,7 +98,11 @@ export function serveSubscriptions<TContext extends object>(
           const stop = watchConnection(principal, options.bus, (reason) =>
             socket.close(WS_CLOSE.UNAUTHENTICATED, reason),
           );
-          socket.once('close', stop);
+          options.metrics?.sockets.inc();
+          socket.once('close', () => {
+            stop();
+            options.metrics?.sockets.dec();
+          });
           return true;
         } catch (error) {
           const code = error instanceof GraphQLError ? error.extensions.code : undefined;
@@ -148,4 +160,42 @@ export function watchConnection(
     if (timer) clearTimeout(timer);
     void endings?.return?.();
   };
+}
+
+/**
+ * A subscription's results, passed through unchanged, with `start` run when it opens and its
+ * returned function once when it ends however it ends (done, returned, failed). A plain
+ * iterator rather than an async generator: `return()` must reach the source at once, even while
+ * a `next()` is waiting for an event that may never come.
+ */
+export function counted<T>(
+  result: AsyncIterable<T> | ExecutionResult,
+  start: () => () => void,
+): AsyncIterableIterator<T> | ExecutionResult {
+  if (!(Symbol.asyncIterator in result)) return result;
+  const source = result[Symbol.asyncIterator]();
+  const stop = start();
+  let ended = false;
+  const end = () => {
+    if (!ended) stop();
+    ended = true;
+  };
+  const iterator: AsyncIterableIterator<T> = {
+    [Symbol.asyncIterator]: () => iterator,
+    next: async () => {
+      try {
+        const next = await source.next();
+        if (next.done) end();
+        return next;
+      } catch (error) {
+        end();
+        throw error;
+      }
+    },
+    return: async (value?: unknown) => {
+      end();
+      return (await source.return?.(value)) ?? { done: true, value: undefined };
+    },
+  };
+  return iterator;
 }
