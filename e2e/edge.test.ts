@@ -153,3 +153,16 @@ test('CORS allows the configured app origin only, and security headers are set',
   expect(response.headers.get('x-content-type-options')).toBe('nosniff');
   expect(response.headers.get('x-powered-by')).toBeNull();
 });
+
+test('the router counts rate-limit rejections by scope and times its subgraph fetches', async () => {
+  const text = await (await fetch(`http://127.0.0.1:${stack.ports.router}/metrics`)).text();
+  const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? 0);
+  // The rate-limit tests above: 5 anonymous and 2 tenant rejections.
+  expect(value(/rate_limit_rejections_total\{[^}]*scope="anonymous"[^}]*\} (\d+)/)).toBe(5);
+  expect(value(/rate_limit_rejections_total\{[^}]*scope="tenant"[^}]*\} (\d+)/)).toBe(2);
+  expect(
+    value(
+      /subgraph_fetch_duration_seconds_count\{[^}]*subgraph="user"[^}]*outcome="success"[^}]*\} (\d+)/,
+    ),
+  ).toBeGreaterThan(0);
+});

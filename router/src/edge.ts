@@ -1,5 +1,6 @@
 import { ErrorsAreMissesCache, type KeyValueCache } from '@apollo/utils.keyvaluecache';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
+import { Counter, type Registry } from 'prom-client';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import {
   rateLimited,
@@ -43,12 +44,21 @@ export function corsOrigins(config: Config): string[] {
  */
 export class EdgeRateLimits {
   private readonly limiters = new Map<number, RateLimiterRedis>();
+  private readonly rejections: Counter<'scope'>;
 
   constructor(
     private readonly redis: Redis,
     private readonly config: Config,
     private readonly platform: Pick<DataPlatform, 'findActiveTenant'>,
-  ) {}
+    registry: Registry,
+  ) {
+    this.rejections = new Counter({
+      name: 'rate_limit_rejections_total',
+      help: 'Requests refused with RATE_LIMITED at the edge, by scope (tenant or anonymous)',
+      labelNames: ['scope'] as const,
+      registers: [registry],
+    });
+  }
 
   /** Counts the request; throws RATE_LIMITED (HTTP 429, Retry-After) past the limit. */
   async consume(ctx: RequestContext): Promise<void> {
@@ -69,6 +79,7 @@ export class EdgeRateLimits {
       await this.limiter(perMinute).consume(key);
     } catch (rejection) {
       if (!(rejection instanceof RateLimiterRes)) throw rejection;
+      this.rejections.inc({ scope: principal.kind === 'user' ? 'tenant' : 'anonymous' });
       const error = rateLimited(rejection.msBeforeNext / 1000);
       const retryAfter = String(error.extensions.retryAfter);
       error.extensions.http = { status: 429, headers: new Map([['retry-after', retryAfter]]) };

@@ -1,4 +1,5 @@
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { Histogram } from 'prom-client';
 import {
   buildRequestContext,
   createLogger,
@@ -39,6 +40,7 @@ interface RouterContext extends RequestContext {
 type SendArgs = Parameters<
   NonNullable<RemoteGraphQLDataSource<RouterContext>['willSendRequest']>
 >[0];
+type ProcessArgs = Parameters<RemoteGraphQLDataSource<RouterContext>['process']>[0];
 type ReceiveArgs = Parameters<
   NonNullable<RemoteGraphQLDataSource<RouterContext>['didReceiveResponse']>
 >[0];
@@ -52,8 +54,22 @@ class AuthForwardingDataSource extends RemoteGraphQLDataSource<RouterContext> {
     options: { url: string },
     /** Only the auth subgraph may hand the router a token for the rest of an operation. */
     private readonly issuesTokens: boolean,
+    private readonly fetchDuration: Histogram<'subgraph' | 'outcome'>,
+    private readonly subgraph: string,
   ) {
     super(options);
+  }
+
+  override async process(options: ProcessArgs) {
+    const stop = this.fetchDuration.startTimer({ subgraph: this.subgraph });
+    try {
+      const response = await super.process(options);
+      stop({ outcome: response.errors?.length ? 'error' : 'success' });
+      return response;
+    } catch (error) {
+      stop({ outcome: 'error' });
+      throw error;
+    }
   }
 
   override willSendRequest({ request, context }: SendArgs) {
@@ -112,17 +128,27 @@ export async function startRouter(
   );
   const signingKeys = await keysForVerification(config, log);
   const verifier = verifierFromConfig(config, signingKeys && publicJwks(signingKeys));
+  const metrics = createMetrics('router');
+  const fetchDuration = new Histogram({
+    name: 'subgraph_fetch_duration_seconds',
+    help: 'Fetches from the router to a subgraph, in seconds, by subgraph and outcome',
+    labelNames: ['subgraph', 'outcome'] as const,
+    buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [metrics.registry],
+  });
   const gateway = new ApolloGateway({
     supergraphSdl: supergraphFromFile(config.SUPERGRAPH_PATH, log),
     buildService: ({ name }) =>
       new AuthForwardingDataSource(
         { url: subgraphUrlByGraphName(config, name) },
         name.toLowerCase() === 'auth',
+        fetchDuration,
+        name.toLowerCase(),
       ),
     logger: log,
   });
 
-  const rateLimits = new EdgeRateLimits(redis, config, platform);
+  const rateLimits = new EdgeRateLimits(redis, config, platform, metrics.registry);
   const subscriptions = new FederatedSubscriptions(
     gateway,
     (name) => subgraphUrlByGraphName(config, name).replace(/^http/, 'ws'),
@@ -136,7 +162,7 @@ export async function startRouter(
     production: config.NODE_ENV === 'production',
     exploration: explorationEnabled(config),
     log,
-    metrics: createMetrics('router'),
+    metrics,
     readiness: {
       postgres: async () => {
         await platform.controlPool.query('SELECT 1');
