@@ -19,6 +19,7 @@ let operatorToken: string;
 const tenantIds: Record<string, string> = {};
 const ALPHA = { slug: 'alpha-subs', email: 'ada@alpha-subs.test', password: 'adas long password' };
 const BETA = { slug: 'beta-subs', email: 'ben@beta-subs.test', password: 'bens long password' };
+const GAMMA = { slug: 'gamma-subs', email: 'gil@gamma-subs.test', password: 'gils long password' };
 
 interface SessionEvent {
   type: string;
@@ -65,10 +66,16 @@ async function live(who: typeof ALPHA, watcher: { events: SessionEvent[] }): Pro
 
 beforeAll(async () => {
   // Health rounds every second, so the TenantHealth stream has events to carry.
-  stack = await startStack('e2e_subscriptions', { env: { TENANT_HEALTH_INTERVAL_MS: '1000' } });
+  stack = await startStack('e2e_subscriptions', {
+    env: {
+      TENANT_HEALTH_INTERVAL_MS: '1000',
+      SUBSCRIPTIONS_PER_CONNECTION: '2',
+      SUBSCRIPTIONS_PER_TENANT: '4',
+    },
+  });
   const op = await graphql(stack.routerUrl, operation('OperatorLogin'), undefined, OPERATOR);
   operatorToken = op.body.data.operatorLogin.accessToken;
-  for (const tenant of [ALPHA, BETA]) {
+  for (const tenant of [ALPHA, BETA, GAMMA]) {
     const created = await graphql(stack.routerUrl, operation('CreateTenant'), operatorToken, {
       input: {
         slug: tenant.slug,
@@ -315,4 +322,35 @@ test('the router counts open sockets and subscriptions, and a client going away 
   expect(await settled(wsSubscriptions, 0)).toBe(0);
   expect(await settled(multipartSubscriptions, 0)).toBe(0);
   expect(await settled(sockets, 0)).toBe(0);
+});
+
+test('subscription limits: per connection, and per tenant, with LIMIT_EXCEEDED', async () => {
+  const owner = await signIn(GAMMA);
+  const request = {
+    url: stack.routerUrl,
+    token: owner.token,
+    query: operation('SessionEvents'),
+    select: (data: Record<string, unknown>) => data,
+  };
+  // One connection, three subscriptions: the third is refused.
+  const first = watchSubscription(request);
+  const onSame = [
+    first.client.iterate({ query: operation('SessionEvents') }),
+    first.client.iterate({ query: operation('SessionEvents') }),
+  ];
+  const refusedOnConnection = await onSame[1].next().catch((error: unknown) => error);
+  expect(JSON.stringify(refusedOnConnection)).toContain('LIMIT_EXCEEDED');
+  expect(JSON.stringify(refusedOnConnection)).toContain('per connection');
+
+  // The tenant holds 2 (on that connection); two more connections bring it to 4, the limit.
+  const more = [watchSubscription(request), watchSubscription(request)];
+  const over = watchSubscription(request);
+  try {
+    await until(() => over.errors.length > 0 || over.failure() !== undefined, 'the refusal');
+    expect(JSON.stringify([...over.errors, over.failure()])).toContain('LIMIT_EXCEEDED');
+    for (const watcher of more) expect(watcher.errors).toEqual([]);
+  } finally {
+    await onSame[0].return?.();
+    for (const watcher of [first, ...more, over]) await watcher.dispose();
+  }
 });

@@ -19,6 +19,7 @@ import {
   ISSUED_TOKEN_HEADER,
   sessionGateFor,
   explorationEnabled,
+  subscriptionLimits,
   sessionPolicyFromConfig,
   SessionStore,
   type Config,
@@ -176,7 +177,12 @@ export async function startRouter(
     maxBodyBytes: config.MAX_BODY_BYTES,
     staticDir: config.STATIC_DIR,
     // Subscriptions over graphql-ws, planned by the gateway and run across the subgraphs.
-    subscriptions: { schema: subscriptions.schema, subscribe: subscriptions.subscribe, bus },
+    subscriptions: {
+      schema: subscriptions.schema,
+      subscribe: subscriptions.subscribe,
+      bus,
+      limits: subscriptionLimits(config),
+    },
     // Clients and other services can verify tokens against the router's JWKS.
     jwks: async () => publishedJwks(config, signingKeys),
     trustProxy: config.TRUSTED_PROXIES,

@@ -190,6 +190,10 @@ const schema = z.object({
   MAX_ALIASES: int(0, 10_000).default(30),
   MAX_DIRECTIVES: int(0, 10_000).default(50),
   MAX_TOKENS: int(10, 1_000_000).default(5_000),
+  /** Subscriptions one WebSocket connection may hold. */
+  SUBSCRIPTIONS_PER_CONNECTION: int(1, 10_000).default(25),
+  /** Subscriptions one tenant may hold open at one service replica (router or subgraph). */
+  SUBSCRIPTIONS_PER_TENANT: int(1, 1_000_000).default(1_000),
   /** How long an automatic persisted query stays in Redis after its last registration. */
   APQ_TTL_SECONDS: int(60, 30 * 86_400).default(86_400),
   /** Requests per minute per client IP for anonymous traffic (a tenant's own limit is its plan's requestsPerMinute). */

@@ -159,7 +159,7 @@ export async function startSubgraph<T>(
       },
     },
     apollo: { schema },
-    subscriptions: { schema, bus: deps.bus },
+    subscriptions: { schema, bus: deps.bus, limits: subscriptionLimits(config) },
     ...(signingKeys ? { jwks: async () => publicJwks(signingKeys) } : {}),
     trustProxy: config.TRUSTED_PROXIES,
     context: async (request) => ({
@@ -183,6 +183,14 @@ export async function startSubgraph<T>(
       await release();
       throw error;
     });
+}
+
+/** The subscription limits of a service, from configuration. */
+export function subscriptionLimits(config: Config) {
+  return {
+    perConnection: config.SUBSCRIPTIONS_PER_CONNECTION,
+    perTenant: config.SUBSCRIPTIONS_PER_TENANT,
+  };
 }
 
 /** The session gate of a service (router or subgraph), tuned by configuration. */

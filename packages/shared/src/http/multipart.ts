@@ -3,7 +3,6 @@ import {
   GraphQLError,
   Kind,
   parse,
-  subscribe as graphqlSubscribe,
   validate,
   type DocumentNode,
   type ExecutionResult,
@@ -13,7 +12,12 @@ import {
 import type { IncomingRequest } from '../auth/context';
 import { createErrorFormatter } from '../errors';
 import type { Logger } from '../logger';
-import { counted, watchConnection, type SubscribeFunction } from './subscriptions';
+import {
+  runSubscription,
+  watchConnection,
+  type SubscribeFunction,
+  type SubscriptionQuota,
+} from './subscriptions';
 import type { RequestContext } from '../auth/context';
 import type { EventBus } from '../events';
 import type { ServiceMetrics } from '../metrics';
@@ -32,6 +36,7 @@ export interface MultipartOptions<TContext extends object> {
   log: Logger;
   heartbeatMs?: number;
   metrics?: Pick<ServiceMetrics, 'subscriptions'>;
+  quota?: SubscriptionQuota;
   /** Endings of sessions: a stream whose session ends is closed at once. */
   bus?: Pick<EventBus, 'iterate'>;
 }
@@ -95,12 +100,13 @@ export function multipartSubscriptions<TContext extends object>(
       const status = (error.extensions.http as { status?: number } | undefined)?.status ?? 400;
       return refuse(res, status, [error]);
     }
-    const run = options.subscribe ?? graphqlSubscribe;
-    const result = counted(
-      await run({ schema, document, variableValues: variables, operationName, contextValue }),
-      () => {
-        options.metrics?.subscriptions.inc({ transport: 'multipart' });
-        return () => options.metrics?.subscriptions.dec({ transport: 'multipart' });
+    const result = await runSubscription(
+      { schema, document, variableValues: variables, operationName, contextValue },
+      {
+        subscribe: options.subscribe,
+        quota: options.quota,
+        metrics: options.metrics,
+        transport: 'multipart',
       },
     );
     if (!(Symbol.asyncIterator in result)) return res.status(200).json(format(result));

@@ -18,7 +18,11 @@ import type { IncomingRequest } from '../auth/context';
 import { createErrorFormatter } from '../errors';
 import type { Logger } from '../logger';
 import type { ServiceMetrics } from '../metrics';
-import { serveSubscriptions, type SubscriptionServerOptions } from './subscriptions';
+import {
+  serveSubscriptions,
+  SubscriptionQuota,
+  type SubscriptionServerOptions,
+} from './subscriptions';
 import { multipartSubscriptions } from './multipart';
 
 /** Copies the headers resolvers asked for (context.responseHeaders) onto the HTTP response. */
@@ -64,7 +68,9 @@ export interface GraphQLServiceOptions<TContext extends object> {
   /** The largest request body accepted (bytes); larger ones get HTTP 413. Default 1 MiB. */
   maxBodyBytes?: number;
   /** Serves subscriptions over WebSocket (graphql-ws) on /graphql; see serveSubscriptions. */
-  subscriptions?: Pick<SubscriptionServerOptions<TContext>, 'schema' | 'subscribe' | 'bus'>;
+  subscriptions?: Pick<SubscriptionServerOptions<TContext>, 'schema' | 'subscribe' | 'bus'> & {
+    limits?: { perConnection: number; perTenant: number };
+  };
 }
 
 export interface RunningService {
@@ -168,6 +174,9 @@ export async function startGraphQLService<TContext extends object>(
     res.set('Content-Type', options.metrics.registry.contentType);
     res.send(await options.metrics.registry.metrics());
   });
+  const quota = options.subscriptions?.limits
+    ? new SubscriptionQuota(options.subscriptions.limits)
+    : undefined;
   const multipart = options.subscriptions
     ? [
         multipartSubscriptions({
@@ -176,6 +185,7 @@ export async function startGraphQLService<TContext extends object>(
           production: options.production,
           log: options.log,
           metrics: options.metrics,
+          quota,
         }),
       ]
     : [];
@@ -198,6 +208,7 @@ export async function startGraphQLService<TContext extends object>(
         production: options.production,
         log: options.log,
         metrics: options.metrics,
+        quota,
       })
     : undefined;
 

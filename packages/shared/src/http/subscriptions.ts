@@ -14,7 +14,7 @@ import type { IncomingRequest, RequestContext } from '../auth/context';
 import type { Principal } from '../auth/principal';
 import type { EventBus } from '../events';
 import { PLATFORM_SCOPE } from '../sessions';
-import { badUserInput, createErrorFormatter } from '../errors';
+import { AppError, badUserInput, createErrorFormatter } from '../errors';
 import type { Logger } from '../logger';
 import type { ServiceMetrics } from '../metrics';
 
@@ -49,6 +49,8 @@ export interface SubscriptionServerOptions<TContext extends object> {
   production: boolean;
   log: Logger;
   metrics?: Pick<ServiceMetrics, 'subscriptions' | 'sockets'>;
+  /** How many subscriptions a connection and a tenant may hold. */
+  quota?: SubscriptionQuota;
 }
 
 /**
@@ -65,6 +67,12 @@ export function serveSubscriptions<TContext extends object>(
   const wsServer = new WebSocketServer({ server: options.httpServer, path: options.path });
   const trust = proxyAddr.compile(options.trustProxy.split(',').map((entry) => entry.trim()));
   const contexts = new WeakMap<object, TContext>();
+  const places = new WeakMap<object, ConnectionPlaces>();
+  const connectionPlaces = (extra: object) => {
+    let held = places.get(extra);
+    if (!held) places.set(extra, (held = { open: 0 }));
+    return held;
+  };
   const formatError = createErrorFormatter({ production: options.production });
   const { schema, subscribe } = options;
   const onlySubscriptions = () => ({
@@ -76,10 +84,13 @@ export function serveSubscriptions<TContext extends object>(
     {
       schema: typeof schema === 'function' ? schema : () => schema,
       isProd: options.production,
-      subscribe: async (args) =>
-        counted(await (subscribe ?? graphqlSubscribe)(args), () => {
-          options.metrics?.subscriptions.inc({ transport: 'websocket' });
-          return () => options.metrics?.subscriptions.dec({ transport: 'websocket' });
+      subscribe: (args) =>
+        runSubscription(args, {
+          subscribe,
+          quota: options.quota,
+          metrics: options.metrics,
+          transport: 'websocket',
+          connection: (args.contextValue as { [CONNECTION]?: ConnectionPlaces })[CONNECTION],
         }),
       ...(subscribe ? { execute: onlySubscriptions } : {}),
       onConnect: async (ctx) => {
@@ -115,7 +126,11 @@ export function serveSubscriptions<TContext extends object>(
         }
       },
       // Each operation gets its own request id, on the connection's verified context.
-      context: (ctx) => ({ ...contexts.get(ctx.extra)!, requestId: randomUUID() }),
+      context: (ctx) => ({
+        ...contexts.get(ctx.extra)!,
+        requestId: randomUUID(),
+        [CONNECTION]: connectionPlaces(ctx.extra),
+      }),
       onError: (_ctx, id, _payload, errors) => {
         options.log.debug({ operationId: id, errors }, 'subscription operation failed');
         return errors.map((error) => formatError(error.toJSON()));
@@ -168,7 +183,7 @@ export function watchConnection(
  * iterator rather than an async generator: `return()` must reach the source at once, even while
  * a `next()` is waiting for an event that may never come.
  */
-export function counted<T>(
+function counted<T>(
   result: AsyncIterable<T> | ExecutionResult,
   start: () => () => void,
 ): AsyncIterableIterator<T> | ExecutionResult {
@@ -198,4 +213,85 @@ export function counted<T>(
     },
   };
   return iterator;
+}
+
+/** The context key under which a WebSocket connection's subscription count travels. */
+const CONNECTION = Symbol('connection places');
+interface ConnectionPlaces {
+  open: number;
+}
+
+/**
+ * Subscription limits: per connection, and per tenant in this process (each replica counts its
+ * own; operators and anonymous callers have no tenant place). A refusal is LIMIT_EXCEEDED.
+ */
+export class SubscriptionQuota {
+  private readonly tenants = new Map<string, number>();
+
+  constructor(private readonly limits: { perConnection: number; perTenant: number }) {}
+
+  /** A place for one subscription (call the returned function to give it back), or the refusal. */
+  take(context: RequestContext, connection?: ConnectionPlaces): (() => void) | GraphQLError {
+    if (connection && connection.open >= this.limits.perConnection)
+      return new AppError(
+        'LIMIT_EXCEEDED',
+        `At most ${this.limits.perConnection} subscriptions per connection`,
+        { limit: 'subscriptionsPerConnection', max: this.limits.perConnection },
+      );
+    const tenant = context.principal.kind === 'user' ? context.principal.tenantId : undefined;
+    const held = tenant ? (this.tenants.get(tenant) ?? 0) : 0;
+    if (tenant && held >= this.limits.perTenant)
+      return new AppError('LIMIT_EXCEEDED', 'This tenant has too many open subscriptions', {
+        limit: 'subscriptionsPerTenant',
+        max: this.limits.perTenant,
+      });
+    if (connection) connection.open++;
+    if (tenant) this.tenants.set(tenant, held + 1);
+    let given = false;
+    return () => {
+      if (given) return;
+      given = true;
+      if (connection) connection.open--;
+      if (!tenant) return;
+      const left = (this.tenants.get(tenant) ?? 1) - 1;
+      if (left > 0) this.tenants.set(tenant, left);
+      else this.tenants.delete(tenant);
+    };
+  }
+}
+
+/**
+ * Runs one subscription for either transport: takes its places (refused past a limit), counts
+ * it in the metrics while it is open, and gives everything back however it ends.
+ */
+export async function runSubscription(
+  args: ExecutionArgs,
+  options: {
+    subscribe?: SubscribeFunction;
+    quota?: SubscriptionQuota;
+    metrics?: Pick<ServiceMetrics, 'subscriptions'>;
+    transport: 'websocket' | 'multipart';
+    connection?: ConnectionPlaces;
+  },
+): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
+  const place = options.quota?.take(args.contextValue as RequestContext, options.connection);
+  if (place instanceof GraphQLError) return { errors: [place] };
+  let result: AsyncIterable<ExecutionResult> | ExecutionResult;
+  try {
+    result = await (options.subscribe ?? graphqlSubscribe)(args);
+  } catch (error) {
+    place?.();
+    throw error;
+  }
+  if (!(Symbol.asyncIterator in result)) {
+    place?.();
+    return result;
+  }
+  return counted(result, () => {
+    options.metrics?.subscriptions.inc({ transport: options.transport });
+    return () => {
+      options.metrics?.subscriptions.dec({ transport: options.transport });
+      place?.();
+    };
+  });
 }
