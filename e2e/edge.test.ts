@@ -3,6 +3,7 @@
  * and per anonymous IP (429 with Retry-After), CORS and security headers.
  */
 import { randomUUID } from 'node:crypto';
+import { watchMultipart, watchSubscription } from '@tradesage/shared/testing';
 import {
   graphql,
   OPERATOR,
@@ -165,4 +166,30 @@ test('the router counts rate-limit rejections by scope and times its subgraph fe
       /subgraph_fetch_duration_seconds_count\{[^}]*subgraph="user"[^}]*outcome="success"[^}]*\} (\d+)/,
     ),
   ).toBeGreaterThan(0);
+});
+
+test('the query limits hold for subscriptions over WebSocket and multipart too', async () => {
+  const deep =
+    'subscription { sessionEvents { session { user { sessions { user { sessions { user { id } } } } } } } }';
+  const overHttp = watchMultipart<unknown>({ url: stack.routerUrl, query: deep, select: (d) => d });
+  const overWs = watchSubscription<unknown>({
+    url: stack.routerUrl,
+    query: deep,
+    select: (d) => d,
+  });
+  try {
+    const deadline = Date.now() + 10_000;
+    while (
+      (overHttp.body() === undefined || (overWs.errors.length === 0 && !overWs.failure())) &&
+      Date.now() < deadline
+    )
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    expect(overHttp.response()?.status).toBe(400);
+    expect(JSON.stringify(overHttp.body())).toMatch(/depth/i);
+    expect(JSON.stringify([...overWs.errors, overWs.failure()])).toMatch(/depth/i);
+    expect(overWs.events).toEqual([]);
+  } finally {
+    overHttp.abort();
+    await overWs.dispose();
+  }
 });

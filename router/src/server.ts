@@ -19,7 +19,7 @@ import {
   ISSUED_TOKEN_HEADER,
   sessionGateFor,
   explorationEnabled,
-  subscriptionLimits,
+  subscriptionQuotas,
   sessionPolicyFromConfig,
   SessionStore,
   type Config,
@@ -149,6 +149,7 @@ export async function startRouter(
     logger: log,
   });
 
+  const limits = queryLimits(config);
   const rateLimits = new EdgeRateLimits(redis, config, platform, metrics.registry);
   const subscriptions = new FederatedSubscriptions(
     gateway,
@@ -172,7 +173,7 @@ export async function startRouter(
         await redis.ping();
       },
     },
-    apollo: { gateway, ...queryLimits(config), persistedQueries: persistedQueries(redis, config) },
+    apollo: { gateway, ...limits, persistedQueries: persistedQueries(redis, config) },
     corsOrigins: corsOrigins(config),
     maxBodyBytes: config.MAX_BODY_BYTES,
     staticDir: config.STATIC_DIR,
@@ -181,7 +182,9 @@ export async function startRouter(
       schema: subscriptions.schema,
       subscribe: subscriptions.subscribe,
       bus,
-      limits: subscriptionLimits(config),
+      quotas: subscriptionQuotas(config),
+      // The query limits of HTTP operations hold over WebSocket and multipart too.
+      limits: { validationRules: limits.validationRules, maxTokens: config.MAX_TOKENS },
     },
     // Clients and other services can verify tokens against the router's JWKS.
     jwks: async () => publishedJwks(config, signingKeys),

@@ -159,7 +159,7 @@ export async function startSubgraph<T>(
       },
     },
     apollo: { schema },
-    subscriptions: { schema, bus: deps.bus, limits: subscriptionLimits(config) },
+    subscriptions: { schema, bus: deps.bus, quotas: subscriptionQuotas(config) },
     ...(signingKeys ? { jwks: async () => publicJwks(signingKeys) } : {}),
     trustProxy: config.TRUSTED_PROXIES,
     context: async (request) => ({
@@ -185,8 +185,8 @@ export async function startSubgraph<T>(
     });
 }
 
-/** The subscription limits of a service, from configuration. */
-export function subscriptionLimits(config: Config) {
+/** How many subscriptions a connection and a tenant may hold, from configuration. */
+export function subscriptionQuotas(config: Config) {
   return {
     perConnection: config.SUBSCRIPTIONS_PER_CONNECTION,
     perTenant: config.SUBSCRIPTIONS_PER_TENANT,

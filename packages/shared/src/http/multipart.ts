@@ -3,7 +3,6 @@ import {
   GraphQLError,
   Kind,
   parse,
-  validate,
   type DocumentNode,
   type ExecutionResult,
   type GraphQLSchema,
@@ -13,7 +12,9 @@ import type { IncomingRequest } from '../auth/context';
 import { createErrorFormatter } from '../errors';
 import type { Logger } from '../logger';
 import {
+  checkOperation,
   runSubscription,
+  type OperationLimits,
   watchConnection,
   type SubscribeFunction,
   type SubscriptionQuota,
@@ -37,6 +38,7 @@ export interface MultipartOptions<TContext extends object> {
   heartbeatMs?: number;
   metrics?: Pick<ServiceMetrics, 'subscriptions'>;
   quota?: SubscriptionQuota;
+  limits?: OperationLimits;
   /** Endings of sessions: a stream whose session ends is closed at once. */
   bus?: Pick<EventBus, 'iterate'>;
 }
@@ -74,9 +76,9 @@ export function multipartSubscriptions<TContext extends object>(
     if (typeof body.query !== 'string') return next();
     let document: DocumentNode;
     try {
-      document = parse(body.query);
+      document = parse(body.query, { maxTokens: options.limits?.maxTokens });
     } catch {
-      return next(); // Apollo answers syntax errors the usual way
+      return next(); // Apollo answers syntax errors (and the token limit) the usual way
     }
     const operationName = typeof body.operationName === 'string' ? body.operationName : undefined;
     const operation = document.definitions.find(
@@ -86,8 +88,8 @@ export function multipartSubscriptions<TContext extends object>(
     if (operation?.operation !== 'subscription') return next();
 
     const schema = schemaOf();
-    const invalid = validate(schema, document);
-    if (invalid.length > 0) return refuse(res, 400, invalid);
+    const checked = checkOperation(schema, body.query, options.limits);
+    if (Array.isArray(checked)) return refuse(res, 400, checked as readonly GraphQLError[]);
     const variables =
       body.variables && typeof body.variables === 'object'
         ? (body.variables as Record<string, unknown>)

@@ -68,8 +68,12 @@ export interface GraphQLServiceOptions<TContext extends object> {
   /** The largest request body accepted (bytes); larger ones get HTTP 413. Default 1 MiB. */
   maxBodyBytes?: number;
   /** Serves subscriptions over WebSocket (graphql-ws) on /graphql; see serveSubscriptions. */
-  subscriptions?: Pick<SubscriptionServerOptions<TContext>, 'schema' | 'subscribe' | 'bus'> & {
-    limits?: { perConnection: number; perTenant: number };
+  subscriptions?: Pick<
+    SubscriptionServerOptions<TContext>,
+    'schema' | 'subscribe' | 'bus' | 'limits'
+  > & {
+    /** How many subscriptions a connection, and a tenant at this replica, may hold. */
+    quotas?: { perConnection: number; perTenant: number };
   };
 }
 
@@ -174,8 +178,8 @@ export async function startGraphQLService<TContext extends object>(
     res.set('Content-Type', options.metrics.registry.contentType);
     res.send(await options.metrics.registry.metrics());
   });
-  const quota = options.subscriptions?.limits
-    ? new SubscriptionQuota(options.subscriptions.limits)
+  const quota = options.subscriptions?.quotas
+    ? new SubscriptionQuota(options.subscriptions.quotas)
     : undefined;
   const multipart = options.subscriptions
     ? [

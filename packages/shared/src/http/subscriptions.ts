@@ -2,7 +2,12 @@ import type http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import {
   GraphQLError,
+  parse,
+  specifiedRules,
   subscribe as graphqlSubscribe,
+  validate,
+  type DocumentNode,
+  type ValidationRule,
   type ExecutionArgs,
   type ExecutionResult,
   type GraphQLSchema,
@@ -51,6 +56,30 @@ export interface SubscriptionServerOptions<TContext extends object> {
   metrics?: Pick<ServiceMetrics, 'subscriptions' | 'sockets'>;
   /** How many subscriptions a connection and a tenant may hold. */
   quota?: SubscriptionQuota;
+  /** The same query limits as HTTP operations (graphql-armor's rules, the token limit). */
+  limits?: OperationLimits;
+}
+
+/** Limits every operation meets, whatever the transport. */
+export interface OperationLimits {
+  validationRules?: readonly ValidationRule[];
+  maxTokens?: number;
+}
+
+/** Parses and validates an operation under the limits; the errors, or the document. */
+export function checkOperation(
+  schema: GraphQLSchema,
+  query: string,
+  limits: OperationLimits = {},
+): DocumentNode | readonly GraphQLError[] {
+  let document: DocumentNode;
+  try {
+    document = parse(query, { maxTokens: limits.maxTokens });
+  } catch (error) {
+    return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
+  }
+  const errors = validate(schema, document, [...specifiedRules, ...(limits.validationRules ?? [])]);
+  return errors.length > 0 ? errors : document;
 }
 
 /**
@@ -75,6 +104,7 @@ export function serveSubscriptions<TContext extends object>(
   };
   const formatError = createErrorFormatter({ production: options.production });
   const { schema, subscribe } = options;
+  const schemaNow = () => (typeof schema === 'function' ? schema() : schema);
   const onlySubscriptions = () => ({
     errors: [
       badUserInput('Over WebSocket, only subscriptions: send queries and mutations over HTTP'),
@@ -93,6 +123,11 @@ export function serveSubscriptions<TContext extends object>(
           connection: (args.contextValue as { [CONNECTION]?: ConnectionPlaces })[CONNECTION],
         }),
       ...(subscribe ? { execute: onlySubscriptions } : {}),
+      // The same limits as HTTP: checked here, before graphql-ws parses and validates itself.
+      onSubscribe: (_ctx, _id, payload) => {
+        const checked = checkOperation(schemaNow(), payload.query, options.limits);
+        return Array.isArray(checked) ? (checked as readonly GraphQLError[]) : undefined;
+      },
       onConnect: async (ctx) => {
         const request = ctx.extra.request;
         const fromParams = ctx.connectionParams?.authorization;
