@@ -127,19 +127,29 @@ describe('SessionGate', () => {
   });
 
   test('a session past its deadline is refused without any event: the cached entry ends with it', async () => {
-    const shortLived = new SessionStore(redis, prefix, { policy: { idleTtlSeconds: 1 } });
-    const gate = new SessionGate(shortLived, bus, { cacheTtlMs: 600_000 });
-    const { session } = await shortLived.create({
-      tenantId,
-      userId: 'u-1',
-      device: { type: 'DESKTOP' },
-    });
-    const principal = { ...(await userPrincipal()), sessionId: session.id };
+    // The store says the session has 50 ms left, then that it has ended (as Redis would once
+    // the deadline passed); no event is ever published.
+    const answers = [50, 0];
+    const asked: number[] = [];
+    const store = {
+      liveness: async () => {
+        const remainingMs = answers[Math.min(asked.length, answers.length - 1)];
+        asked.push(remainingMs);
+        return { remainingMs, lastSeenMs: Date.now() };
+      },
+      touch: async () => 1,
+    };
+    const gate = new SessionGate(store, bus, { cacheTtlMs: 600_000 });
+    await subscriptionReady();
+    const principal = await userPrincipal();
     await gate.assertLive(principal);
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await gate.assertLive(principal); // cached: the store is not asked
+    expect(asked).toEqual([50]);
+    await new Promise((resolve) => setTimeout(resolve, 100));
     await expect(gate.assertLive(principal)).rejects.toMatchObject({
       extensions: { code: 'UNAUTHENTICATED' },
     });
+    expect(asked).toEqual([50, 0]);
   });
 
   test('use is reported to the store at most once per touch interval per process', async () => {

@@ -359,11 +359,12 @@ describe('review cases', () => {
   test('active users follow the latest live session of each user, not a revoked one', async () => {
     const store = storeWith();
     const tenantId = randomUUID();
-    await store.create(input(tenantId, 'u-1', 'DESKTOP', { ttlSeconds: 1 }));
+    // Three seconds: room for the steps before the deadline, however busy the machine.
+    await store.create(input(tenantId, 'u-1', 'DESKTOP', { ttlSeconds: 3 }));
     const long = await store.create(input(tenantId, 'u-1', 'MOBILE'));
     await store.revoke(tenantId, long.session.id, 'LOGOUT');
     expect(await store.analytics(tenantId)).toMatchObject({ activeSessions: 1, activeUsers: 1 });
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await new Promise((resolve) => setTimeout(resolve, 3100));
     // The short one has expired and no sweep has run: neither counts.
     expect(await store.analytics(tenantId)).toMatchObject({ activeSessions: 0, activeUsers: 0 });
   });

@@ -289,16 +289,17 @@ describe('SessionStore (Redis)', () => {
 
   test('a session idle past its deadline is gone: its token is invalid, and it ends (EXPIRED)', async () => {
     const tenantId = randomUUID();
-    const idle = new SessionStore(redis, prefix, { policy: { idleTtlSeconds: 1 } });
+    // Three seconds: room for the steps before the deadline, however busy the machine.
+    const idle = new SessionStore(redis, prefix, { policy: { idleTtlSeconds: 3 } });
     const { session, refreshToken } = await idle.create(input(tenantId, 'user-1'));
     const key = sessionKey(tenantId, session.id);
-    expect(Number(await redis.hget(key, 'deadlineMs'))).toBe(Date.parse(session.createdAt) + 1000);
+    expect(Number(await redis.hget(key, 'deadlineMs'))).toBe(Date.parse(session.createdAt) + 3000);
     // Used within the idle timeout: rotates, and the deadline moves with the activity.
     const fresh = await idle.rotateRefreshToken(refreshToken);
     expect(fresh.outcome).toBe('rotated');
     if (fresh.outcome !== 'rotated') return;
     expect(Number(await redis.hget(key, 'deadlineMs'))).toBe(
-      Date.parse(fresh.session.lastSeenAt) + 1000,
+      Date.parse(fresh.session.lastSeenAt) + 3000,
     );
 
     await until(async () => (await idle.liveness(tenantId, session.id)).remainingMs === 0);
