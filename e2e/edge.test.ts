@@ -173,6 +173,7 @@ test('the query limits hold for subscriptions over WebSocket and multipart too',
     'subscription { sessionEvents { session { user { sessions { user { sessions { user { id } } } } } } } }';
   const overHttp = watchMultipart<unknown>({ url: stack.routerUrl, query: deep, select: (d) => d });
   const overWs = watchSubscription<unknown>({
+    token: operatorToken,
     url: stack.routerUrl,
     query: deep,
     select: (d) => d,
@@ -188,6 +189,16 @@ test('the query limits hold for subscriptions over WebSocket and multipart too',
     expect(JSON.stringify(overHttp.body())).toMatch(/depth/i);
     expect(JSON.stringify([...overWs.errors, overWs.failure()])).toMatch(/depth/i);
     expect(overWs.events).toEqual([]);
+    // Without a token, a socket is not even accepted: no subscription is open to anonymous callers.
+    const anonymous = watchSubscription<unknown>({
+      url: stack.routerUrl,
+      query: deep,
+      select: (d) => d,
+    });
+    while (anonymous.closeCodes.length === 0 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    expect(anonymous.closeCodes).toEqual([4401]);
+    await anonymous.dispose();
   } finally {
     overHttp.abort();
     await overWs.dispose();

@@ -76,7 +76,10 @@ export class EdgeRateLimits {
       perMinute = this.config.ANONYMOUS_REQUESTS_PER_MINUTE;
     }
     try {
-      await this.limiter(perMinute).consume(key);
+      // While Redis is away, count in memory at once instead of waiting on its retries.
+      await (redisAway(this.redis) ? this.inMemory(perMinute) : this.limiter(perMinute)).consume(
+        key,
+      );
     } catch (rejection) {
       if (!(rejection instanceof RateLimiterRes)) throw rejection;
       this.rejections.inc({ scope: principal.kind === 'user' ? 'tenant' : 'anonymous' });
@@ -85,6 +88,18 @@ export class EdgeRateLimits {
       error.extensions.http = { status: 429, headers: new Map([['retry-after', retryAfter]]) };
       throw error;
     }
+  }
+
+  private readonly memory = new Map<number, RateLimiterMemory>();
+
+  /** The per-process fallback for a rate. */
+  private inMemory(perMinute: number): RateLimiterMemory {
+    let limiter = this.memory.get(perMinute);
+    if (!limiter) {
+      limiter = new RateLimiterMemory({ points: perMinute, duration: 60 });
+      this.memory.set(perMinute, limiter);
+    }
+    return limiter;
   }
 
   /** One limiter per distinct rate (plans have few). */
@@ -96,7 +111,7 @@ export class EdgeRateLimits {
         keyPrefix: `${this.config.REDIS_KEY_PREFIX}rl:edge:${perMinute}`,
         points: perMinute,
         duration: 60,
-        insuranceLimiter: new RateLimiterMemory({ points: perMinute, duration: 60 }),
+        insuranceLimiter: this.inMemory(perMinute),
       });
       this.limiters.set(perMinute, limiter);
     }
@@ -109,13 +124,23 @@ export class EdgeRateLimits {
  * error counts as a miss: the client sends the full query again and nothing fails.
  */
 export function persistedQueries(redis: Redis, config: Config) {
+  // Apollo's keys start with "apq:". While Redis is away, every lookup is a miss at once.
+  const ready = () => !redisAway(redis);
   const store: KeyValueCache<string> = {
-    get: async (key) => (await redis.get(`${config.REDIS_KEY_PREFIX}apq:${key}`)) ?? undefined,
+    get: async (key) =>
+      ready() ? ((await redis.get(`${config.REDIS_KEY_PREFIX}${key}`)) ?? undefined) : undefined,
     set: async (key, value, options) => {
+      // Large documents are run but not kept, so nobody can fill Redis with them.
+      if (!ready() || Buffer.byteLength(value) > config.APQ_MAX_QUERY_BYTES) return;
       const ttl = options?.ttl ?? config.APQ_TTL_SECONDS;
-      await redis.set(`${config.REDIS_KEY_PREFIX}apq:${key}`, value, 'EX', Math.max(1, ttl));
+      await redis.set(`${config.REDIS_KEY_PREFIX}${key}`, value, 'EX', Math.max(1, ttl));
     },
-    delete: async (key) => (await redis.del(`${config.REDIS_KEY_PREFIX}apq:${key}`)) > 0,
+    delete: async (key) => (await redis.del(`${config.REDIS_KEY_PREFIX}${key}`)) > 0,
   };
   return { cache: new ErrorsAreMissesCache(store), ttl: config.APQ_TTL_SECONDS };
+}
+
+/** Whether the connection to Redis is down (between reconnect attempts, or closed for good). */
+function redisAway(redis: Redis): boolean {
+  return ['reconnecting', 'close', 'end'].includes(redis.status);
 }

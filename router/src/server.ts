@@ -183,6 +183,8 @@ export async function startRouter(
       subscribe: subscriptions.subscribe,
       bus,
       quotas: subscriptionQuotas(config),
+      // Every subscription counts against the caller's rate limit, like an HTTP request.
+      beforeSubscribe: (context) => rateLimits.consume(context),
       // The query limits of HTTP operations hold over WebSocket and multipart too.
       limits: { validationRules: limits.validationRules, maxTokens: config.MAX_TOKENS },
     },

@@ -15,7 +15,7 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import WebSocket from 'ws';
-import type { Logger, RequestContext } from '@tradesage/shared';
+import { AppError, unauthenticated, type Logger, type RequestContext } from '@tradesage/shared';
 
 /** What the router needs of a running gateway (fields it keeps to itself, read at run time). */
 interface GatewayInternals {
@@ -25,6 +25,12 @@ interface GatewayInternals {
   queryPlanner?: QueryPlanner;
   serviceMap: Record<string, { url?: string; dataSource: GraphQLDataSource }>;
 }
+
+/** A subgraph's close codes that mean the caller's credentials, told to the client coded. */
+const UPSTREAM_CLOSES: Record<number, () => GraphQLError> = {
+  4401: () => unauthenticated('This session has ended; sign in again'),
+  4403: () => new AppError('TENANT_SUSPENDED', 'This tenant is suspended'),
+};
 
 /** The fetch of a plan that the subscription's events stand in for. */
 const EVENT_SOURCE = '__subscription_event__';
@@ -58,8 +64,16 @@ export class FederatedSubscriptions {
     if (!apiSchema || !supergraphSchema || !queryPlanner || !schema)
       return { errors: [new GraphQLError('The router is starting; try again')] };
     const operationName = args.operationName ?? undefined;
-    const operation = operationFromDocument(apiSchema, args.document, { operationName });
-    const plan = queryPlanner.buildQueryPlan(operation);
+    let plan: QueryPlan;
+    try {
+      const operation = operationFromDocument(apiSchema, args.document, { operationName });
+      plan = queryPlanner.buildQueryPlan(operation);
+    } catch (error) {
+      // A document the planner cannot take is the client's problem, told without internals.
+      const message =
+        error instanceof GraphQLError ? error.message : 'The operation cannot be planned';
+      return { errors: [new GraphQLError(message, { extensions: { code: 'BAD_REQUEST' } })] };
+    }
     if (plan.node?.kind !== 'Subscription')
       return { errors: [new GraphQLError('Expected a subscription operation')] };
     const { primary, rest } = plan.node;
@@ -129,6 +143,9 @@ export class FederatedSubscriptions {
           return { done: false, value: await complete(event.value) };
         } catch (error) {
           await close();
+          // The subgraph closed the socket: its code says why (the session ended, say).
+          const refusal = UPSTREAM_CLOSES[(error as { code?: number }).code ?? 0];
+          if (refusal) return { done: false, value: { errors: [refusal()] } };
           throw error;
         }
       },

@@ -196,6 +196,8 @@ const schema = z.object({
   SUBSCRIPTIONS_PER_TENANT: int(1, 1_000_000).default(1_000),
   /** How long an automatic persisted query stays in Redis after its last registration. */
   APQ_TTL_SECONDS: int(60, 30 * 86_400).default(86_400),
+  /** Persisted queries larger than this (bytes) are run but not kept. */
+  APQ_MAX_QUERY_BYTES: int(256, 1024 * 1024).default(16 * 1024),
   /** Requests per minute per client IP for anonymous traffic (a tenant's own limit is its plan's requestsPerMinute). */
   ANONYMOUS_REQUESTS_PER_MINUTE: int(1, 1_000_000).default(300),
 });

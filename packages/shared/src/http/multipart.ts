@@ -1,12 +1,11 @@
 import type { Request, Response, NextFunction, RequestHandler } from 'express';
 import {
+  getOperationAST,
   GraphQLError,
-  Kind,
   parse,
   type DocumentNode,
   type ExecutionResult,
   type GraphQLSchema,
-  type OperationDefinitionNode,
 } from 'graphql';
 import type { IncomingRequest } from '../auth/context';
 import { createErrorFormatter } from '../errors';
@@ -81,15 +80,17 @@ export function multipartSubscriptions<TContext extends object>(
       return next(); // Apollo answers syntax errors (and the token limit) the usual way
     }
     const operationName = typeof body.operationName === 'string' ? body.operationName : undefined;
-    const operation = document.definitions.find(
-      (d): d is OperationDefinitionNode =>
-        d.kind === Kind.OPERATION_DEFINITION && (!operationName || d.name?.value === operationName),
-    );
+    // The operation the request names (or its only one): ambiguous documents are Apollo's to refuse.
+    const operation = getOperationAST(document, operationName);
     if (operation?.operation !== 'subscription') return next();
 
-    const schema = schemaOf();
-    const checked = checkOperation(schema, body.query, options.limits);
-    if (Array.isArray(checked)) return refuse(res, 400, checked as readonly GraphQLError[]);
+    // Whatever happens from here on, a client that goes away releases everything at once.
+    let gone = false;
+    let release = () => undefined as void;
+    res.on('close', () => {
+      gone = true;
+      release();
+    });
     const variables =
       body.variables && typeof body.variables === 'object'
         ? (body.variables as Record<string, unknown>)
@@ -99,56 +100,78 @@ export function multipartSubscriptions<TContext extends object>(
       contextValue = await options.context({ headers: req.headers, ip: req.ip });
     } catch (error) {
       if (!(error instanceof GraphQLError)) throw error;
-      const status = (error.extensions.http as { status?: number } | undefined)?.status ?? 400;
-      return refuse(res, status, [error]);
+      const http = error.extensions.http as
+        { status?: number; headers?: Map<string, string> } | undefined;
+      for (const [name, value] of http?.headers ?? []) res.setHeader(name, value);
+      return refuse(res, http?.status ?? 400, [error]);
     }
-    const result = await runSubscription(
-      { schema, document, variableValues: variables, operationName, contextValue },
-      {
-        subscribe: options.subscribe,
-        quota: options.quota,
-        metrics: options.metrics,
-        transport: 'multipart',
-      },
-    );
+    const schema = schemaOf();
+    const checked = checkOperation(schema, body.query, options.limits);
+    if (Array.isArray(checked)) return refuse(res, 400, checked as readonly GraphQLError[]);
+    let result: Awaited<ReturnType<typeof runSubscription>>;
+    try {
+      result = await runSubscription(
+        { schema, document, variableValues: variables, operationName, contextValue },
+        {
+          subscribe: options.subscribe,
+          quota: options.quota,
+          metrics: options.metrics,
+          transport: 'multipart',
+        },
+      );
+    } catch (error) {
+      options.log.warn({ err: error }, 'multipart subscription failed to start');
+      return refuse(res, 500, [new GraphQLError('Subscription failed')]);
+    }
     if (!(Symbol.asyncIterator in result)) return res.status(200).json(format(result));
 
     const iterator = result[Symbol.asyncIterator]();
+    if (gone || res.destroyed || req.socket.destroyed) {
+      void iterator.return?.();
+      return;
+    }
     res.writeHead(200, { 'Content-Type': CONTENT_TYPE, 'Cache-Control': 'no-cache' });
-    const write = (json: unknown) => res.write(`${PART}${JSON.stringify(json)}`);
-    write({});
+    let finished = false;
+    const write = (json: unknown) => {
+      if (!finished && !res.writableEnded && !res.destroyed)
+        res.write(`${PART}${JSON.stringify(json)}`);
+    };
     const heartbeat = setInterval(() => write({}), options.heartbeatMs ?? HEARTBEAT_MS);
-    let open = true;
     const stopWatching = watchConnection(
       (contextValue as unknown as RequestContext).principal,
       options.bus,
-      (reason) => {
-        if (!open) return;
-        write({
+      (reason) =>
+        finish({
           payload: null,
           errors: [{ message: reason, extensions: { code: 'UNAUTHENTICATED' } }],
-        });
-        res.end(END);
-      },
+        }),
     );
-    res.on('close', () => {
-      open = false;
+    /** Ends the stream once, with a last part if given, and gives everything back. */
+    function finish(last?: unknown) {
+      if (finished) return;
+      if (last !== undefined) write(last);
+      finished = true;
       clearInterval(heartbeat);
       stopWatching();
       void iterator.return?.();
+      if (!res.writableEnded && !res.destroyed) res.end(END);
+    }
+    release = () => finish();
+    res.on('error', (error) => {
+      options.log.debug({ err: error }, 'multipart response failed');
+      finish();
     });
+    write({});
     try {
       for (;;) {
         const next = await iterator.next();
-        if (next.done || !open) break;
+        if (next.done || finished) break;
         write({ payload: format(next.value) });
       }
+      finish();
     } catch (error) {
       options.log.warn({ err: error }, 'multipart subscription failed');
-      if (open) write({ payload: null, errors: [formatError({ message: 'Subscription failed' })] });
-    } finally {
-      clearInterval(heartbeat);
-      if (open) res.end(END);
+      finish({ payload: null, errors: [formatError({ message: 'Subscription failed' })] });
     }
   };
 }

@@ -70,7 +70,7 @@ export interface GraphQLServiceOptions<TContext extends object> {
   /** Serves subscriptions over WebSocket (graphql-ws) on /graphql; see serveSubscriptions. */
   subscriptions?: Pick<
     SubscriptionServerOptions<TContext>,
-    'schema' | 'subscribe' | 'bus' | 'limits'
+    'schema' | 'subscribe' | 'bus' | 'limits' | 'beforeSubscribe'
   > & {
     /** How many subscriptions a connection, and a tenant at this replica, may hold. */
     quotas?: { perConnection: number; perTenant: number };
@@ -114,7 +114,8 @@ export async function startGraphQLService<TContext extends object>(
   // its scripts from Apollo's CDN.
   app.use(helmet({ contentSecurityPolicy: options.exploration ? false : undefined }));
   if (options.corsOrigins?.length)
-    app.use(cors({ origin: options.corsOrigins, credentials: true, maxAge: 600 }));
+    // Bearer tokens, not cookies: no credentials mode. Clients may read Retry-After.
+    app.use(cors({ origin: options.corsOrigins, exposedHeaders: ['Retry-After'], maxAge: 600 }));
   app.set('trust proxy', options.trustProxy ?? 'loopback');
   const httpServer = http.createServer(app);
 
@@ -213,6 +214,7 @@ export async function startGraphQLService<TContext extends object>(
         log: options.log,
         metrics: options.metrics,
         quota,
+        maxPayloadBytes: options.maxBodyBytes,
       })
     : undefined;
 
@@ -242,7 +244,8 @@ export async function startGraphQLService<TContext extends object>(
 }
 
 /** Fingerprinted build outputs (`app-3f9a1c2b.js`) never change under the same name. */
-const FINGERPRINTED = /[.-][A-Za-z0-9_]{8,}\.(?:js|css|woff2?|png|svg|jpg|webp|ico|map)$/;
+const FINGERPRINTED =
+  /[.-](?=[A-Za-z0-9_]*\d)[A-Za-z0-9_]{8,}\.(?:js|css|woff2?|png|svg|jpg|webp|ico|map)$/;
 
 /**
  * Serves a built single-page app: fingerprinted assets cached for a year, everything else

@@ -29,7 +29,15 @@ export const WS_CLOSE = {
   UNAUTHENTICATED: 4401,
   /** The credentials are valid but not allowed here (a suspended tenant). */
   FORBIDDEN: 4403,
+  /** Too many connections from this client or tenant: wait (the reason says how long). */
+  RATE_LIMITED: 4429,
 } as const;
+
+const CLOSE_BY_CODE: Record<string, number> = {
+  UNAUTHENTICATED: WS_CLOSE.UNAUTHENTICATED,
+  TENANT_SUSPENDED: WS_CLOSE.FORBIDDEN,
+  RATE_LIMITED: WS_CLOSE.RATE_LIMITED,
+};
 
 export type SubscribeFunction = (
   args: ExecutionArgs,
@@ -56,6 +64,10 @@ export interface SubscriptionServerOptions<TContext extends object> {
   metrics?: Pick<ServiceMetrics, 'subscriptions' | 'sockets'>;
   /** How many subscriptions a connection and a tenant may hold. */
   quota?: SubscriptionQuota;
+  /** Runs before each subscription starts (the router's rate limit); throwing refuses it. */
+  beforeSubscribe?: (context: TContext) => Promise<void>;
+  /** The largest message accepted (bytes), connection_init included. */
+  maxPayloadBytes?: number;
   /** The same query limits as HTTP operations (graphql-armor's rules, the token limit). */
   limits?: OperationLimits;
 }
@@ -76,10 +88,28 @@ export function checkOperation(
   try {
     document = parse(query, { maxTokens: limits.maxTokens });
   } catch (error) {
-    return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
+    return [coded(error, 'GRAPHQL_PARSE_FAILED')];
   }
-  const errors = validate(schema, document, [...specifiedRules, ...(limits.validationRules ?? [])]);
-  return errors.length > 0 ? errors : document;
+  try {
+    const rules = [...specifiedRules, ...(limits.validationRules ?? [])];
+    const errors = validate(schema, document, rules);
+    return errors.length > 0
+      ? errors.map((error) => coded(error, 'GRAPHQL_VALIDATION_FAILED'))
+      : document;
+  } catch (error) {
+    // graphql-js throws on a few malformed documents instead of reporting them.
+    return [coded(error, 'GRAPHQL_VALIDATION_FAILED')];
+  }
+}
+
+/** A request error with Apollo's code, so the shared formatter shows it as BAD_USER_INPUT. */
+function coded(error: unknown, code: string): GraphQLError {
+  const message = error instanceof Error ? error.message : String(error);
+  const original = error instanceof GraphQLError ? error : undefined;
+  return new GraphQLError(message, {
+    nodes: original?.nodes,
+    extensions: { ...original?.extensions, code },
+  });
 }
 
 /**
@@ -93,7 +123,11 @@ export function checkOperation(
 export function serveSubscriptions<TContext extends object>(
   options: SubscriptionServerOptions<TContext>,
 ): () => Promise<void> {
-  const wsServer = new WebSocketServer({ server: options.httpServer, path: options.path });
+  const wsServer = new WebSocketServer({
+    server: options.httpServer,
+    path: options.path,
+    maxPayload: options.maxPayloadBytes ?? 1024 * 1024,
+  });
   const trust = proxyAddr.compile(options.trustProxy.split(',').map((entry) => entry.trim()));
   const contexts = new WeakMap<object, TContext>();
   const places = new WeakMap<object, ConnectionPlaces>();
@@ -123,8 +157,16 @@ export function serveSubscriptions<TContext extends object>(
           connection: (args.contextValue as { [CONNECTION]?: ConnectionPlaces })[CONNECTION],
         }),
       ...(subscribe ? { execute: onlySubscriptions } : {}),
-      // The same limits as HTTP: checked here, before graphql-ws parses and validates itself.
-      onSubscribe: (_ctx, _id, payload) => {
+      // Every subscription counts against the rate limit, and meets the same query limits as
+      // HTTP operations, before graphql-ws parses and validates it itself.
+      onSubscribe: async (ctx, _id, payload) => {
+        const context = contexts.get(ctx.extra);
+        try {
+          if (context) await options.beforeSubscribe?.(context);
+        } catch (error) {
+          if (error instanceof GraphQLError) return [error];
+          throw error;
+        }
         const checked = checkOperation(schemaNow(), payload.query, options.limits);
         return Array.isArray(checked) ? (checked as readonly GraphQLError[]) : undefined;
       },
@@ -138,9 +180,15 @@ export function serveSubscriptions<TContext extends object>(
         try {
           const ip = proxyAddr(request, trust);
           const context = await options.context({ headers, ip });
-          contexts.set(ctx.extra, context);
           const { principal } = context as unknown as RequestContext;
           const socket = ctx.extra.socket;
+          // No subscription is open to anonymous callers.
+          if (principal.kind === 'anonymous') {
+            socket.close(WS_CLOSE.UNAUTHENTICATED, 'Authentication required');
+            return false;
+          }
+          if (socket.readyState !== socket.OPEN) return false; // gone while we checked
+          contexts.set(ctx.extra, context);
           const stop = watchConnection(principal, options.bus, (reason) =>
             socket.close(WS_CLOSE.UNAUTHENTICATED, reason),
           );
@@ -152,11 +200,13 @@ export function serveSubscriptions<TContext extends object>(
           return true;
         } catch (error) {
           const code = error instanceof GraphQLError ? error.extensions.code : undefined;
-          if (code !== 'UNAUTHENTICATED' && code !== 'TENANT_SUSPENDED') throw error;
-          ctx.extra.socket.close(
-            code === 'UNAUTHENTICATED' ? WS_CLOSE.UNAUTHENTICATED : WS_CLOSE.FORBIDDEN,
-            (error as GraphQLError).message.slice(0, 120),
-          );
+          const close = typeof code === 'string' ? CLOSE_BY_CODE[code] : undefined;
+          if (close === undefined) {
+            options.log.error({ err: error }, 'subscription connection failed');
+            ctx.extra.socket.close(4500, 'Internal server error');
+            return false;
+          }
+          ctx.extra.socket.close(close, (error as GraphQLError).message.slice(0, 120));
           return false;
         }
       },
@@ -193,9 +243,12 @@ export function watchConnection(
   end: (reason: string) => void,
 ): () => void {
   if (principal.kind === 'anonymous') return () => undefined;
-  const timer = principal.expiresAt
-    ? setTimeout(() => end('The access token has expired'), principal.expiresAt - Date.now())
-    : undefined;
+  // setTimeout holds at most 2^31-1 ms (24.8 days); a token lasting longer is not watched for expiry.
+  const untilExpiry = principal.expiresAt ? principal.expiresAt - Date.now() : undefined;
+  const timer =
+    untilExpiry !== undefined && untilExpiry < 2 ** 31 - 1
+      ? setTimeout(() => end('The access token has expired'), Math.max(0, untilExpiry))
+      : undefined;
   timer?.unref();
   const scope = principal.kind === 'user' ? principal.tenantId : PLATFORM_SCOPE;
   const endings = bus?.iterate(
