@@ -3,9 +3,9 @@
  * is known to another.
  */
 import { createHash } from 'node:crypto';
-import { createTestSigner, testConfig, uniqueName } from '@tradesage/shared/testing';
 import type { RunningService } from '@tradesage/shared';
 import { startRouter } from '../src/server';
+import { routerConfig } from './support';
 
 const QUERY = '{ __typename }';
 const persistedQuery = {
@@ -26,8 +26,7 @@ async function post(url: string, body: Record<string, unknown>) {
 }
 
 test('a hash unknown everywhere is PersistedQueryNotFound; registered at one replica, it works at another', async () => {
-  const signer = await createTestSigner(testConfig());
-  const config = testConfig({ REDIS_KEY_PREFIX: `${uniqueName('apq')}:`, JWT_JWKS: signer.jwks });
+  const config = await routerConfig();
   const routers: RunningService[] = [];
   try {
     for (let i = 0; i < 2; i++) routers.push(await startRouter(config, { port: 0 }));

@@ -3,26 +3,9 @@
  * unless GRAPHQL_EXPLORATION=on. Only the router runs here: it answers introspection and the
  * landing page itself, without any subgraph.
  */
-import { createTestSigner, testConfig, uniqueName } from '@tradesage/shared/testing';
-import type { RunningService } from '@tradesage/shared';
-import { startRouter } from '../src/server';
+import { withRouter } from './support';
 
 const INTROSPECTION = '{ __schema { queryType { name } } }';
-
-async function withRouter(env: Record<string, string>, run: (url: string) => Promise<void>) {
-  const signer = await createTestSigner(testConfig());
-  const config = testConfig({
-    REDIS_KEY_PREFIX: `${uniqueName('exploration')}:`,
-    JWT_JWKS: signer.jwks,
-    ...env,
-  });
-  const router: RunningService = await startRouter(config, { port: 0 });
-  try {
-    await run(router.url);
-  } finally {
-    await router.stop();
-  }
-}
 
 const introspect = async (url: string) => {
   const response = await fetch(url, {

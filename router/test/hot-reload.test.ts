@@ -8,8 +8,8 @@ import path from 'node:path';
 import { composeServices } from '@apollo/composition';
 import { parse } from 'graphql';
 import { loadConfig, REPO_ROOT, SUBGRAPH_NAMES, subgraphUrl } from '@tradesage/shared';
-import { createTestSigner, testConfig, uniqueName } from '@tradesage/shared/testing';
 import { startRouter } from '../src/server';
+import { routerConfig } from './support';
 
 /** The supergraph of the four subgraphs, with `extra` added to the session subgraph's SDL. */
 function supergraphWith(extra: string): string {
@@ -55,15 +55,7 @@ test('a changed supergraph file is served without a restart; a broken one is ref
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'supergraph-'));
   const file = path.join(dir, 'supergraph.graphql');
   fs.copyFileSync(path.join(REPO_ROOT, 'schema/supergraph.graphql'), file);
-  const signer = await createTestSigner(testConfig());
-  const router = await startRouter(
-    testConfig({
-      REDIS_KEY_PREFIX: `${uniqueName('hot-reload')}:`,
-      JWT_JWKS: signer.jwks,
-      SUPERGRAPH_PATH: file,
-    }),
-    { port: 0 },
-  );
+  const router = await startRouter(await routerConfig({ SUPERGRAPH_PATH: file }), { port: 0 });
   try {
     expect(await queryFields(router.url)).not.toContain('sessionServerTime');
     fs.writeFileSync(file, supergraphWith('extend type Query { sessionServerTime: String }'));

@@ -5,8 +5,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createTestSigner, testConfig, uniqueName } from '@tradesage/shared/testing';
 import { startRouter } from '../src/server';
+import { routerConfig } from './support';
 
 test('index.html revalidates, fingerprinted assets are immutable, app routes fall back to index.html', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'app-'));
@@ -16,15 +16,7 @@ test('index.html revalidates, fingerprinted assets are immutable, app routes fal
   );
   fs.mkdirSync(path.join(dir, 'assets'));
   fs.writeFileSync(path.join(dir, 'assets', 'index-3f9a1c2b.js'), 'console.log(1)');
-  const signer = await createTestSigner(testConfig());
-  const router = await startRouter(
-    testConfig({
-      REDIS_KEY_PREFIX: `${uniqueName('static')}:`,
-      JWT_JWKS: signer.jwks,
-      STATIC_DIR: dir,
-    }),
-    { port: 0 },
-  );
+  const router = await startRouter(await routerConfig({ STATIC_DIR: dir }), { port: 0 });
   const origin = new URL(router.url).origin;
   const get = (pathname: string, accept = 'text/html') =>
     fetch(`${origin}${pathname}`, { headers: { accept } });
