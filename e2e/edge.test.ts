@@ -3,7 +3,7 @@
  * and per anonymous IP (429 with Retry-After), CORS and security headers.
  */
 import { randomUUID } from 'node:crypto';
-import { watchMultipart, watchSubscription } from '@tradesage/shared/testing';
+import { until, watchMultipart, watchSubscription } from '@tradesage/shared/testing';
 import {
   graphql,
   OPERATOR,
@@ -179,12 +179,10 @@ test('the query limits hold for subscriptions over WebSocket and multipart too',
     select: (d) => d,
   });
   try {
-    const deadline = Date.now() + 10_000;
-    while (
-      (overHttp.body() === undefined || (overWs.errors.length === 0 && !overWs.failure())) &&
-      Date.now() < deadline
-    )
-      await new Promise((resolve) => setTimeout(resolve, 25));
+    await until(
+      () => overHttp.body() !== undefined && (overWs.errors.length > 0 || !!overWs.failure()),
+      'both refusals',
+    );
     expect(overHttp.response()?.status).toBe(400);
     expect(JSON.stringify(overHttp.body())).toMatch(/depth/i);
     expect(JSON.stringify([...overWs.errors, overWs.failure()])).toMatch(/depth/i);
@@ -195,8 +193,7 @@ test('the query limits hold for subscriptions over WebSocket and multipart too',
       query: deep,
       select: (d) => d,
     });
-    while (anonymous.closeCodes.length === 0 && Date.now() < deadline)
-      await new Promise((resolve) => setTimeout(resolve, 25));
+    await until(() => anonymous.closeCodes.length > 0, 'the close');
     expect(anonymous.closeCodes).toEqual([4401]);
     await anonymous.dispose();
   } finally {

@@ -3,7 +3,7 @@
  * planned by the gateway, subscribed at the session subgraph, with `session.user.email` resolved
  * by the user subgraph for every event.
  */
-import { watchMultipart, watchSubscription } from '@tradesage/shared/testing';
+import { settled, until, watchMultipart, watchSubscription } from '@tradesage/shared/testing';
 import {
   graphql,
   login,
@@ -42,14 +42,6 @@ function watchEvents(token: string) {
     query: operation('SessionEvents'),
     select: (data) => data.sessionEvents as SessionEvent,
   });
-}
-
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`not reached: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 /** Signs in until the watcher hears one of those sign-ins: its subscription is live. */
@@ -296,15 +288,6 @@ test('the router counts open sockets and subscriptions, and a client going away 
   const multipartSubscriptions = () =>
     metric(/graphql_subscriptions_active\{[^}]*transport="multipart"[^}]*\} (\d+)/);
   const sockets = () => metric(/websocket_connections_active\{[^}]*\} (\d+)/);
-  const settled = async (read: () => Promise<number>, expected: number) => {
-    const deadline = Date.now() + 10_000;
-    let value = await read();
-    while (value !== expected && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      value = await read();
-    }
-    return value;
-  };
   // A quiet subscription (no sign-ins meanwhile): only return() can end it.
   const request = {
     url: stack.routerUrl,
@@ -314,14 +297,14 @@ test('the router counts open sockets and subscriptions, and a client going away 
   };
   const overWs = watchSubscription(request);
   const overHttp = watchMultipart(request);
-  expect(await settled(wsSubscriptions, 1)).toBe(1);
-  expect(await settled(multipartSubscriptions, 1)).toBe(1);
-  expect(await settled(sockets, 1)).toBe(1);
+  expect(await settled(wsSubscriptions, (count) => count === 1, { intervalMs: 50 })).toBe(1);
+  expect(await settled(multipartSubscriptions, (count) => count === 1, { intervalMs: 50 })).toBe(1);
+  expect(await settled(sockets, (count) => count === 1, { intervalMs: 50 })).toBe(1);
   await overWs.dispose();
   overHttp.abort();
-  expect(await settled(wsSubscriptions, 0)).toBe(0);
-  expect(await settled(multipartSubscriptions, 0)).toBe(0);
-  expect(await settled(sockets, 0)).toBe(0);
+  expect(await settled(wsSubscriptions, (count) => count === 0, { intervalMs: 50 })).toBe(0);
+  expect(await settled(multipartSubscriptions, (count) => count === 0, { intervalMs: 50 })).toBe(0);
+  expect(await settled(sockets, (count) => count === 0, { intervalMs: 50 })).toBe(0);
 });
 
 test('subscription limits: per connection, and per tenant, with LIMIT_EXCEEDED', async () => {

@@ -3,6 +3,7 @@
  * UpdatePreferences, MyActivity, Users, InviteUser, AssignRole, RevokeRole and DisableUser,
  * each by a role allowed to call it and by one that is not.
  */
+import { settled } from '@tradesage/shared/testing';
 import {
   codes,
   graphql,
@@ -29,17 +30,6 @@ const login = (email: string, password: string) =>
 
 const inviteAndLogin = (by: string, email: string, name: string, role: string) =>
   inviteAndSignIn(stack, 'omega-desk', by, { email, name, role });
-
-/** Polls until `check` passes (events reach the activity feed asynchronously). */
-async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean): Promise<T> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const value = await read();
-    if (check(value)) return value;
-    if (Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 let owner: SignedIn;
 let admin: SignedIn;
@@ -151,12 +141,13 @@ describe('profile, preferences and activity', () => {
   });
 
   test('MyActivity lists sign-ins and changes, newest first; nobody sees another user’s', async () => {
-    const activity = await eventually(
+    const activity = await settled(
       async () => (await call('MyActivity', trader.token, { first: 50 })).body.data.me.activity,
       (entries: { type: string }[]) =>
         ['LOGIN', 'PROFILE_UPDATED', 'PREFERENCES_UPDATED'].every((type) =>
           entries.some((entry) => entry.type === type),
         ),
+      { intervalMs: 100 },
     );
     const types = activity.map((entry: { type: string }) => entry.type);
     expect(types).toEqual(
@@ -173,9 +164,10 @@ describe('profile, preferences and activity', () => {
     // Ending a session is activity too.
     const other = await login('tom@omega.test', 'tom long password');
     await call('Logout', other.token);
-    const withLogout = await eventually(
+    const withLogout = await settled(
       async () => (await call('MyActivity', trader.token, { first: 50 })).body.data.me.activity,
       (entries: { type: string }[]) => entries.some((entry) => entry.type === 'SESSION_REVOKED'),
+      { intervalMs: 100 },
     );
     expect(withLogout).toContainEqual(
       expect.objectContaining({
@@ -374,9 +366,10 @@ describe('users and roles', () => {
       role: 'TRADER',
     });
     expect(codes(lastRole)).toEqual(['CONFLICT']);
-    const activity = await eventually(
+    const activity = await settled(
       async () => (await call('MyActivity', trader.token, { first: 50 })).body.data.me.activity,
       (entries: { type: string }[]) => entries.filter((e) => e.type === 'ROLE_CHANGED').length >= 2,
+      { intervalMs: 100 },
     );
     expect(activity.filter((e: { type: string }) => e.type === 'ROLE_CHANGED')).toHaveLength(2);
   });

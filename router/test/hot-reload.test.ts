@@ -8,6 +8,7 @@ import path from 'node:path';
 import { composeServices } from '@apollo/composition';
 import { parse } from 'graphql';
 import { loadConfig, REPO_ROOT, SUBGRAPH_NAMES, subgraphUrl } from '@tradesage/shared';
+import { until } from '@tradesage/shared/testing';
 import { startRouter } from '../src/server';
 import { routerConfig } from './support';
 
@@ -43,14 +44,6 @@ async function queryFields(url: string): Promise<string[]> {
   return body.data.__schema.queryType.fields.map((field) => field.name);
 }
 
-async function eventually(check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('not reached');
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
 test('a changed supergraph file is served without a restart; a broken one is refused', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'supergraph-'));
   const file = path.join(dir, 'supergraph.graphql');
@@ -59,7 +52,13 @@ test('a changed supergraph file is served without a restart; a broken one is ref
   try {
     expect(await queryFields(router.url)).not.toContain('sessionServerTime');
     fs.writeFileSync(file, supergraphWith('extend type Query { sessionServerTime: String }'));
-    await eventually(async () => (await queryFields(router.url)).includes('sessionServerTime'));
+    await until(
+      async () => (await queryFields(router.url)).includes('sessionServerTime'),
+      'the reload',
+      {
+        intervalMs: 200,
+      },
+    );
 
     // Not a supergraph: the router goes on with the last good one.
     fs.writeFileSync(file, 'this is not a supergraph');

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { createRedis, EventBus } from '../src';
-import { freePort } from '../testing';
+import { freePort, settled, until } from '../testing';
 
 const log = pino({ level: 'silent' });
 const REDIS = { host: '127.0.0.1', port: 6379 };
@@ -37,24 +37,6 @@ async function redisProxy(port: number) {
       server = undefined;
     },
   };
-}
-
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`not reached: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-/** Reads until the value is `expected` (for at most 2 s), and returns the last value read. */
-async function settled<T>(read: () => Promise<T>, expected: T): Promise<T> {
-  let value = await read();
-  for (let i = 0; i < 100 && value !== expected; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    value = await read();
-  }
-  return value;
 }
 
 let publisher: Redis;
@@ -143,11 +125,11 @@ test("a tenant's channel is released when its last iterator ends", async () => {
     const first = bus.iterate('session.event', () => true, { scope: 'tenant-a' });
     const second = bus.iterate('session.event', () => true, { scope: 'tenant-a' });
     await until(() => bus.listening, 'listening');
-    expect(await settled(subscribers, 1)).toBe(1);
+    expect(await settled(subscribers, (count) => count === 1)).toBe(1);
     await first.return!();
     expect(await subscribers()).toBe(1);
     await second.return!();
-    expect(await settled(subscribers, 0)).toBe(0);
+    expect(await settled(subscribers, (count) => count === 0)).toBe(0);
   } finally {
     await bus.close();
     redis.disconnect();

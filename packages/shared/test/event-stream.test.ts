@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { EventStream, type DurableEvents } from '../src';
-import { createTestRedis, type TestRedis } from '../testing';
+import { createTestRedis, until, type TestRedis } from '../testing';
 
 const log = pino({ level: 'silent' });
 let testRedis: TestRedis;
@@ -21,15 +21,6 @@ const event = (i: number): DurableEvents['account.created'] => ({
   email: `a${i}@x.test`,
   name: `n${i}`,
 });
-
-/** Resolves once `condition` holds, checking every 20 ms (fails the test after 10 s). */
-async function until(condition: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not reached');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 beforeEach(() => {
   testRedis = createTestRedis('stream');

@@ -14,7 +14,7 @@ import {
   type SessionEvent,
   type SessionPolicy,
 } from '../src';
-import { createTestRedis, type TestRedis } from '../testing';
+import { createTestRedis, until, type TestRedis } from '../testing';
 
 const log = pino({ level: 'silent' });
 let testRedis: TestRedis;
@@ -55,15 +55,8 @@ function collect(tenantId: string) {
   })();
   return {
     events,
-    /** Waits until `count` events arrived (fails after 10 s). */
-    async until(count: number) {
-      const deadline = Date.now() + 10_000;
-      while (events.length < count) {
-        if (Date.now() > deadline)
-          throw new Error(`expected ${count} events, got ${JSON.stringify(events)}`);
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-    },
+    /** Waits until `count` events arrived. */
+    until: (count: number) => until(() => events.length >= count, `${count} events`),
     async stop() {
       await iterator.return?.();
       await reading;

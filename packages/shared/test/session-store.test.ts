@@ -9,7 +9,7 @@ import {
   type RevocationReason,
   type SessionRecord,
 } from '../src';
-import { createTestRedis, type TestRedis } from '../testing';
+import { createTestRedis, until, type TestRedis } from '../testing';
 
 type Revoked = BusEvents['session.revoked'];
 
@@ -20,15 +20,6 @@ let prefix: string;
 let bus: EventBus;
 let store: SessionStore;
 let revoked: Revoked[];
-
-/** Resolves once `condition` holds, checking every 20 ms (fails the test after 10 s). */
-async function until(condition: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not reached');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 /**
  * Publishes a marker on the session.revoked channel and waits until it arrives. Pub/sub keeps

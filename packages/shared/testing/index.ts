@@ -198,6 +198,7 @@ export * from './smtp';
 export * from './oidc';
 export * from './gate-probe-client';
 export * from './ws';
+export * from './wait';
 
 export interface GraphQLTestResponse {
   status: number;

@@ -16,6 +16,7 @@ import {
   createTestTenant,
   testConfig,
   uniqueName,
+  until,
   watchSubscription,
   type TestDatabase,
   type TestSigner,
@@ -95,14 +96,6 @@ function watch(token: string) {
   });
   watchers.push(watcher);
   return watcher;
-}
-
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`not reached: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 /** Opens sessions in the tenant until the watcher hears one: its subscription is live. */

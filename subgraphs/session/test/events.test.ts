@@ -12,7 +12,7 @@ import {
   type Principal,
   type SubgraphDeps,
 } from '@tradesage/shared';
-import { testConfig } from '@tradesage/shared/testing';
+import { testConfig, until } from '@tradesage/shared/testing';
 import { definition } from '../src/server';
 import type { SessionServices } from '../src/data';
 
@@ -83,14 +83,6 @@ async function watch(principal: Principal) {
       await reading;
     },
   };
-}
-
-async function until(condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not reached');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 /**
