@@ -25,7 +25,7 @@ import {
   EventBus,
   SessionGate,
   SessionStore,
-  type DeviceType,
+  DEVICE_TYPES,
   type Principal,
   type Redis,
 } from '@tradesage/shared';
@@ -44,7 +44,6 @@ const TENANTS = 100;
 const USERS = 10_000;
 const HASH_SAMPLE = 1_000;
 const REVOCATION_WARMUP = 20;
-const DEVICE_TYPES: DeviceType[] = ['DESKTOP', 'MOBILE', 'TABLET', 'OTHER'];
 const BROWSERS = ['Chrome 126', 'Firefox 127', 'Safari 17', 'Edge 126'];
 const SYSTEMS = ['macOS 14', 'Windows 11', 'iOS 17', 'Android 14'];
 

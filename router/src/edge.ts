@@ -3,7 +3,7 @@ import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { Counter, type Registry } from 'prom-client';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import {
-  rateLimited,
+  rateLimitedRequest,
   type Config,
   type DataPlatform,
   type Redis,
@@ -83,10 +83,7 @@ export class EdgeRateLimits {
     } catch (rejection) {
       if (!(rejection instanceof RateLimiterRes)) throw rejection;
       this.rejections.inc({ scope: principal.kind === 'user' ? 'tenant' : 'anonymous' });
-      const error = rateLimited(rejection.msBeforeNext / 1000);
-      const retryAfter = String(error.extensions.retryAfter);
-      error.extensions.http = { status: 429, headers: new Map([['retry-after', retryAfter]]) };
-      throw error;
+      throw rateLimitedRequest(rejection.msBeforeNext / 1000);
     }
   }
 

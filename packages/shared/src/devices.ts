@@ -1,6 +1,7 @@
 import { UAParser } from 'ua-parser-js';
 
-export type DeviceType = 'DESKTOP' | 'MOBILE' | 'TABLET' | 'OTHER';
+export const DEVICE_TYPES = ['DESKTOP', 'MOBILE', 'TABLET', 'OTHER'] as const;
+export type DeviceType = (typeof DEVICE_TYPES)[number];
 
 /** What a session records of the device that opened it. */
 export interface DeviceInfo {

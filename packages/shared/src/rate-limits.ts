@@ -11,6 +11,17 @@ export function rateLimited(retryAfterSeconds: number): AppError {
   });
 }
 
+/**
+ * For a request refused before execution (the router's rate limit): the response itself is an
+ * HTTP 429 with Retry-After, as unauthenticatedRequest is a 401.
+ */
+export function rateLimitedRequest(retryAfterSeconds: number): AppError {
+  const error = rateLimited(retryAfterSeconds);
+  const retryAfter = String(error.extensions.retryAfter);
+  error.extensions.http = { status: 429, headers: new Map([['retry-after', retryAfter]]) };
+  return error;
+}
+
 const secondsUntilNext = (res: RateLimiterRes) => res.msBeforeNext / 1000;
 
 /** A fixed-window request limit per key (rate-limiter-flexible on Redis). */

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { sha256Hex } from './digest';
 import { AppError, unauthenticated } from './errors';
 import type { Config } from './config';
-import type { DeviceInfo, DeviceType } from './devices';
+import { DEVICE_TYPES, type DeviceInfo, type DeviceType } from './devices';
 import type { EventStream } from './events';
 import { SESSION_SCRIPTS, type SessionScript } from './session-scripts';
 
@@ -49,6 +49,15 @@ export const SESSION_EVENT_TYPES = [
   'EVICTED',
 ] as const;
 export type SessionEventType = (typeof SESSION_EVENT_TYPES)[number];
+
+/** A session's status once an event has happened to it (EVICTED is a revocation). */
+export const SESSION_STATUS_AFTER = {
+  CREATED: 'ACTIVE',
+  REFRESHED: 'ACTIVE',
+  REVOKED: 'REVOKED',
+  EVICTED: 'REVOKED',
+  EXPIRED: 'EXPIRED',
+} as const satisfies Record<SessionEventType, 'ACTIVE' | 'REVOKED' | 'EXPIRED'>;
 
 /** What the store publishes per tenant (bus topic `session.event`, scoped by tenant id). */
 export interface SessionEvent {
@@ -146,7 +155,6 @@ export interface DailyPeak {
   sessions: number;
 }
 
-const DEVICE_TYPES: readonly DeviceType[] = ['DESKTOP', 'MOBILE', 'TABLET', 'OTHER'];
 /** How long an expired session's hash outlives its deadline, so the sweeper can announce it. */
 const SWEEP_GRACE_MS = 86_400_000;
 const LOGIN_WINDOW_MS = 86_400_000;

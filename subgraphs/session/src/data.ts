@@ -1,5 +1,6 @@
 import {
   rolesAllow,
+  SESSION_STATUS_AFTER,
   type SessionAnalytics,
   type SessionEvent,
   type SessionRecord,
@@ -29,9 +30,6 @@ export interface UserReference {
 export interface TenantUsageModel {
   tenantId: string;
 }
-
-/** Events after which a session is over. */
-const ENDING = new Set<SessionEvent['type']>(['REVOKED', 'EXPIRED', 'EVICTED']);
 
 export function createServices({ config, log, platform, sessions, bus }: SubgraphDeps) {
   let sweeper: NodeJS.Timeout | undefined;
@@ -87,7 +85,7 @@ export function createServices({ config, log, platform, sessions, bus }: Subgrap
           const result = await events.next();
           if (result.done) await finish();
           else if (result.value.sessionId === caller.sessionId)
-            over = ENDING.has(result.value.type);
+            over = SESSION_STATUS_AFTER[result.value.type] !== 'ACTIVE';
           return result;
         },
         return: finish,

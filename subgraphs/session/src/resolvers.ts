@@ -7,21 +7,13 @@ import {
   notFound,
   requireTenantUser,
   rolesAllow,
+  SESSION_STATUS_AFTER,
   type SessionRecord,
 } from '@tradesage/shared';
 import type { SessionEventModel, SessionModel } from './data';
 import type { Resolvers } from './generated/resolvers';
 
 const live = (record: SessionRecord): SessionModel => ({ ...record, status: 'ACTIVE' });
-
-/** What a session event says of the session's status. */
-const STATUS_AFTER = {
-  CREATED: 'ACTIVE',
-  REFRESHED: 'ACTIVE',
-  REVOKED: 'REVOKED',
-  EVICTED: 'REVOKED',
-  EXPIRED: 'EXPIRED',
-} as const;
 
 export const resolvers: Resolvers = {
   DateTime: DateTimeScalar,
@@ -69,7 +61,7 @@ export const resolvers: Resolvers = {
     },
   },
   SessionEvent: {
-    session: (event) => ({ ...event.session, status: STATUS_AFTER[event.type] }),
+    session: (event) => ({ ...event.session, status: SESSION_STATUS_AFTER[event.type] }),
   },
   SessionAnalytics: {
     dailyPeaks: (analytics, { days }, ctx) => {
