@@ -13,6 +13,7 @@ import { PLATFORM_SCOPE, REPO_ROOT, SessionStore } from '@tradesage/shared';
 import {
   createTestDatabase,
   createTestSigner,
+  GOOGLE_REDIRECT_URI,
   freePort,
   signInSettings,
   startOidcProvider,
@@ -27,7 +28,7 @@ import {
   type TestSigner,
 } from '@tradesage/shared/testing';
 
-export const GOOGLE_REDIRECT_URI = 'http://app.test/auth/google/callback';
+export { GOOGLE_REDIRECT_URI };
 export const OPERATOR = { email: 'root@tradesage.test', password: 'first operator password' };
 export type ServiceName = 'router' | 'auth' | 'tenant' | 'user' | 'session';
 

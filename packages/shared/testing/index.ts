@@ -230,6 +230,9 @@ export async function postGraphQL(
  * The settings that point a stack's sign-in at the test's own servers: its signing key, SMTP
  * capture, OIDC provider (standing in for Google) and first operator, whichever are given.
  */
+/** Where the test identity provider sends users back (PUBLIC_APP_URL is http://app.test). */
+export const GOOGLE_REDIRECT_URI = 'http://app.test/auth/google/callback';
+
 export function signInSettings(parts: {
   signer?: TestSigner;
   smtp?: SmtpCapture;

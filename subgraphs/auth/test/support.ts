@@ -11,6 +11,7 @@ import {
 import {
   createTestDatabase,
   createTestSigner,
+  GOOGLE_REDIRECT_URI,
   migrateControlPlane,
   postGraphQL,
   signInSettings,
@@ -26,7 +27,7 @@ import {
 import { createServices as createTenantServices } from '../../tenant/src/data';
 import { definition } from '../src/server';
 
-export const GOOGLE_REDIRECT_URI = 'http://app.test/auth/google/callback';
+export { GOOGLE_REDIRECT_URI };
 export const OPERATOR = { email: 'ops@tradesage.test', password: 'operator password 2026' };
 
 /** What a caller sends besides the operation: a token, and where it says it comes from. */
