@@ -11,8 +11,8 @@ import type { IncomingRequest } from '../auth/context';
 import { createErrorFormatter } from '../errors';
 import type { Logger } from '../logger';
 import {
-  checkOperation,
   runSubscription,
+  validateOperation,
   type OperationLimits,
   watchConnection,
   type SubscribeFunction,
@@ -106,8 +106,8 @@ export function multipartSubscriptions<TContext extends object>(
       return refuse(res, http?.status ?? 400, [error]);
     }
     const schema = schemaOf();
-    const checked = checkOperation(schema, body.query, options.limits);
-    if (Array.isArray(checked)) return refuse(res, 400, checked as readonly GraphQLError[]);
+    const invalid = validateOperation(schema, document, options.limits);
+    if (invalid.length > 0) return refuse(res, 400, invalid);
     let result: Awaited<ReturnType<typeof runSubscription>>;
     try {
       result = await runSubscription(

@@ -90,12 +90,21 @@ export function checkOperation(
   } catch (error) {
     return [coded(error, 'GRAPHQL_PARSE_FAILED')];
   }
+  const errors = validateOperation(schema, document, limits);
+  return errors.length > 0 ? errors : document;
+}
+
+/** Validates a parsed operation under the limits (graphql-armor's rules besides graphql's). */
+export function validateOperation(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  limits: OperationLimits = {},
+): readonly GraphQLError[] {
   try {
     const rules = [...specifiedRules, ...(limits.validationRules ?? [])];
-    const errors = validate(schema, document, rules);
-    return errors.length > 0
-      ? errors.map((error) => coded(error, 'GRAPHQL_VALIDATION_FAILED'))
-      : document;
+    return validate(schema, document, rules).map((error) =>
+      coded(error, 'GRAPHQL_VALIDATION_FAILED'),
+    );
   } catch (error) {
     // graphql-js throws on a few malformed documents instead of reporting them.
     return [coded(error, 'GRAPHQL_VALIDATION_FAILED')];
@@ -167,8 +176,16 @@ export function serveSubscriptions<TContext extends object>(
           if (error instanceof GraphQLError) return [error];
           throw error;
         }
-        const checked = checkOperation(schemaNow(), payload.query, options.limits);
-        return Array.isArray(checked) ? (checked as readonly GraphQLError[]) : undefined;
+        // Parsed and validated once: graphql-ws runs the arguments returned here as they are.
+        const schemaValue = schemaNow();
+        const checked = checkOperation(schemaValue, payload.query, options.limits);
+        if (Array.isArray(checked)) return checked as readonly GraphQLError[];
+        return {
+          schema: schemaValue,
+          document: checked as DocumentNode,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+        };
       },
       onConnect: async (ctx) => {
         const request = ctx.extra.request;
