@@ -56,6 +56,18 @@ async function live(who: typeof ALPHA, watcher: { events: SessionEvent[] }): Pro
   return opened;
 }
 
+/** One of the router's metrics, read from /metrics. */
+async function metric(pattern: RegExp): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${stack.ports.router}/metrics`)).text();
+  const match = pattern.exec(text);
+  return match ? Number(match[1]) : 0;
+}
+const wsSubscriptions = () =>
+  metric(/graphql_subscriptions_active\{[^}]*transport="websocket"[^}]*\} (\d+)/);
+const multipartSubscriptions = () =>
+  metric(/graphql_subscriptions_active\{[^}]*transport="multipart"[^}]*\} (\d+)/);
+const sockets = () => metric(/websocket_connections_active\{[^}]*\} (\d+)/);
+
 beforeAll(async () => {
   // Health rounds every second, so the TenantHealth stream has events to carry.
   stack = await startStack('e2e_subscriptions', {
@@ -278,16 +290,6 @@ test('revoking a session closes its open subscriptions at once: WebSocket 4401, 
 
 test('the router counts open sockets and subscriptions, and a client going away frees them at once', async () => {
   const owner = await signIn(ALPHA);
-  const metric = async (pattern: RegExp) => {
-    const text = await (await fetch(`http://127.0.0.1:${stack.ports.router}/metrics`)).text();
-    const match = pattern.exec(text);
-    return match ? Number(match[1]) : 0;
-  };
-  const wsSubscriptions = () =>
-    metric(/graphql_subscriptions_active\{[^}]*transport="websocket"[^}]*\} (\d+)/);
-  const multipartSubscriptions = () =>
-    metric(/graphql_subscriptions_active\{[^}]*transport="multipart"[^}]*\} (\d+)/);
-  const sockets = () => metric(/websocket_connections_active\{[^}]*\} (\d+)/);
   // A quiet subscription (no sign-ins meanwhile): only return() can end it.
   const request = {
     url: stack.routerUrl,
@@ -315,18 +317,25 @@ test('subscription limits: per connection, and per tenant, with LIMIT_EXCEEDED',
     query: operation('SessionEvents'),
     select: (data: Record<string, unknown>) => data,
   };
+  // Opened one at a time: each is counted (the router's gauge) before the next one asks.
+  const opened = async (count: number) =>
+    until(async () => (await wsSubscriptions()) === count, `${count} open subscriptions`);
+  await opened(0);
   // One connection, three subscriptions: the third is refused.
   const first = watchSubscription(request);
-  const onSame = [
-    first.client.iterate({ query: operation('SessionEvents') }),
-    first.client.iterate({ query: operation('SessionEvents') }),
-  ];
+  await opened(1);
+  const onSame = [first.client.iterate({ query: operation('SessionEvents') })];
+  await opened(2);
+  onSame.push(first.client.iterate({ query: operation('SessionEvents') }));
   const refusedOnConnection = await onSame[1].next().catch((error: unknown) => error);
   expect(JSON.stringify(refusedOnConnection)).toContain('LIMIT_EXCEEDED');
   expect(JSON.stringify(refusedOnConnection)).toContain('per connection');
 
   // The tenant holds 2 (on that connection); two more connections bring it to 4, the limit.
-  const more = [watchSubscription(request), watchSubscription(request)];
+  const more = [watchSubscription(request)];
+  await opened(3);
+  more.push(watchSubscription(request));
+  await opened(4);
   const over = watchSubscription(request);
   try {
     await until(() => over.errors.length > 0 || over.failure() !== undefined, 'the refusal');
