@@ -79,7 +79,7 @@ export interface OperationLimits {
 }
 
 /** Parses and validates an operation under the limits; the errors, or the document. */
-export function checkOperation(
+function checkOperation(
   schema: GraphQLSchema,
   query: string,
   limits: OperationLimits = {},
