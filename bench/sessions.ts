@@ -30,6 +30,7 @@ import {
   type Redis,
 } from '@tradesage/shared';
 import { startGateProbe, testConfig, uniqueName, type GateProbe } from '@tradesage/shared/testing';
+import { deleteKeys, scanKeys } from './lib/redis-keys';
 import { envCount, runBenchmark, runConcurrently, summarize, type Summary } from './lib/stats';
 
 const log = pino({ level: 'silent' });
@@ -103,26 +104,6 @@ async function memory(redis: Redis): Promise<MemorySnapshot> {
   await sleep(3_000);
   const fields = await info(redis, 'memory');
   return { used: Number(fields.used_memory), clients: Number(fields.mem_clients_normal) };
-}
-
-/** Every key under the prefix (SCAN: a bench may; the services never do). */
-async function scanKeys(redis: Redis, prefix: string): Promise<string[]> {
-  const pattern = `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
-  const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1_000);
-    cursor = next;
-    keys.push(...batch);
-  } while (cursor !== '0');
-  return keys;
-}
-
-/** Deletes every key under the prefix; returns how many. DEL, not UNLINK: freed at once. */
-async function deleteKeys(redis: Redis, prefix: string): Promise<number> {
-  const keys = await scanKeys(redis, prefix);
-  for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
-  return keys.length;
 }
 
 async function memoryUsage(redis: Redis, keys: string[]): Promise<number[]> {

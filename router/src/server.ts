@@ -1,4 +1,4 @@
-import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { ApolloGateway } from '@apollo/gateway';
 import { Histogram } from 'prom-client';
 import {
   buildRequestContext,
@@ -16,81 +16,27 @@ import {
   SUBGRAPH_NAMES,
   subgraphUrl,
   verifierFromConfig,
-  ISSUED_TOKEN_HEADER,
   sessionGateFor,
   explorationEnabled,
   subscriptionQuotas,
   sessionPolicyFromConfig,
   SessionStore,
   type Config,
-  type RequestContext,
   type RunningService,
   type SigningKey,
   type SubgraphName,
 } from '@tradesage/shared';
 import { corsOrigins, EdgeRateLimits, persistedQueries, queryLimits } from './edge';
+import { SubgraphClient, type RouterContext } from './subgraph-client';
 import { FederatedSubscriptions } from './subscriptions';
 import { supergraphFromFile } from './supergraph-file';
 
-/** Per-operation state of the router, beside the request context. */
-interface RouterContext extends RequestContext {
-  /** A token the auth subgraph issued during this operation (login): the rest of it runs as that user. */
-  issuedAuthorization?: string;
-}
-
-type SendArgs = Parameters<
-  NonNullable<RemoteGraphQLDataSource<RouterContext>['willSendRequest']>
->[0];
-type ProcessArgs = Parameters<RemoteGraphQLDataSource<RouterContext>['process']>[0];
-type ReceiveArgs = Parameters<
-  NonNullable<RemoteGraphQLDataSource<RouterContext>['didReceiveResponse']>
->[0];
-
-/**
- * Forwards the caller's token, request id, client address and user agent, so each subgraph
- * verifies the token itself and records where requests come from.
- */
-class AuthForwardingDataSource extends RemoteGraphQLDataSource<RouterContext> {
-  constructor(
-    options: { url: string },
-    /** Only the auth subgraph may hand the router a token for the rest of an operation. */
-    private readonly issuesTokens: boolean,
-    private readonly fetchDuration: Histogram<'subgraph' | 'outcome'>,
-    private readonly subgraph: string,
-  ) {
-    super(options);
+/** A subgraph's URL: from configuration, or (SUBGRAPH_URLS=supergraph) as the supergraph gives it. */
+function subgraphUrlFor(config: Config, name: string, supergraphUrl: string | undefined): string {
+  if (config.SUBGRAPH_URLS === 'supergraph') {
+    if (!supergraphUrl) throw new Error(`The supergraph gives no URL for subgraph ${name}`);
+    return supergraphUrl;
   }
-
-  override async process(options: ProcessArgs) {
-    const stop = this.fetchDuration.startTimer({ subgraph: this.subgraph });
-    try {
-      const response = await super.process(options);
-      stop({ outcome: response.errors?.length ? 'error' : 'success' });
-      return response;
-    } catch (error) {
-      stop({ outcome: 'error' });
-      throw error;
-    }
-  }
-
-  override willSendRequest({ request, context }: SendArgs) {
-    const headers = request.http?.headers;
-    if (!headers) return;
-    const authorization = context.issuedAuthorization ?? context.authorization;
-    if (authorization) headers.set('authorization', authorization);
-    if (context.requestId) headers.set('x-request-id', context.requestId);
-    if (context.clientIp) headers.set('x-forwarded-for', context.clientIp);
-    if (context.userAgent) headers.set('user-agent', context.userAgent);
-  }
-
-  override async didReceiveResponse({ response, context }: ReceiveArgs) {
-    const issued = this.issuesTokens ? response.http?.headers.get(ISSUED_TOKEN_HEADER) : null;
-    if (issued) context.issuedAuthorization = `Bearer ${issued}`;
-    return response;
-  }
-}
-
-function subgraphUrlByGraphName(config: Config, name: string): string {
   const known = SUBGRAPH_NAMES.find((subgraph) => subgraph === name.toLowerCase());
   if (!known) throw new Error(`The supergraph names an unknown subgraph: ${name}`);
   return subgraphUrl(config, known as SubgraphName);
@@ -137,25 +83,32 @@ export async function startRouter(
     buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [metrics.registry],
   });
+  // One keep-alive pool per subgraph; a reload that keeps a subgraph's URL keeps its pool.
+  const subgraphClients = new Map<string, SubgraphClient>();
   const gateway = new ApolloGateway({
     supergraphSdl: supergraphFromFile(config.SUPERGRAPH_PATH, log),
-    buildService: ({ name }) =>
-      new AuthForwardingDataSource(
-        { url: subgraphUrlByGraphName(config, name) },
-        name.toLowerCase() === 'auth',
-        fetchDuration,
-        name.toLowerCase(),
-      ),
+    buildService: ({ name, url }) => {
+      const target = subgraphUrlFor(config, name, url);
+      const key = `${name}\n${target}`;
+      let client = subgraphClients.get(key);
+      if (!client) {
+        client = new SubgraphClient({
+          name: name.toLowerCase(),
+          url: target,
+          issuesTokens: config.SUBGRAPH_URLS === 'configured' && name.toLowerCase() === 'auth',
+          fetchDuration,
+          timeoutMs: config.SUBGRAPH_TIMEOUT_SECONDS * 1000,
+        });
+        subgraphClients.set(key, client);
+      }
+      return client;
+    },
     logger: log,
   });
 
   const limits = queryLimits(config);
   const rateLimits = new EdgeRateLimits(redis, config, platform, metrics.registry);
-  const subscriptions = new FederatedSubscriptions(
-    gateway,
-    (name) => subgraphUrlByGraphName(config, name).replace(/^http/, 'ws'),
-    log,
-  );
+  const subscriptions = new FederatedSubscriptions(gateway, log);
 
   return startGraphQLService<RouterContext>({
     name: 'router',
@@ -203,6 +156,7 @@ export async function startRouter(
       return context;
     },
     onStop: async () => {
+      await Promise.all([...subgraphClients.values()].map((client) => client.close()));
       await bus.close();
       await platform.close();
       await closeRedis(redis);

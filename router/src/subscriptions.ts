@@ -15,6 +15,7 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import WebSocket from 'ws';
+import { SubgraphClient } from './subgraph-client';
 import { AppError, unauthenticated, type Logger, type RequestContext } from '@tradesage/shared';
 
 /** What the router needs of a running gateway (fields it keeps to itself, read at run time). */
@@ -44,8 +45,6 @@ const EVENT_SOURCE = '__subscription_event__';
 export class FederatedSubscriptions {
   constructor(
     private readonly gateway: ApolloGateway,
-    /** The graphql-ws URL of a subgraph, by its name in the supergraph. */
-    private readonly subgraphWsUrl: (serviceName: string) => string,
     private readonly log: Logger,
   ) {}
 
@@ -157,9 +156,13 @@ export class FederatedSubscriptions {
     return results;
   };
 
+  /** A subgraph serves graphql-ws on the URL its queries go to. */
   private connect(serviceName: string, context: RequestContext): Client {
+    const dataSource = this.internals().serviceMap[serviceName]?.dataSource;
+    if (!(dataSource instanceof SubgraphClient))
+      throw new Error(`No subgraph ${serviceName} to subscribe at`);
     return createClient({
-      url: this.subgraphWsUrl(serviceName),
+      url: dataSource.url.replace(/^http/, 'ws'),
       webSocketImpl: WebSocket,
       connectionParams: {
         ...(context.authorization ? { authorization: context.authorization } : {}),

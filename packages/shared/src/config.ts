@@ -173,6 +173,14 @@ const schema = z.object({
   USER_SUBGRAPH_URL: url.default('http://127.0.0.1:4003/graphql'),
   SESSION_SUBGRAPH_URL: url.default('http://127.0.0.1:4004/graphql'),
   SUPERGRAPH_PATH: z.string().default(path.join(REPO_ROOT, 'schema/supergraph.graphql')),
+  /**
+   * Where the router sends each subgraph's fetches: `configured` (the *_SUBGRAPH_URL settings,
+   * for TradeSage's four subgraphs) or `supergraph` (the URL each subgraph has in the supergraph
+   * file, for any supergraph: conformance runs and benchmarks).
+   */
+  SUBGRAPH_URLS: z.enum(['configured', 'supergraph']).default('configured'),
+  /** How long the router waits for a subgraph's answer to one fetch. */
+  SUBGRAPH_TIMEOUT_SECONDS: int(1, 600).default(30),
 
   /** Introspection and the Apollo Sandbox landing page: `auto` is on outside production only. */
   GRAPHQL_EXPLORATION: z.enum(['auto', 'on', 'off']).default('auto'),
