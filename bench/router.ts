@@ -18,7 +18,8 @@
  * several rounds, each gateway's best round (noise only slows a run down).
  *
  * Options (environment): BENCH_CONCURRENCY (default 32), BENCH_SECONDS (default 10),
- * BENCH_WARMUP_SECONDS (default 5), BENCH_ROUNDS (default 2).
+ * BENCH_WARMUP_SECONDS (default 5), BENCH_ROUNDS (default 2), BENCH_CPU_PROFILE_DIR (each
+ * gateway writes a V8 CPU profile of its whole run into <dir>/<gateway>/).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -155,6 +156,7 @@ function startProcess(
   });
 }
 
+const PROFILE_DIR = process.env.BENCH_CPU_PROFILE_DIR;
 const tsx = (file: string, ...args: string[]) => ['node', '--import', 'tsx', file, ...args];
 
 async function post(url: string, headers: Record<string, string>): Promise<unknown> {
@@ -309,7 +311,14 @@ async function main() {
     const gateways: Gateway[] = [];
     for (const name of ['stock', 'hive', 'router'] as const) {
       const port = await freePort();
-      const command = tsx('bench/router/gateway.ts', name, supergraphPath, String(port));
+      const profile = PROFILE_DIR
+        ? ['--cpu-prof', `--cpu-prof-dir=${path.join(PROFILE_DIR, name)}`]
+        : [];
+      const command = [
+        'node',
+        ...profile,
+        ...tsx('bench/router/gateway.ts', name, supergraphPath, String(port)).slice(1),
+      ];
       const env = name === 'router' ? routerEnv : {};
       // The router logs a line per request, as in production; the run discards them.
       const child = spawn(onCore(0, command)[0], onCore(0, command).slice(1), {
@@ -373,7 +382,15 @@ async function main() {
       );
     }
   } finally {
-    for (const child of children) child.kill('SIGTERM');
+    await Promise.all(
+      children.map(
+        (child) =>
+          new Promise((resolve) => {
+            child.once('exit', resolve);
+            if (!child.kill('SIGTERM')) resolve(undefined);
+          }),
+      ),
+    );
     await db.drop();
     const redis = createRedis(testConfig(), pino({ level: 'silent' }));
     await deleteKeys(redis, redisPrefix);

@@ -47,6 +47,8 @@ async function main() {
   } else {
     throw new Error(`unknown gateway: ${kind}`);
   }
+  // Exits cleanly, so that a CPU profile (BENCH_CPU_PROFILE_DIR) is written.
+  process.once('SIGTERM', () => process.exit(0));
   process.stdout.write('ready\n');
 }
 

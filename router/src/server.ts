@@ -29,6 +29,7 @@ import {
 import { corsOrigins, EdgeRateLimits, persistedQueries, queryLimits } from './edge';
 import { SubgraphClient, type RouterContext } from './subgraph-client';
 import { FederatedSubscriptions } from './subscriptions';
+import { FastQueryGateway } from './query-executor';
 import { supergraphFromFile } from './supergraph-file';
 
 /** A subgraph's URL: from configuration, or (SUBGRAPH_URLS=supergraph) as the supergraph gives it. */
@@ -126,7 +127,12 @@ export async function startRouter(
         await redis.ping();
       },
     },
-    apollo: { gateway, ...limits, persistedQueries: persistedQueries(redis, config) },
+    // Queries run on the router's own plan executor; everything else on the gateway's.
+    apollo: {
+      gateway: new FastQueryGateway(gateway),
+      ...limits,
+      persistedQueries: persistedQueries(redis, config),
+    },
     corsOrigins: corsOrigins(config),
     maxBodyBytes: config.MAX_BODY_BYTES,
     staticDir: config.STATIC_DIR,

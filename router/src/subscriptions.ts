@@ -4,8 +4,8 @@ import {
   type ApolloGateway,
   type GraphQLDataSource,
 } from '@apollo/gateway';
-import { operationFromDocument, type Schema } from '@apollo/federation-internals';
-import type { FetchNode, QueryPlan, QueryPlanner } from '@apollo/query-planner';
+import { operationFromDocument } from '@apollo/federation-internals';
+import type { FetchNode, QueryPlan } from '@apollo/query-planner';
 import { createClient, type Client } from 'graphql-ws';
 import {
   GraphQLError,
@@ -15,17 +15,9 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import WebSocket from 'ws';
+import { gatewayInternals, type GatewayInternals } from './gateway-internals';
 import { SubgraphClient } from './subgraph-client';
 import { AppError, unauthenticated, type Logger, type RequestContext } from '@tradesage/shared';
-
-/** What the router needs of a running gateway (fields it keeps to itself, read at run time). */
-interface GatewayInternals {
-  schema?: GraphQLSchema;
-  apiSchema?: Schema;
-  supergraphSchema?: GraphQLSchema;
-  queryPlanner?: QueryPlanner;
-  serviceMap: Record<string, { url?: string; dataSource: GraphQLDataSource }>;
-}
 
 /** A subgraph's close codes that mean the caller's credentials, told to the client coded. */
 const UPSTREAM_CLOSES: Record<number, () => GraphQLError> = {
@@ -173,7 +165,7 @@ export class FederatedSubscriptions {
   }
 
   private internals(): GatewayInternals {
-    return this.gateway as unknown as GatewayInternals;
+    return gatewayInternals(this.gateway);
   }
 }
 
