@@ -30,6 +30,7 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { LRUCache } from 'lru-cache';
+import type { Counter } from 'prom-client';
 import { gatewayInternals } from './gateway-internals';
 
 /**
@@ -51,7 +52,11 @@ export class FastQueryGateway implements GatewayInterface {
   private readonly compiled = new LRUCache<string, CompiledQuery | false>({ max: 2_000 });
   private readonly unsubscribe: () => void;
 
-  constructor(private readonly gateway: ApolloGateway) {
+  constructor(
+    private readonly gateway: ApolloGateway,
+    /** Queries run, by executor (`router` or `gateway`): how often the fast path falls back. */
+    private readonly executions: Counter<'executor'>,
+  ) {
     // A new supergraph means new plans and shapes.
     this.unsubscribe = gateway.onSchemaLoadOrUpdate(() => this.compiled.clear());
   }
@@ -76,12 +81,15 @@ export class FastQueryGateway implements GatewayInterface {
       try {
         const data: Record<string, unknown> = {};
         if (compiled.plan) await this.run(compiled.plan, requestContext, data, data);
-        return { data: completeObject(data, compiled.root) as Record<string, unknown> };
+        const result = { data: completeObject(data, compiled.root) as Record<string, unknown> };
+        this.executions.inc({ executor: 'router' });
+        return result;
       } catch {
         // A subgraph error, a failed fetch or a value the fast path leaves to the gateway: the
         // gateway runs the query and reports it.
       }
     }
+    this.executions.inc({ executor: 'gateway' });
     return this.gatewayExecutor!(requestContext);
   };
 

@@ -1,5 +1,5 @@
 import { ApolloGateway } from '@apollo/gateway';
-import { Histogram } from 'prom-client';
+import { Counter, Histogram } from 'prom-client';
 import {
   buildRequestContext,
   createLogger,
@@ -84,6 +84,12 @@ export async function startRouter(
     buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [metrics.registry],
   });
+  const queryExecutions = new Counter({
+    name: 'graphql_query_executions_total',
+    help: "Queries the router ran, by executor: its own plan executor, or the gateway's (everything it leaves aside)",
+    labelNames: ['executor'] as const,
+    registers: [metrics.registry],
+  });
   // One keep-alive pool per subgraph; a reload that keeps a subgraph's URL keeps its pool.
   const subgraphClients = new Map<string, SubgraphClient>();
   const gateway = new ApolloGateway({
@@ -129,7 +135,7 @@ export async function startRouter(
     },
     // Queries run on the router's own plan executor; everything else on the gateway's.
     apollo: {
-      gateway: new FastQueryGateway(gateway),
+      gateway: new FastQueryGateway(gateway, queryExecutions),
       ...limits,
       persistedQueries: persistedQueries(redis, config),
     },
