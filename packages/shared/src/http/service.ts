@@ -14,7 +14,7 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import express, { type ErrorRequestHandler } from 'express';
 import cors from 'cors';
 import helmet from 'helmet';
-import type { IncomingRequest } from '../auth/context';
+import type { IncomingRequest, RequestContext } from '../auth/context';
 import { createErrorFormatter } from '../errors';
 import type { Logger } from '../logger';
 import type { ServiceMetrics } from '../metrics';
@@ -32,6 +32,42 @@ const responseHeadersPlugin: ApolloServerPlugin<{ responseHeaders?: Map<string, 
       async willSendResponse({ contextValue, response }) {
         for (const [name, value] of contextValue.responseHeaders ?? [])
           response.http.headers.set(name, value);
+      },
+    };
+  },
+};
+
+/**
+ * One log line per GraphQL request, from the request's own logger (which carries its request
+ * id): the tenant, the operation's name, the outcome and the error codes. Never the document,
+ * variables or headers, so no token or personal data reaches the logs.
+ */
+export const requestLogPlugin: ApolloServerPlugin<Partial<RequestContext>> = {
+  async requestDidStart({ contextValue }) {
+    const started = performance.now();
+    return {
+      async willSendResponse({ operationName, errors }) {
+        const log = contextValue.log;
+        if (!log?.isLevelEnabled('info')) return;
+        const principal = contextValue.principal;
+        log.info(
+          {
+            tenantId: principal?.kind === 'user' ? principal.tenantId : undefined,
+            operationName: operationName ?? undefined,
+            outcome: errors?.length ? 'error' : 'success',
+            errorCodes: errors?.length
+              ? [
+                  ...new Set(
+                    errors.map((error) =>
+                      String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR'),
+                    ),
+                  ),
+                ]
+              : undefined,
+            durationMs: Math.round((performance.now() - started) * 10) / 10,
+          },
+          'graphql request',
+        );
       },
     };
   },
@@ -140,6 +176,7 @@ export async function startGraphQLService<TContext extends object>(
         : ApolloServerPluginLandingPageDisabled(),
       options.metrics.plugin as ApolloServerPlugin<TContext>,
       responseHeadersPlugin as ApolloServerPlugin<TContext>,
+      requestLogPlugin as ApolloServerPlugin<TContext>,
       ...(options.apollo.plugins ?? []),
     ],
   });
