@@ -17,11 +17,13 @@ export function queryLimits(config: Config) {
     costLimit: { maxCost: config.MAX_QUERY_COST },
     maxAliases: { n: config.MAX_ALIASES },
     maxDirectives: { n: config.MAX_DIRECTIVES },
-    maxTokens: { n: config.MAX_TOKENS },
+    // The token limit is graphql-js's own parse option (below): armor's version throws from a
+    // plugin hook, which Apollo Server answers with HTTP 500.
+    maxTokens: { enabled: false },
     // Apollo already hides suggestions in production (hideSchemaDetailsFromClientErrors).
     blockFieldSuggestion: { enabled: false },
   }).protect();
-  return { plugins, validationRules };
+  return { plugins, validationRules, parseOptions: { maxTokens: config.MAX_TOKENS } };
 }
 
 /** Browser origins allowed to call the router. */
