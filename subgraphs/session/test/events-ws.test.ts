@@ -166,3 +166,13 @@ test("revoking the subscriber's own session closes its socket with 4401", async 
   // Whatever arrived before the close, nothing after: the stream is over.
   expect(watcher.completed()).toBe(false);
 });
+
+// Last: it stops the service (afterAll's stop is then a no-op).
+test('stopping the service closes open subscriptions with 1001 (going away) before it drains', async () => {
+  const { token } = await ownerToken(beta);
+  const watcher = watch(token);
+  await live(beta, watcher);
+  await service.stop();
+  await until(() => watcher.closeCodes.length > 0, 'closed');
+  expect(watcher.closeCodes).toEqual([1001]);
+});
