@@ -77,6 +77,16 @@ const QUERY = /* GraphQL */ `
     upc
     weight
   }
+  # The author of a review, with their reviews and those reviews' products.
+  fragment Author on User {
+    ...User
+    reviews {
+      ...Review
+      product {
+        ...Product
+      }
+    }
+  }
   query TestQuery {
     users {
       ...User
@@ -87,13 +97,7 @@ const QUERY = /* GraphQL */ `
           reviews {
             ...Review
             author {
-              ...User
-              reviews {
-                ...Review
-                product {
-                  ...Product
-                }
-              }
+              ...Author
             }
           }
         }
@@ -104,13 +108,7 @@ const QUERY = /* GraphQL */ `
       reviews {
         ...Review
         author {
-          ...User
-          reviews {
-            ...Review
-            product {
-              ...Product
-            }
-          }
+          ...Author
         }
       }
     }
