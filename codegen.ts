@@ -1,6 +1,8 @@
 /**
- * GraphQL Code Generator: typed resolvers for every subgraph, in federation mode.
- * `npm run codegen` writes `subgraphs/<name>/src/generated/resolvers.ts`; CI checks it is fresh.
+ * GraphQL Code Generator: typed resolvers for every subgraph, in federation mode, and typed
+ * documents for the registered client operations (schema/operations). `npm run codegen` writes
+ * `subgraphs/<name>/src/generated/resolvers.ts` and `schema/operations/generated.ts`; a test
+ * fails when either is stale.
  */
 import type { CodegenConfig } from '@graphql-codegen/cli';
 
@@ -37,24 +39,39 @@ const OUT_DIR = process.env.CODEGEN_OUT_DIR ?? '.';
 
 const config: CodegenConfig = {
   overwrite: true,
-  generates: Object.fromEntries(
-    SUBGRAPHS.map((name) => [
-      `${OUT_DIR}/subgraphs/${name}/src/generated/resolvers.ts`,
-      {
-        schema: `subgraphs/${name}/src/schema.graphql`,
-        plugins: ['typescript', 'typescript-resolvers'],
-        config: {
-          federation: true,
-          useIndexSignature: true,
-          contextType: `../context#Context`,
-          mappers: MAPPERS[name],
-          scalars: { DateTime: 'Date | string', JSON: 'unknown' },
-          enumsAsTypes: true,
-          avoidOptionals: false,
-        },
+  generates: {
+    // Client operations against the public API schema (the supergraph without its @inaccessible
+    // parts), as TypedDocumentNodes a client (Apollo Client, the e2e tests) can use as they are.
+    [`${OUT_DIR}/schema/operations/generated.ts`]: {
+      schema: 'schema/api.graphql',
+      documents: 'schema/operations/**/*.graphql',
+      plugins: ['typescript-operations', 'typed-document-node'],
+      config: {
+        onlyOperationTypes: true,
+        enumsAsTypes: true,
+        scalars: { DateTime: 'string', JSON: 'unknown' },
+        useTypeImports: true,
       },
-    ]),
-  ),
+    },
+    ...Object.fromEntries(
+      SUBGRAPHS.map((name) => [
+        `${OUT_DIR}/subgraphs/${name}/src/generated/resolvers.ts`,
+        {
+          schema: `subgraphs/${name}/src/schema.graphql`,
+          plugins: ['typescript', 'typescript-resolvers'],
+          config: {
+            federation: true,
+            useIndexSignature: true,
+            contextType: `../context#Context`,
+            mappers: MAPPERS[name],
+            scalars: { DateTime: 'Date | string', JSON: 'unknown' },
+            enumsAsTypes: true,
+            avoidOptionals: false,
+          },
+        },
+      ]),
+    ),
+  },
 };
 
 export default config;

@@ -1,11 +1,13 @@
 /**
- * Composes the four subgraph SDL files into schema/supergraph.graphql with @apollo/composition.
- * `--check` fails instead of writing when the committed file is stale.
+ * Composes the four subgraph SDL files into schema/supergraph.graphql with @apollo/composition,
+ * and writes its public API schema to schema/api.graphql (for client tooling and codegen).
+ * `npm run schema:check` fails when either is stale.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { composeServices } from '@apollo/composition';
-import { parse, type DocumentNode } from 'graphql';
+import { Supergraph } from '@apollo/federation-internals';
+import { parse, printSchema, type DocumentNode } from 'graphql';
 import { loadConfig, REPO_ROOT, SUBGRAPH_NAMES, subgraphUrl } from '@tradesage/shared';
 
 /** One subgraph's SDL and the URL the supergraph names for it. */
@@ -54,23 +56,20 @@ export function composeSupergraph(): string {
   return result.supergraphSdl;
 }
 
+/** The public API schema of a supergraph: what clients see (no federation or @inaccessible parts). */
+export function apiSchemaOf(supergraphSdl: string): string {
+  return printSchema(Supergraph.build(supergraphSdl).apiSchema().toGraphQLJSSchema()) + '\n';
+}
+
 if (require.main === module) {
-  const target = path.join(REPO_ROOT, 'schema', 'supergraph.graphql');
-  const check = process.argv.includes('--check');
   try {
-    const sdl = composeSupergraph();
-    const current = fs.existsSync(target) ? fs.readFileSync(target, 'utf8') : '';
-    if (check) {
-      if (current !== sdl) {
-        console.error(
-          'schema/supergraph.graphql is stale: run `npm run schema:compose` and commit it.',
-        );
-        process.exit(1);
-      }
-      console.log('schema/supergraph.graphql is up to date');
-    } else {
-      fs.writeFileSync(target, sdl);
-      console.log(`wrote ${path.relative(REPO_ROOT, target)}`);
+    const supergraph = composeSupergraph();
+    for (const [file, content] of [
+      ['schema/supergraph.graphql', supergraph],
+      ['schema/api.graphql', apiSchemaOf(supergraph)],
+    ]) {
+      fs.writeFileSync(path.join(REPO_ROOT, file), content);
+      console.log(`wrote ${file}`);
     }
   } catch (error) {
     console.error((error as Error).message);

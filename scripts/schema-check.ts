@@ -20,9 +20,15 @@ import { CriticalityLevel, diff } from '@graphql-inspector/core';
 import { Kind, parse, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { z } from 'zod';
 import { REPO_ROOT } from '@tradesage/shared';
-import { composeSubgraphs, readSubgraphs, type SubgraphSource } from './compose-supergraph';
+import {
+  apiSchemaOf,
+  composeSubgraphs,
+  readSubgraphs,
+  type SubgraphSource,
+} from './compose-supergraph';
 
 const SUPERGRAPH_FILE = 'schema/supergraph.graphql';
+const API_SCHEMA_FILE = 'schema/api.graphql';
 const APPROVALS_FILE = 'schema/breaking-changes.json';
 const OPERATIONS_DIR = 'schema/operations';
 
@@ -46,6 +52,8 @@ export interface ClientOperationFile {
 export interface SchemaCheckInput {
   subgraphs: SubgraphSource[];
   committedSupergraph?: string;
+  /** The committed public API schema (schema/api.graphql). */
+  committedApiSchema?: string;
   /** The supergraph at the base revision; none when the base has no supergraph yet. */
   baseSupergraph?: string;
   operations: ClientOperationFile[];
@@ -77,15 +85,13 @@ export async function checkSchema(input: SchemaCheckInput): Promise<SchemaCheckR
   const api = supergraph.apiSchema();
   const apiSchema = api.toGraphQLJSSchema();
 
-  steps.push(
-    input.committedSupergraph === composed.supergraphSdl
-      ? { step: 'committed supergraph', ok: true, details: [] }
-      : {
-          step: 'committed supergraph',
-          ok: false,
-          details: [`${SUPERGRAPH_FILE} is stale: run \`npm run schema:compose\` and commit it`],
-        },
-  );
+  const stale = [
+    [SUPERGRAPH_FILE, input.committedSupergraph, composed.supergraphSdl],
+    [API_SCHEMA_FILE, input.committedApiSchema, apiSchemaOf(composed.supergraphSdl)],
+  ]
+    .filter(([, committed, fresh]) => committed !== fresh)
+    .map(([file]) => `${file} is stale: run \`npm run schema:compose\` and commit it`);
+  steps.push({ step: 'committed supergraph', ok: stale.length === 0, details: stale });
 
   steps.push(await breakingChanges(input.baseSupergraph, apiSchema, input.approvals));
 
@@ -222,12 +228,14 @@ async function main(): Promise<void> {
     const baseIndex = process.argv.indexOf('--base');
     const base = baseIndex === -1 ? defaultBase() : process.argv[baseIndex + 1];
     if (!base) throw new Error('--base needs a git revision');
-    const committedPath = path.join(REPO_ROOT, SUPERGRAPH_FILE);
+    const committed = (file: string) => {
+      const absolute = path.join(REPO_ROOT, file);
+      return fs.existsSync(absolute) ? fs.readFileSync(absolute, 'utf8') : undefined;
+    };
     const report = await checkSchema({
       subgraphs: readSubgraphs(),
-      committedSupergraph: fs.existsSync(committedPath)
-        ? fs.readFileSync(committedPath, 'utf8')
-        : undefined,
+      committedSupergraph: committed(SUPERGRAPH_FILE),
+      committedApiSchema: committed(API_SCHEMA_FILE),
       baseSupergraph: supergraphAt(base),
       operations: readClientOperations(),
       approvals: readApprovals(),

@@ -7,7 +7,7 @@ import { REPO_ROOT } from '@tradesage/shared';
 const SUBGRAPHS = ['auth', 'tenant', 'user', 'session'];
 
 describe('codegen.ts', () => {
-  test('the committed resolver types are what `npm run codegen` generates', () => {
+  test('the committed resolver types and client operation documents are what `npm run codegen` generates', () => {
     const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-codegen-'));
     try {
       const bin = (name: string) => path.join(REPO_ROOT, 'node_modules', '.bin', name);
@@ -16,8 +16,11 @@ describe('codegen.ts', () => {
         env: { ...process.env, CODEGEN_OUT_DIR: outDir },
         stdio: 'pipe',
       });
-      for (const name of SUBGRAPHS) {
-        const relative = `subgraphs/${name}/src/generated/resolvers.ts`;
+      const outputs = [
+        ...SUBGRAPHS.map((name) => `subgraphs/${name}/src/generated/resolvers.ts`),
+        'schema/operations/generated.ts',
+      ];
+      for (const relative of outputs) {
         // Format with the repository's Prettier settings, as `npm run codegen` does.
         const fresh = execFileSync(bin('prettier'), ['--stdin-filepath', relative], {
           cwd: REPO_ROOT,

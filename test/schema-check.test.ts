@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { REPO_ROOT } from '@tradesage/shared';
-import { composeSubgraphs, type SubgraphSource } from '../scripts/compose-supergraph';
+import { apiSchemaOf, composeSubgraphs, type SubgraphSource } from '../scripts/compose-supergraph';
 import { checkSchema, type SchemaCheckInput } from '../scripts/schema-check';
 
 const LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])`;
@@ -31,9 +31,11 @@ const base = supergraph(subgraphs(CATALOG));
 function proposal(catalog: string, overrides: Partial<SchemaCheckInput> = {}): SchemaCheckInput {
   const sources = subgraphs(catalog);
   const composed = composeSubgraphs(sources);
+  const committed = 'supergraphSdl' in composed ? composed.supergraphSdl : undefined;
   return {
     subgraphs: sources,
-    committedSupergraph: 'supergraphSdl' in composed ? composed.supergraphSdl : undefined,
+    committedSupergraph: committed,
+    committedApiSchema: committed && apiSchemaOf(committed),
     baseSupergraph: base,
     operations: [{ file: 'schema/operations/app.graphql', source: PRODUCTS_OPERATION }],
     approvals: [],
@@ -134,13 +136,17 @@ describe('npm run schema:check', () => {
     });
   });
 
-  test('fails when the committed supergraph is stale', async () => {
-    const report = await checkSchema(
-      proposal(CATALOG, { committedSupergraph: base.replace('price', 'cost') }),
-    );
+  test('fails when the committed supergraph or API schema is stale', async () => {
+    const fresh = proposal(CATALOG);
+    const report = await checkSchema({
+      ...fresh,
+      committedSupergraph: base.replace('price', 'cost'),
+      committedApiSchema: fresh.committedApiSchema!.replace('price', 'cost'),
+    });
     expect(report.ok).toBe(false);
     expect(step(report, 'committed supergraph')?.details).toEqual([
-      expect.stringContaining('npm run schema:compose'),
+      'schema/supergraph.graphql is stale: run `npm run schema:compose` and commit it',
+      'schema/api.graphql is stale: run `npm run schema:compose` and commit it',
     ]);
   });
 
