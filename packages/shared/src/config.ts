@@ -212,6 +212,9 @@ const schema = z.object({
 
 export type Config = z.infer<typeof schema>;
 
+/** Every setting's name (docs/configuration.md has a row for each; a test checks). */
+export const CONFIG_KEYS = Object.keys(schema.shape) as (keyof Config)[];
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
