@@ -238,6 +238,19 @@ describe('supergraph through the router', () => {
     expect(routerMetrics).toMatch(
       /graphql_requests_total\{[^}]*operation="Me"[^}]*outcome="success"[^}]*\} [1-9]/,
     );
+    // Requests by tenant, and errors by the code clients saw (the anonymous Me above).
+    expect(routerMetrics).toMatch(
+      new RegExp(
+        `graphql_tenant_requests_total\\{[^}]*tenant="${alpha.tenant.slug}"[^}]*\\} [1-9]`,
+      ),
+    );
+    expect(routerMetrics).toMatch(/graphql_errors_total\{[^}]*code="UNAUTHENTICATED"[^}]*\} [1-9]/);
+    // Live sessions, read from the session store when scraped: at least alpha's and beta's.
+    const sessionMetrics = await (
+      await fetch(`http://127.0.0.1:${stack.ports.session}/metrics`)
+    ).text();
+    const active = /^sessions_active\{[^}]*\} (\d+)$/m.exec(sessionMetrics);
+    expect(Number(active?.[1])).toBeGreaterThanOrEqual(2);
   });
 });
 
@@ -273,6 +286,12 @@ describe('tenant operations of the React app contract, through the router', () =
       limits: { maxUsers: 100, maxSessionsPerUser: 10, requestsPerMinute: 3000, storageMb: 10000 },
     });
     expect(tenant.provisioningMs).toBeGreaterThan(0);
+    const tenantMetrics = await (
+      await fetch(`http://127.0.0.1:${stack.ports.tenant}/metrics`)
+    ).text();
+    expect(tenantMetrics).toMatch(
+      /tenant_provisioning_duration_seconds_count\{[^}]*outcome="success"[^}]*\} [1-9]/,
+    );
     expect(owner).toEqual({ id: expect.any(String), email: 'gina@gamma.test', roles: ['OWNER'] });
     tenantId = tenant.id;
     ownerToken = await sessionToken(stack, {

@@ -67,24 +67,34 @@ const UNCODED_REQUEST_ERRORS: Record<string, string> = {
 };
 
 /**
+ * The code a client sees for an error (one of ERROR_CODES), and, for Apollo's own request
+ * errors, their original code as the reason. Logs and metrics use it too, so all three agree.
+ */
+export function clientErrorCode(error: {
+  message: string;
+  extensions?: Readonly<Record<string, unknown>>;
+}): { code: ErrorCode; reason?: string } {
+  // Apollo marks its own uncoded errors INTERNAL_SERVER_ERROR; some are the client's doing.
+  const given = error.extensions?.code;
+  const rawCode = String(
+    (given === undefined || given === 'INTERNAL_SERVER_ERROR'
+      ? UNCODED_REQUEST_ERRORS[error.message]
+      : undefined) ??
+      given ??
+      'INTERNAL_SERVER_ERROR',
+  );
+  if (KNOWN.has(rawCode)) return { code: rawCode as ErrorCode };
+  const requestCode = REQUEST_ERROR_CODES[rawCode];
+  return requestCode ? { code: requestCode, reason: rawCode } : { code: 'INTERNAL_SERVER_ERROR' };
+}
+
+/**
  * Apollo `formatError` for every service: maps each error onto a client code, and in production
  * replaces the message of anything unexpected, so no stack trace, SQL or path reaches a client.
  */
 export function createErrorFormatter(options: { production: boolean }) {
   return (formatted: GraphQLFormattedError): GraphQLFormattedError => {
-    // Apollo marks its own uncoded errors INTERNAL_SERVER_ERROR; some are the client's doing.
-    const given = formatted.extensions?.code;
-    const rawCode = String(
-      (given === undefined || given === 'INTERNAL_SERVER_ERROR'
-        ? UNCODED_REQUEST_ERRORS[formatted.message]
-        : undefined) ??
-        given ??
-        'INTERNAL_SERVER_ERROR',
-    );
-    const requestCode = REQUEST_ERROR_CODES[rawCode];
-    const code: ErrorCode = KNOWN.has(rawCode)
-      ? (rawCode as ErrorCode)
-      : (requestCode ?? 'INTERNAL_SERVER_ERROR');
+    const { code, reason } = clientErrorCode(formatted);
     if (options.production && code === 'INTERNAL_SERVER_ERROR') {
       // Nothing of an unexpected error reaches the client: not its message, not its extensions.
       return {
@@ -95,7 +105,7 @@ export function createErrorFormatter(options: { production: boolean }) {
       };
     }
     const extensions: Record<string, unknown> = { ...formatted.extensions, code };
-    if (requestCode) extensions.reason = rawCode;
+    if (reason) extensions.reason = reason;
     if (options.production) {
       for (const key of Object.keys(extensions))
         if (!CLIENT_EXTENSIONS.has(key)) delete extensions[key];

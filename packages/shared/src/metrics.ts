@@ -1,5 +1,8 @@
 import type { ApolloServerPlugin } from '@apollo/server';
+import type { GraphQLError } from 'graphql';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { RequestContext } from './auth/context';
+import { clientErrorCode, type ErrorCode } from './errors';
 
 /** Metric names and labels that every service shares, so one dashboard reads them all. */
 export interface ServiceMetrics {
@@ -16,6 +19,24 @@ export interface ServiceMetrics {
 const OPERATION_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 /** Clients choose operation names, so labels are capped to keep series bounded. */
 const MAX_OPERATION_LABELS = 500;
+/** Per-tenant series are capped the same way; tenants past the cap count as `other`. */
+const MAX_TENANT_LABELS = 1_000;
+
+/** The distinct client codes of a response's errors (what clients, logs and metrics all see). */
+export function errorCodesOf(errors: readonly GraphQLError[] | undefined): ErrorCode[] {
+  return [...new Set((errors ?? []).map((error) => clientErrorCode(error).code))];
+}
+
+/** Keeps the first `max` values of a label; the rest become `other`. */
+function cappedLabel(max: number): (value: string) => string {
+  const seen = new Set<string>();
+  return (value) => {
+    if (seen.has(value)) return value;
+    if (seen.size >= max) return 'other';
+    seen.add(value);
+    return value;
+  };
+}
 
 export function createMetrics(service: string): ServiceMetrics {
   const registry = new Registry();
@@ -44,14 +65,23 @@ export function createMetrics(service: string): ServiceMetrics {
     registers: [registry],
   });
 
-  const seen = new Set<string>();
-  const operationLabel = (name: string | null | undefined): string => {
-    if (!name || !OPERATION_NAME.test(name)) return 'anonymous';
-    if (seen.has(name)) return name;
-    if (seen.size >= MAX_OPERATION_LABELS) return 'other';
-    seen.add(name);
-    return name;
-  };
+  const errors = new Counter({
+    name: 'graphql_errors_total',
+    help: 'Errors in GraphQL responses, by the code clients see (one per code per response)',
+    labelNames: ['code'] as const,
+    registers: [registry],
+  });
+  const tenantRequests = new Counter({
+    name: 'graphql_tenant_requests_total',
+    help: 'GraphQL operations of signed-in tenant users, by tenant slug (the first 1000 tenants; then other)',
+    labelNames: ['tenant'] as const,
+    registers: [registry],
+  });
+
+  const operationNameLabel = cappedLabel(MAX_OPERATION_LABELS);
+  const operationLabel = (name: string | null | undefined): string =>
+    !name || !OPERATION_NAME.test(name) ? 'anonymous' : operationNameLabel(name);
+  const tenantLabel = cappedLabel(MAX_TENANT_LABELS);
 
   const plugin: ApolloServerPlugin = {
     async requestDidStart() {
@@ -62,6 +92,10 @@ export function createMetrics(service: string): ServiceMetrics {
           const operation = operationLabel(requestContext.operationName);
           requests.inc({ operation, outcome });
           stopTimer({ operation, outcome });
+          for (const code of errorCodesOf(requestContext.errors)) errors.inc({ code });
+          const principal = (requestContext.contextValue as Partial<RequestContext>).principal;
+          if (principal?.kind === 'user')
+            tenantRequests.inc({ tenant: tenantLabel(principal.tenantSlug) });
         },
       };
     },

@@ -354,6 +354,20 @@ export class SessionStore {
     return this.redis.zcount(this.key(tenantId, 'sessions'), `(${Date.now()}`, '+inf');
   }
 
+  /**
+   * Live sessions across every scope (tenants and operators): one ZCOUNT per scope that has
+   * sessions, pipelined. For metrics, read at scrape time.
+   */
+  async countAllActive(): Promise<number> {
+    const scopes = await this.redis.zrange(this.dueKey(), 0, -1);
+    if (scopes.length === 0) return 0;
+    const now = `(${Date.now()}`;
+    const pipeline = this.redis.pipeline();
+    for (const scope of scopes) pipeline.zcount(this.key(scope, 'sessions'), now, '+inf');
+    const counts = (await pipeline.exec()) ?? [];
+    return counts.reduce((sum, [error, count]) => sum + (error ? 0 : Number(count)), 0);
+  }
+
   /** The user's live sessions, most recently active first. */
   async listForUser(tenantId: string, userId: string): Promise<SessionRecord[]> {
     const ids = await this.redis.zrange(this.key(tenantId, `user:${userId}:sessions`), 0, -1);

@@ -19,7 +19,7 @@ import {
 import { DataPlatform } from './db/platform';
 import { startGraphQLService, stopOnSignals, type RunningService } from './http/service';
 import { createLogger, type Logger } from './logger';
-import { createMetrics } from './metrics';
+import { createMetrics, type ServiceMetrics } from './metrics';
 import { buildPermissions } from './permissions';
 import { closeRedis, createRedis, type Redis } from './redis';
 import { EventBus, EventStream } from './events';
@@ -37,6 +37,8 @@ export interface SubgraphDeps {
   sessions: SessionStore;
   /** This process's signing keys, when it has any (the auth subgraph issues tokens with them). */
   signingKeys?: SigningKey[];
+  /** The service's metrics (served at /metrics); a subgraph registers its own beside them. */
+  metrics: ServiceMetrics;
 }
 
 /** The dependencies of one process; `closeSubgraphDeps` gives them back. */
@@ -45,6 +47,7 @@ export function createSubgraphDeps(
   log: Logger,
   applicationName: string,
   signingKeys?: SigningKey[],
+  metrics: ServiceMetrics = createMetrics(applicationName),
 ): SubgraphDeps {
   const platform = new DataPlatform(config, log, applicationName);
   const redis = createRedis(config, log);
@@ -63,6 +66,7 @@ export function createSubgraphDeps(
       streams,
     }),
     signingKeys,
+    metrics,
   };
 }
 
@@ -123,7 +127,13 @@ export async function startSubgraph<T>(
   const config = options.config ?? loadConfig();
   const log = createLogger(`${definition.name}-subgraph`, config);
   const signingKeys = await keysForVerification(config, log);
-  const deps = createSubgraphDeps(config, log, `tradesage-${definition.name}`, signingKeys);
+  const deps = createSubgraphDeps(
+    config,
+    log,
+    `tradesage-${definition.name}`,
+    signingKeys,
+    createMetrics(`${definition.name}-subgraph`),
+  );
   const { platform, redis } = deps;
   const services = definition.createServices(deps);
   const lifecycle = services as Lifecycle;
@@ -149,7 +159,7 @@ export async function startSubgraph<T>(
     production,
     exploration: explorationEnabled(config),
     log,
-    metrics: createMetrics(`${definition.name}-subgraph`),
+    metrics: deps.metrics,
     readiness: {
       postgres: async () => {
         await platform.controlPool.query('SELECT 1');

@@ -1,3 +1,4 @@
+import { Gauge } from 'prom-client';
 import {
   rolesAllow,
   SESSION_STATUS_AFTER,
@@ -31,7 +32,15 @@ export interface TenantUsageModel {
   tenantId: string;
 }
 
-export function createServices({ config, log, platform, sessions, bus }: SubgraphDeps) {
+export function createServices({ config, log, platform, sessions, bus, metrics }: SubgraphDeps) {
+  new Gauge({
+    name: 'sessions_active',
+    help: 'Live sessions across every tenant, read from the session store at scrape time',
+    registers: [metrics.registry],
+    async collect() {
+      this.set(await sessions.countAllActive());
+    },
+  });
   let sweeper: NodeJS.Timeout | undefined;
   return {
     /** Durable login history, in each tenant's schema. */

@@ -1,3 +1,4 @@
+import { Histogram } from 'prom-client';
 import {
   AppError,
   badUserInput,
@@ -60,7 +61,15 @@ export function createServices({
   redis,
   sessions,
   streams,
+  metrics,
 }: SubgraphDeps) {
+  const provisioningDurations = new Histogram({
+    name: 'tenant_provisioning_duration_seconds',
+    help: 'Time to provision a tenant (schema, role, migrations, owner), by outcome',
+    labelNames: ['outcome'] as const,
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [metrics.registry],
+  });
   const control = platform.controlClient((adapter) => new PrismaClient({ adapter }));
   const backups = new TenantBackups({ config, log, platform, control, s3: createS3Client(config) });
   const scheduler = new BackupScheduler({ backups, control, redis, config, log, platform });
@@ -90,7 +99,15 @@ export function createServices({
     backups,
     scheduler,
     health,
-    provisioner: new TenantProvisioner({ config, log, platform, control, bus, streams }),
+    provisioner: new TenantProvisioner({
+      config,
+      log,
+      platform,
+      control,
+      bus,
+      streams,
+      durations: provisioningDurations,
+    }),
 
     /** Background work: the daily backups and the health rounds. */
     start() {

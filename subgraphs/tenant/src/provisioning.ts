@@ -1,3 +1,4 @@
+import type { Histogram } from 'prom-client';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import {
@@ -108,6 +109,8 @@ export class TenantProvisioner {
       /** Where the owner's invitation is requested from the auth service's mailer. */
       streams?: EventStream;
       hooks?: ProvisioningHooks;
+      /** Provisioning time, by outcome (tenant_provisioning_duration_seconds). */
+      durations?: Histogram<'outcome'>;
     },
   ) {
     this.migrations = loadMigrations(deps.config.PRISMA_DIR, 'tenant');
@@ -115,6 +118,18 @@ export class TenantProvisioner {
   }
 
   async create(raw: CreateTenantInput): Promise<ProvisionedTenant> {
+    const stop = this.deps.durations?.startTimer();
+    try {
+      const tenant = await this.provision(raw);
+      stop?.({ outcome: 'success' });
+      return tenant;
+    } catch (error) {
+      stop?.({ outcome: 'error' });
+      throw error;
+    }
+  }
+
+  private async provision(raw: CreateTenantInput): Promise<ProvisionedTenant> {
     const parsed = inputSchema.safeParse(raw);
     if (!parsed.success) throw badUserInput(parsed.error.issues[0].message);
     const input = parsed.data;

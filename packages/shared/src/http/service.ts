@@ -17,7 +17,7 @@ import helmet from 'helmet';
 import type { IncomingRequest, RequestContext } from '../auth/context';
 import { createErrorFormatter } from '../errors';
 import type { Logger } from '../logger';
-import type { ServiceMetrics } from '../metrics';
+import { errorCodesOf, type ServiceMetrics } from '../metrics';
 import {
   serveSubscriptions,
   SubscriptionQuota,
@@ -55,15 +55,7 @@ export const requestLogPlugin: ApolloServerPlugin<Partial<RequestContext>> = {
             tenantId: principal?.kind === 'user' ? principal.tenantId : undefined,
             operationName: operationName ?? undefined,
             outcome: errors?.length ? 'error' : 'success',
-            errorCodes: errors?.length
-              ? [
-                  ...new Set(
-                    errors.map((error) =>
-                      String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR'),
-                    ),
-                  ),
-                ]
-              : undefined,
+            errorCodes: errors?.length ? errorCodesOf(errors) : undefined,
             durationMs: Math.round((performance.now() - started) * 10) / 10,
           },
           'graphql request',
