@@ -21,9 +21,8 @@ import {
   environmentProblems,
   listeningPort,
   type DeployedService,
+  type Env,
 } from './support/deployment-env';
-
-type Env = Record<string, string | undefined>;
 
 interface ComposeService {
   image?: string;

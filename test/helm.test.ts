@@ -18,9 +18,8 @@ import {
   environmentProblems,
   listeningPort,
   type DeployedService,
+  type Env,
 } from './support/deployment-env';
-
-type Env = Record<string, string | undefined>;
 
 const CHART_DIR = path.join(REPO_ROOT, 'helm/tradesage');
 const RELEASE = 'demo';

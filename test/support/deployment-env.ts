@@ -6,6 +6,9 @@
  */
 import { loadConfig, type Config } from '@tradesage/shared';
 
+/** A service's environment, as a deployment file gives it. */
+export type Env = Record<string, string | undefined>;
+
 export type DeployedService = 'router' | 'auth' | 'tenant' | 'user' | 'session';
 
 export const DEPLOYED_SERVICES: readonly DeployedService[] = [
@@ -47,10 +50,7 @@ export const PORT_SETTING: Record<DeployedService, keyof Config> = {
 };
 
 /** The problems of one service's environment: missing settings, or what loadConfig refuses. */
-export function environmentProblems(
-  service: DeployedService,
-  env: Record<string, string | undefined>,
-): string[] {
+export function environmentProblems(service: DeployedService, env: Env): string[] {
   const problems = REQUIRED_ENV[service]
     .filter((anyOf) => !anyOf.some((name) => env[name] !== undefined && env[name] !== ''))
     .map((anyOf) => `${service}: ${anyOf.join(' or ')} is not set`);
@@ -63,9 +63,6 @@ export function environmentProblems(
 }
 
 /** The port a service listens on under this environment. */
-export function listeningPort(
-  service: DeployedService,
-  env: Record<string, string | undefined>,
-): number {
+export function listeningPort(service: DeployedService, env: Env): number {
   return loadConfig(env)[PORT_SETTING[service]] as number;
 }
