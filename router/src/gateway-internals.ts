@@ -1,7 +1,7 @@
 import type { ApolloGateway, GraphQLDataSource } from '@apollo/gateway';
-import type { Schema } from '@apollo/federation-internals';
-import type { QueryPlanner } from '@apollo/query-planner';
-import type { GraphQLSchema } from 'graphql';
+import { operationFromDocument, type Schema } from '@apollo/federation-internals';
+import type { QueryPlan, QueryPlanner } from '@apollo/query-planner';
+import type { DocumentNode, GraphQLSchema } from 'graphql';
 
 /**
  * What the router needs of a running gateway: fields it keeps to itself, read at run time (the
@@ -18,4 +18,17 @@ export interface GatewayInternals {
 
 export function gatewayInternals(gateway: ApolloGateway): GatewayInternals {
   return gateway as unknown as GatewayInternals;
+}
+
+/** The gateway's query plan for one operation of a document (the planner caches nothing here). */
+export function planOperation(
+  planning: { apiSchema: Schema; queryPlanner: QueryPlanner },
+  document: DocumentNode,
+  operationName: string | null | undefined,
+): QueryPlan {
+  return planning.queryPlanner.buildQueryPlan(
+    operationFromDocument(planning.apiSchema, document, {
+      operationName: operationName ?? undefined,
+    }),
+  );
 }

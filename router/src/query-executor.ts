@@ -1,6 +1,5 @@
 import type { ApolloGateway } from '@apollo/gateway';
 import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/types';
-import { operationFromDocument } from '@apollo/federation-internals';
 import type {
   FetchNode,
   PlanNode,
@@ -31,7 +30,7 @@ import {
 } from 'graphql';
 import { LRUCache } from 'lru-cache';
 import type { Counter } from 'prom-client';
-import { gatewayInternals } from './gateway-internals';
+import { gatewayInternals, planOperation } from './gateway-internals';
 
 /**
  * The router's executor of queries: the gateway's query plan, run with as little work per
@@ -80,7 +79,7 @@ export class FastQueryGateway implements GatewayInterface {
     if (compiled) {
       try {
         const data: Record<string, unknown> = {};
-        if (compiled.plan) await this.run(compiled.plan, requestContext, data, data);
+        if (compiled.plan) await this.run(compiled.plan, requestContext, data);
         const result = { data: completeObject(data, compiled.root) as Record<string, unknown> };
         this.executions.inc({ executor: 'router' });
         return result;
@@ -107,19 +106,17 @@ export class FastQueryGateway implements GatewayInterface {
     node: PlanNode,
     requestContext: GatewayGraphQLRequestContext,
     data: unknown,
-    root: Record<string, unknown>,
   ): Promise<void> {
     switch (node.kind) {
       case 'Sequence':
-        for (const child of node.nodes) await this.run(child, requestContext, data, root);
+        for (const child of node.nodes) await this.run(child, requestContext, data);
         return;
       case 'Parallel':
-        await Promise.all(node.nodes.map((child) => this.run(child, requestContext, data, root)));
+        await Promise.all(node.nodes.map((child) => this.run(child, requestContext, data)));
         return;
       case 'Flatten': {
         const inner = valuesAt(data, node.path);
-        if (inner !== undefined && inner !== null)
-          await this.run(node.node, requestContext, inner, root);
+        if (inner !== undefined && inner !== null) await this.run(node.node, requestContext, inner);
         return;
       }
       case 'Fetch':
@@ -244,16 +241,16 @@ function compileQuery(
     const root = objectShape(new ShapeCompiler(schema, fragments), queryType, [
       operation.selectionSet,
     ]);
-    const plan = queryPlanner.buildQueryPlan(
-      operationFromDocument(apiSchema, document, {
-        operationName: requestContext.operationName ?? undefined,
-      }),
+    const plan = planOperation(
+      { apiSchema, queryPlanner },
+      document,
+      requestContext.operationName,
     ).node;
     if (plan && !runsFast(plan)) return false;
     return { plan: plan as PlanNode | undefined, root };
-  } catch (error) {
-    if (error instanceof LeftToGateway) return false;
-    throw error;
+  } catch {
+    // Left to the gateway, which also reports a document its planner cannot take.
+    return false;
   }
 }
 

@@ -4,7 +4,6 @@ import {
   type ApolloGateway,
   type GraphQLDataSource,
 } from '@apollo/gateway';
-import { operationFromDocument } from '@apollo/federation-internals';
 import type { FetchNode, QueryPlan } from '@apollo/query-planner';
 import { createClient, type Client } from 'graphql-ws';
 import {
@@ -15,7 +14,7 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import WebSocket from 'ws';
-import { gatewayInternals, type GatewayInternals } from './gateway-internals';
+import { gatewayInternals, planOperation, type GatewayInternals } from './gateway-internals';
 import { SubgraphClient } from './subgraph-client';
 import { AppError, unauthenticated, type Logger, type RequestContext } from '@tradesage/shared';
 
@@ -57,8 +56,7 @@ export class FederatedSubscriptions {
     const operationName = args.operationName ?? undefined;
     let plan: QueryPlan;
     try {
-      const operation = operationFromDocument(apiSchema, args.document, { operationName });
-      plan = queryPlanner.buildQueryPlan(operation);
+      plan = planOperation({ apiSchema, queryPlanner }, args.document, operationName);
     } catch (error) {
       // A document the planner cannot take is the client's problem, told without internals.
       const message =
