@@ -31,6 +31,7 @@ import {
 import { LRUCache } from 'lru-cache';
 import type { Counter } from 'prom-client';
 import { gatewayInternals, planOperation } from './gateway-internals';
+import type { RouterContext } from './subgraph-client';
 
 /**
  * The router's executor of queries: the gateway's query plan, run with as little work per
@@ -42,8 +43,8 @@ import { gatewayInternals, planOperation } from './gateway-internals';
  * whose subgraphs answer without errors. Anything else (mutations, @skip/@include/@defer,
  * introspection, plans that rewrite keys or values, any subgraph error, a null where the schema
  * says non-null, an enum value the API hides) goes to the gateway's own executor, which then
- * answers exactly as stock @apollo/gateway does. A query is read-only, so running it again there
- * is safe.
+ * answers exactly as stock @apollo/gateway does. The rerun reuses every subgraph answer the fast
+ * path already had (RouterContext.subgraphAnswers): no subgraph is asked twice.
  */
 export class FastQueryGateway implements GatewayInterface {
   private gatewayExecutor?: GatewayExecutor;
@@ -76,20 +77,28 @@ export class FastQueryGateway implements GatewayInterface {
 
   private execute: GatewayExecutor = async (requestContext) => {
     const compiled = this.compile(requestContext);
-    if (compiled) {
-      try {
-        const data: Record<string, unknown> = {};
-        if (compiled.plan) await this.run(compiled.plan, requestContext, data);
-        const result = { data: completeObject(data, compiled.root) as Record<string, unknown> };
-        this.executions.inc({ executor: 'router' });
-        return result;
-      } catch {
-        // A subgraph error, a failed fetch or a value the fast path leaves to the gateway: the
-        // gateway runs the query and reports it.
-      }
+    if (!compiled) {
+      this.executions.inc({ executor: 'gateway' });
+      return this.gatewayExecutor!(requestContext);
     }
-    this.executions.inc({ executor: 'gateway' });
-    return this.gatewayExecutor!(requestContext);
+    // The query's subgraph answers are kept for its length, so that a rerun on the gateway's
+    // executor asks no subgraph twice (see RouterContext.subgraphAnswers).
+    const context = requestContext.context as Partial<RouterContext>;
+    context.subgraphAnswers = new Map();
+    try {
+      const data: Record<string, unknown> = {};
+      if (compiled.plan) await this.run(compiled.plan, requestContext, data);
+      const result = { data: completeObject(data, compiled.root) as Record<string, unknown> };
+      this.executions.inc({ executor: 'router' });
+      return result;
+    } catch {
+      // A subgraph error, a failed fetch or a value the fast path leaves to the gateway: the
+      // gateway runs the query, from the answers already here, and reports it.
+      this.executions.inc({ executor: 'gateway' });
+      return await this.gatewayExecutor!(requestContext);
+    } finally {
+      context.subgraphAnswers = undefined;
+    }
   };
 
   private compile(requestContext: GatewayGraphQLRequestContext): CompiledQuery | false {

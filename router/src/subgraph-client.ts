@@ -8,6 +8,22 @@ import { ISSUED_TOKEN_HEADER, type RequestContext } from '@tradesage/shared';
 export interface RouterContext extends RequestContext {
   /** A token the auth subgraph issued during this operation (login): the rest of it runs as that user. */
   issuedAuthorization?: string;
+  /**
+   * Set by the query executor while it runs a query: every subgraph answer of the query, by
+   * subgraph and request body, so that a rerun on the gateway's executor (after a subgraph
+   * error) reuses what was already fetched, failures included, instead of asking again.
+   */
+  subgraphAnswers?: Map<string, Promise<SubgraphAnswer>>;
+}
+
+/**
+ * A subgraph's answer: the parsed response for its first reader, and the text, from which a
+ * later reader (the gateway's rerun) parses a copy of its own, since readers change what they get.
+ */
+interface SubgraphAnswer {
+  status: number;
+  text: string;
+  response?: GatewayGraphQLResponse;
 }
 
 export interface SubgraphClientOptions {
@@ -52,23 +68,43 @@ export class SubgraphClient implements GraphQLDataSource<RouterContext> {
   ): Promise<GatewayGraphQLResponse> {
     const { request } = options;
     const context = options.context as Partial<RouterContext>;
+    const body = JSON.stringify({
+      query: request.query,
+      operationName: request.operationName,
+      variables: request.variables,
+    });
+    const answers = context.subgraphAnswers;
+    const key = `${this.options.name}\n${body}`;
+    let answer = answers?.get(key);
+    if (!answer) {
+      answer = this.fetch(body, context);
+      answers?.set(key, answer);
+    }
+    const received = await answer;
+    const first = received.response;
+    if (first) {
+      received.response = undefined;
+      return first;
+    }
+    return parseResponse(this.options.name, received.status, received.text);
+  }
+
+  private async fetch(body: string, context: Partial<RouterContext>): Promise<SubgraphAnswer> {
     const stop = this.options.fetchDuration.startTimer({ subgraph: this.options.name });
     try {
       const response = await this.pool.request({
         method: 'POST',
         path: this.path,
         headers: forwardedHeaders(context),
-        body: JSON.stringify({
-          query: request.query,
-          operationName: request.operationName,
-          variables: request.variables,
-        }),
+        body,
       });
       const issued = this.options.issuesTokens && response.headers[ISSUED_TOKEN_HEADER];
       if (typeof issued === 'string') context.issuedAuthorization = `Bearer ${issued}`;
-      const body = await readResponse(this.options.name, response.statusCode, response.body);
-      stop({ outcome: body.errors?.length ? 'error' : 'success' });
-      return body;
+      const status = response.statusCode;
+      const text = await response.body.text();
+      const parsed = parseResponse(this.options.name, status, text);
+      stop({ outcome: parsed.errors?.length ? 'error' : 'success' });
+      return { status, text, response: parsed };
     } catch (error) {
       stop({ outcome: 'error' });
       throw error;
@@ -98,12 +134,7 @@ function forwardedHeaders(context: Partial<RouterContext>): Record<string, strin
  * errors with 4xx too). Anything else is an error of the fetch, which the gateway reports as
  * the subgraph's failure.
  */
-async function readResponse(
-  subgraph: string,
-  status: number,
-  body: { text(): Promise<string> },
-): Promise<GatewayGraphQLResponse> {
-  const text = await body.text();
+function parseResponse(subgraph: string, status: number, text: string): GatewayGraphQLResponse {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -16,12 +16,18 @@ import {
 import WebSocket from 'ws';
 import { gatewayInternals, planOperation, type GatewayInternals } from './gateway-internals';
 import { SubgraphClient } from './subgraph-client';
-import { AppError, unauthenticated, type Logger, type RequestContext } from '@tradesage/shared';
+import {
+  AppError,
+  unauthenticated,
+  WS_CLOSE,
+  type Logger,
+  type RequestContext,
+} from '@tradesage/shared';
 
 /** A subgraph's close codes that mean the caller's credentials, told to the client coded. */
 const UPSTREAM_CLOSES: Record<number, () => GraphQLError> = {
-  4401: () => unauthenticated('This session has ended; sign in again'),
-  4403: () => new AppError('TENANT_SUSPENDED', 'This tenant is suspended'),
+  [WS_CLOSE.UNAUTHENTICATED]: () => unauthenticated('This session has ended; sign in again'),
+  [WS_CLOSE.FORBIDDEN]: () => new AppError('TENANT_SUSPENDED', 'This tenant is suspended'),
 };
 
 /** The fetch of a plan that the subscription's events stand in for. */

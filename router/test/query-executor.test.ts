@@ -31,6 +31,8 @@ const reviewsOf: Record<string, { body: string; stars: number }[]> = {
 
 /** Book representations the reviews subgraph has resolved. */
 let bookReferences = 0;
+/** Times the reviews subgraph has resolved Film.failing. */
+let failingCalls = 0;
 
 const subgraphs = {
   catalog: {
@@ -86,6 +88,7 @@ const subgraphs = {
       Film: {
         reviews: ({ id }: { id: string }) => reviewsOf[id],
         failing: () => {
+          failingCalls++;
           throw new GraphQLError('Projector broke', { extensions: { code: 'BROKEN' } });
         },
       },
@@ -244,5 +247,20 @@ describe('the router query executor', () => {
     expect(fromRouter.body).toEqual(fromStock.body);
     expect(fromStock.references).toBe(4);
     expect(fromRouter.references).toBe(2);
+  });
+
+  it('runs a query with a subgraph error again on the gateway without asking any subgraph twice', async () => {
+    failingCalls = 0;
+    bookReferences = 0;
+    const before = await executorCounts();
+    const { body } = await router.executeOperation({
+      query: `{ items { id ... on Film { failing } ... on Book { readingHours } } }`,
+    });
+    expect(await executorCounts()).toEqual({ ...before, gateway: before.gateway + 1 });
+    if (body.kind !== 'single') throw new Error('expected a single result');
+    expect(body.singleResult.errors?.map((error) => error.message)).toEqual(['Projector broke']);
+    // The rerun took the fast path's answers: one fetch each, not two.
+    expect(failingCalls).toBe(1);
+    expect(bookReferences).toBe(2);
   });
 });

@@ -1,3 +1,5 @@
+import { DEVICE_TYPES } from './devices';
+
 /**
  * The session store's Lua scripts. Each runs atomically on the slot of one scope's keys: KEYS[1]
  * is the scope's `sessions` sorted set, and every other key a script touches is named from
@@ -9,7 +11,7 @@
 const PRELUDE = `
 local base, channels, now, nowIso = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
 local INTERNAL = { refreshHash = true, lastSeenMs = true, expiresMs = true, deadlineMs = true }
-local DEVICE_TYPES = { 'DESKTOP', 'MOBILE', 'TABLET', 'OTHER' }
+local DEVICE_TYPES = { ${DEVICE_TYPES.map((type) => `'${type}'`).join(', ')} }
 -- Spent refresh-token hashes kept per session to recognise reuse; an older token is just invalid.
 local KEEP_ROTATED = 32
 local ended = {}

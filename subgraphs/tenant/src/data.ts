@@ -75,7 +75,7 @@ export function createServices({
   const scheduler = new BackupScheduler({ backups, control, redis, config, log, platform });
   const health = new TenantHealthMonitor({ config, log, platform, control, sessions, bus, redis });
 
-  /** Every change to a tenant reaches every replica's directory cache, and its health is republished. */
+  /** Ends every session of a tenant that is suspended or deleted. */
   async function endSessions(tenantId: string, action: LifecycleAction): Promise<void> {
     const ended = await sessions.revokeAllForTenant(
       tenantId,
@@ -84,6 +84,7 @@ export function createServices({
     if (ended > 0) log.info({ tenantId, action, sessions: ended }, 'tenant sessions ended');
   }
 
+  /** Every change to a tenant reaches every replica's directory cache, and its health is republished. */
   async function announce(tenant: Tenant): Promise<Tenant> {
     platform.directory.invalidate(tenant.id);
     await bus.publish('tenant.changed', { tenantId: tenant.id, status: tenant.status });
