@@ -51,6 +51,8 @@ export class EventBus {
   private waiting: (() => void)[] = [];
   /** The subscriber connection is up and subscribed to every channel that has handlers. */
   private isListening = false;
+  /** Channels subscribed (or being subscribed) while listening: one SUBSCRIBE each, not one per handler. */
+  private confirmations = new Map<string, Promise<void>>();
 
   constructor(
     private readonly redis: Redis,
@@ -79,10 +81,18 @@ export class EventBus {
     const nextListening = () => new Promise<void>((resolve) => this.waiting.push(resolve));
     // Not ready: the subscription is made with all the others when the connection is.
     if (!this.isListening) return nextListening();
-    return subscriber.subscribe(channel).then(
-      () => undefined,
-      () => nextListening(),
-    );
+    let confirmed = this.confirmations.get(channel);
+    if (!confirmed) {
+      confirmed = subscriber.subscribe(channel).then(
+        () => undefined,
+        () => {
+          this.confirmations.delete(channel);
+          return nextListening();
+        },
+      );
+      this.confirmations.set(channel, confirmed);
+    }
+    return confirmed;
   }
 
   /** Whether events are being heard now (the subscriber connection is up and subscribed). */
@@ -159,6 +169,7 @@ export class EventBus {
     const handlers = this.handlers.get(channel);
     if (!handlers?.delete(handler) || handlers.size > 0) return;
     this.handlers.delete(channel);
+    this.confirmations.delete(channel);
     if (!this.isListening) return; // the next resubscription leaves it out
     this.subscriber
       ?.unsubscribe(channel)
@@ -209,6 +220,8 @@ export class EventBus {
           () => {
             if (subscriber.status !== 'ready') return; // dropped meanwhile: the next ready retries
             this.isListening = true;
+            for (const channel of this.handlers.keys())
+              this.confirmations.set(channel, Promise.resolve());
             const waiting = this.waiting;
             this.waiting = [];
             for (const resolve of waiting) resolve();
@@ -218,6 +231,7 @@ export class EventBus {
         );
       });
       subscriber.on('close', () => {
+        this.confirmations.clear();
         if (!this.isListening) return;
         this.isListening = false;
         this.runAll(this.deafHandlers);

@@ -135,3 +135,26 @@ test("a tenant's channel is released when its last iterator ends", async () => {
     redis.disconnect();
   }
 });
+
+test('handlers of a channel already subscribed share its one SUBSCRIBE', async () => {
+  const redis = new Redis(REDIS);
+  const bus = new EventBus(redis, prefix, log);
+  const subscribe = jest.spyOn(Redis.prototype, 'subscribe');
+  try {
+    await bus.subscribe('tenant.changed', () => undefined, 'tenant-x');
+    await until(() => bus.listening, 'listening');
+    subscribe.mockClear();
+    await Promise.all([
+      bus.subscribe('tenant.changed', () => undefined, 'tenant-y'),
+      bus.subscribe('tenant.changed', () => undefined, 'tenant-y'),
+      bus.subscribe('tenant.changed', () => undefined, 'tenant-y'),
+      bus.subscribe('tenant.changed', () => undefined, 'tenant-x'),
+    ]);
+    // One for the new channel; none for the extra handlers, nor for the channel already held.
+    expect(subscribe.mock.calls).toEqual([[`${prefix}events:tenant.changed:tenant-y`]]);
+  } finally {
+    subscribe.mockRestore();
+    await bus.close();
+    redis.disconnect();
+  }
+});
