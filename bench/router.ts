@@ -27,8 +27,6 @@ import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { isDeepStrictEqual } from 'node:util';
-import { composeServices } from '@apollo/composition';
-import { parse } from 'graphql';
 import pg from 'pg';
 import pino from 'pino';
 import {
@@ -51,6 +49,7 @@ import {
 } from '@tradesage/shared/testing';
 import { deleteKeys } from './lib/redis-keys';
 import { envCount, runBenchmark } from './lib/stats';
+import { composeSubgraphs } from '../scripts/compose-supergraph';
 import { SUBGRAPHS } from './router/subgraphs';
 
 const CONCURRENCY = envCount('BENCH_CONCURRENCY', 32);
@@ -271,14 +270,14 @@ async function main() {
     );
     children.push(subgraphs.child);
     const urls = JSON.parse(subgraphs.line) as Record<string, string>;
-    const composed = composeServices(
+    const composed = composeSubgraphs(
       Object.entries(SUBGRAPHS).map(([name, { typeDefs }]) => ({
         name,
         url: urls[name],
-        typeDefs: parse(typeDefs),
+        sdl: typeDefs,
       })),
     );
-    if (composed.errors) throw new Error(composed.errors.map((e) => e.message).join('\n'));
+    if ('errors' in composed) throw new Error(composed.errors.join('\n'));
     const supergraphPath = path.join(dir, 'supergraph.graphql');
     writeFileSync(supergraphPath, composed.supergraphSdl);
 

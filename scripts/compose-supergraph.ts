@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { composeServices } from '@apollo/composition';
 import { Supergraph } from '@apollo/federation-internals';
-import { parse, printSchema, type DocumentNode } from 'graphql';
+import { parse, printSchema, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { loadConfig, REPO_ROOT, SUBGRAPH_NAMES, subgraphUrl } from '@tradesage/shared';
 
 /** One subgraph's SDL and the URL the supergraph names for it. */
@@ -58,7 +58,12 @@ export function composeSupergraph(): string {
 
 /** The public API schema of a supergraph: what clients see (no federation or @inaccessible parts). */
 export function apiSchemaOf(supergraphSdl: string): string {
-  return printSchema(Supergraph.build(supergraphSdl).apiSchema().toGraphQLJSSchema()) + '\n';
+  return printApiSchema(Supergraph.build(supergraphSdl).apiSchema().toGraphQLJSSchema());
+}
+
+/** schema/api.graphql's text for an API schema. */
+export function printApiSchema(apiSchema: GraphQLSchema): string {
+  return `${printSchema(apiSchema)}\n`;
 }
 
 if (require.main === module) {

@@ -21,8 +21,8 @@ import { Kind, parse, validate, type DocumentNode, type GraphQLSchema } from 'gr
 import { z } from 'zod';
 import { REPO_ROOT } from '@tradesage/shared';
 import {
-  apiSchemaOf,
   composeSubgraphs,
+  printApiSchema,
   readSubgraphs,
   type SubgraphSource,
 } from './compose-supergraph';
@@ -87,7 +87,7 @@ export async function checkSchema(input: SchemaCheckInput): Promise<SchemaCheckR
 
   const stale = [
     [SUPERGRAPH_FILE, input.committedSupergraph, composed.supergraphSdl],
-    [API_SCHEMA_FILE, input.committedApiSchema, apiSchemaOf(composed.supergraphSdl)],
+    [API_SCHEMA_FILE, input.committedApiSchema, printApiSchema(apiSchema)],
   ]
     .filter(([, committed, fresh]) => committed !== fresh)
     .map(([file]) => `${file} is stale: run \`npm run schema:compose\` and commit it`);
