@@ -90,24 +90,20 @@ export async function startRouter(
     labelNames: ['executor'] as const,
     registers: [metrics.registry],
   });
-  // One keep-alive pool per subgraph; a reload that keeps a subgraph's URL keeps its pool.
-  const subgraphClients = new Map<string, SubgraphClient>();
+  // One keep-alive pool per subgraph. The gateway asks again only for a subgraph whose URL a
+  // reload changed (it keeps the data source otherwise).
+  const subgraphClients: SubgraphClient[] = [];
   const gateway = new ApolloGateway({
     supergraphSdl: supergraphFromFile(config.SUPERGRAPH_PATH, log),
     buildService: ({ name, url }) => {
-      const target = subgraphUrlFor(config, name, url);
-      const key = `${name}\n${target}`;
-      let client = subgraphClients.get(key);
-      if (!client) {
-        client = new SubgraphClient({
-          name: name.toLowerCase(),
-          url: target,
-          issuesTokens: config.SUBGRAPH_URLS === 'configured' && name.toLowerCase() === 'auth',
-          fetchDuration,
-          timeoutMs: config.SUBGRAPH_TIMEOUT_SECONDS * 1000,
-        });
-        subgraphClients.set(key, client);
-      }
+      const client = new SubgraphClient({
+        name: name.toLowerCase(),
+        url: subgraphUrlFor(config, name, url),
+        issuesTokens: config.SUBGRAPH_URLS === 'configured' && name.toLowerCase() === 'auth',
+        fetchDuration,
+        timeoutMs: config.SUBGRAPH_TIMEOUT_SECONDS * 1000,
+      });
+      subgraphClients.push(client);
       return client;
     },
     logger: log,
@@ -168,7 +164,7 @@ export async function startRouter(
       return context;
     },
     onStop: async () => {
-      await Promise.all([...subgraphClients.values()].map((client) => client.close()));
+      await Promise.all(subgraphClients.map((client) => client.close()));
       await bus.close();
       await platform.close();
       await closeRedis(redis);
