@@ -1,9 +1,11 @@
 import { ErrorsAreMissesCache, type KeyValueCache } from '@apollo/utils.keyvaluecache';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { Counter, type Registry } from 'prom-client';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import {
+  AppError,
   rateLimitedRequest,
+  redisAway,
+  RequestLimit,
   type Config,
   type DataPlatform,
   type Redis,
@@ -45,7 +47,8 @@ export function corsOrigins(config: Config): string[] {
  * never fails or opens up because Redis is away. Operators are not limited here.
  */
 export class EdgeRateLimits {
-  private readonly limiters = new Map<number, RateLimiterRedis>();
+  /** One limit per distinct rate (plans have few). */
+  private readonly limits = new Map<number, RequestLimit>();
   private readonly rejections: Counter<'scope'>;
 
   constructor(
@@ -78,43 +81,25 @@ export class EdgeRateLimits {
       perMinute = this.config.ANONYMOUS_REQUESTS_PER_MINUTE;
     }
     try {
-      // While Redis is away, count in memory at once instead of waiting on its retries.
-      await (redisAway(this.redis) ? this.inMemory(perMinute) : this.limiter(perMinute)).consume(
-        key,
-      );
-    } catch (rejection) {
-      if (!(rejection instanceof RateLimiterRes)) throw rejection;
-      this.rejections.inc({ scope: principal.kind === 'user' ? 'tenant' : 'anonymous' });
-      throw rateLimitedRequest(rejection.msBeforeNext / 1000);
+      await this.limit(perMinute).consume(key);
+    } catch (error) {
+      if (error instanceof AppError && error.extensions.code === 'RATE_LIMITED')
+        this.rejections.inc({ scope: principal.kind === 'user' ? 'tenant' : 'anonymous' });
+      throw error;
     }
   }
 
-  private readonly memory = new Map<number, RateLimiterMemory>();
-
-  /** The per-process fallback for a rate. */
-  private inMemory(perMinute: number): RateLimiterMemory {
-    let limiter = this.memory.get(perMinute);
-    if (!limiter) {
-      limiter = new RateLimiterMemory({ points: perMinute, duration: 60 });
-      this.memory.set(perMinute, limiter);
-    }
-    return limiter;
-  }
-
-  /** One limiter per distinct rate (plans have few). */
-  private limiter(perMinute: number): RateLimiterRedis {
-    let limiter = this.limiters.get(perMinute);
-    if (!limiter) {
-      limiter = new RateLimiterRedis({
-        storeClient: this.redis,
-        keyPrefix: `${this.config.REDIS_KEY_PREFIX}rl:edge:${perMinute}`,
+  private limit(perMinute: number): RequestLimit {
+    let limit = this.limits.get(perMinute);
+    if (!limit) {
+      limit = new RequestLimit(this.redis, `${this.config.REDIS_KEY_PREFIX}rl:edge:${perMinute}`, {
         points: perMinute,
-        duration: 60,
-        insuranceLimiter: this.inMemory(perMinute),
+        durationSeconds: 60,
+        refuse: rateLimitedRequest,
       });
-      this.limiters.set(perMinute, limiter);
+      this.limits.set(perMinute, limit);
     }
-    return limiter;
+    return limit;
   }
 }
 
@@ -137,9 +122,4 @@ export function persistedQueries(redis: Redis, config: Config) {
     delete: async (key) => (await redis.del(`${config.REDIS_KEY_PREFIX}${key}`)) > 0,
   };
   return { cache: new ErrorsAreMissesCache(store), ttl: config.APQ_TTL_SECONDS };
-}
-
-/** Whether the connection to Redis is down (between reconnect attempts, or closed for good). */
-function redisAway(redis: Redis): boolean {
-  return ['reconnecting', 'close', 'end'].includes(redis.status);
 }

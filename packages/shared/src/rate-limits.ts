@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
-import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Config } from './config';
 import { AppError } from './errors';
+import { redisAway } from './redis';
 
 /** RATE_LIMITED with the seconds to wait, for clients and for a Retry-After header. */
 export function rateLimited(retryAfterSeconds: number): AppError {
@@ -24,29 +25,47 @@ export function rateLimitedRequest(retryAfterSeconds: number): AppError {
 
 const secondsUntilNext = (res: RateLimiterRes) => res.msBeforeNext / 1000;
 
-/** A fixed-window request limit per key (rate-limiter-flexible on Redis). */
+/**
+ * A fixed-window request limit per key (rate-limiter-flexible on Redis). While Redis is away it
+ * counts in this process's memory instead (the same limit, per process), at once rather than
+ * after Redis's retries: a limit never fails a request, nor lets everything through, because
+ * Redis is down.
+ */
 export class RequestLimit {
   private readonly limiter: RateLimiterRedis;
+  private readonly inMemory: RateLimiterMemory;
+  private readonly refuse: (retryAfterSeconds: number) => AppError;
 
   constructor(
-    redis: Redis,
+    private readonly redis: Redis,
     keyPrefix: string,
-    options: { points: number; durationSeconds: number },
+    options: {
+      points: number;
+      durationSeconds: number;
+      /** The error past the limit: RATE_LIMITED in the response (default), or the HTTP 429 of rateLimitedRequest. */
+      refuse?: (retryAfterSeconds: number) => AppError;
+    },
   ) {
+    this.inMemory = new RateLimiterMemory({
+      points: options.points,
+      duration: options.durationSeconds,
+    });
     this.limiter = new RateLimiterRedis({
       storeClient: redis,
       keyPrefix,
       points: options.points,
       duration: options.durationSeconds,
+      insuranceLimiter: this.inMemory,
     });
+    this.refuse = options.refuse ?? rateLimited;
   }
 
-  /** Counts one request; throws RATE_LIMITED once the key has used up its window. */
+  /** Counts one request; throws the refusal once the key has used up its window. */
   async consume(key: string): Promise<void> {
     try {
-      await this.limiter.consume(key);
+      await (redisAway(this.redis) ? this.inMemory : this.limiter).consume(key);
     } catch (rejection) {
-      if (rejection instanceof RateLimiterRes) throw rateLimited(secondsUntilNext(rejection));
+      if (rejection instanceof RateLimiterRes) throw this.refuse(secondsUntilNext(rejection));
       throw rejection;
     }
   }

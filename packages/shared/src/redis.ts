@@ -31,3 +31,8 @@ export async function closeRedis(redis: Redis): Promise<void> {
     redis.disconnect();
   }
 }
+
+/** Whether the connection to Redis is down (between reconnect attempts, or closed for good). */
+export function redisAway(redis: Redis): boolean {
+  return ['reconnecting', 'close', 'end'].includes(redis.status);
+}
