@@ -5,7 +5,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import S3rver from 's3rver';
 import { parse, print } from 'graphql';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -41,6 +44,8 @@ export interface Stack {
   signer: TestSigner;
   smtp: SmtpCapture;
   google: OidcTestProvider;
+  /** The S3-protocol server (s3rver) that tenant backups go to, and its bucket. */
+  s3: { endpoint: string; bucket: string };
   ports: Record<ServiceName, number>;
   routerUrl: string;
   /** The stack's own process (`npm start`), in its own process group. */
@@ -66,6 +71,18 @@ export async function startStack(
     redirectUris: [GOOGLE_REDIRECT_URI],
     accounts: options.googleAccounts ?? [],
   });
+  const s3Dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-e2e-s3-'));
+  const s3rver = new S3rver({ port: 0, address: '127.0.0.1', directory: s3Dir, silent: true });
+  const { port: s3Port } = (await s3rver.run()) as unknown as { port: number };
+  const s3 = { endpoint: `http://127.0.0.1:${s3Port}`, bucket: 'tradesage-backups-e2e' };
+  const s3Client = new S3Client({
+    endpoint: s3.endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+  });
+  await s3Client.send(new CreateBucketCommand({ Bucket: s3.bucket }));
+  s3Client.destroy();
   const ports = {} as Record<ServiceName, number>;
   for (const service of ['router', 'auth', 'tenant', 'user', 'session'] as const)
     ports[service] = await freePort();
@@ -83,6 +100,10 @@ export async function startStack(
       google: { provider: google, redirectUri: GOOGLE_REDIRECT_URI },
       operator: OPERATOR,
     }),
+    S3_ENDPOINT: s3.endpoint,
+    S3_BUCKET: s3.bucket,
+    S3_ACCESS_KEY_ID: 'S3RVER',
+    S3_SECRET_ACCESS_KEY: 'S3RVER',
     ROUTER_PORT: String(ports.router),
     ...options.env,
   };
@@ -111,6 +132,8 @@ export async function startStack(
     redis.disconnect();
     await smtp.close();
     await google.close();
+    await s3rver.close();
+    fs.rmSync(s3Dir, { recursive: true, force: true });
     await admin.end();
     await db.drop();
   };
@@ -130,6 +153,7 @@ export async function startStack(
     signer,
     smtp,
     google,
+    s3,
     ports,
     routerUrl: `http://127.0.0.1:${ports.router}/graphql`,
     process: child,
