@@ -3,6 +3,9 @@
  * planned by the gateway, subscribed at the session subgraph, with `session.user.email` resolved
  * by the user subgraph for every event.
  */
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { CARRIER_CONNECTION_PARAMS } from '@tradesage/shared';
 import { settled, until, watchMultipart, watchSubscription } from '@tradesage/shared/testing';
 import {
   graphql,
@@ -10,6 +13,7 @@ import {
   OPERATOR,
   operation,
   startStack,
+  type ServiceName,
   type SignedIn,
   type Stack,
 } from './support/stack';
@@ -56,9 +60,9 @@ async function live(who: typeof ALPHA, watcher: { events: SessionEvent[] }): Pro
   return opened;
 }
 
-/** One of the router's metrics, read from /metrics. */
-async function metric(pattern: RegExp): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${stack.ports.router}/metrics`)).text();
+/** One of the router's metrics (or another service's), read from /metrics. */
+async function metric(pattern: RegExp, service: ServiceName = 'router'): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${stack.ports[service]}/metrics`)).text();
   const match = pattern.exec(text);
   return match ? Number(match[1]) : 0;
 }
@@ -307,6 +311,46 @@ test('the router counts open sockets and subscriptions, and a client going away 
   expect(await settled(wsSubscriptions, (count) => count === 0, { intervalMs: 50 })).toBe(0);
   expect(await settled(multipartSubscriptions, (count) => count === 0, { intervalMs: 50 })).toBe(0);
   expect(await settled(sockets, (count) => count === 0, { intervalMs: 50 })).toBe(0);
+});
+
+test("the router carries every client's subscriptions to a subgraph on one socket, and accepts no carrier itself", async () => {
+  const subscribers = [await signIn(ALPHA), await signIn(ALPHA), await signIn(ALPHA)].map((user) =>
+    watchSubscription({
+      url: stack.routerUrl,
+      token: user.token,
+      query: operation('SessionEvents'),
+      select: (data: Record<string, unknown>) => data,
+    }),
+  );
+  try {
+    const atSession = (pattern: RegExp) => () => metric(pattern, 'session');
+    const sessionSockets = atSession(/websocket_connections_active\{[^}]*\} (\d+)/);
+    const sessionSubscriptions = atSession(
+      /graphql_subscriptions_active\{[^}]*transport="websocket"[^}]*\} (\d+)/,
+    );
+    expect(await settled(sockets, (count) => count === 3, { intervalMs: 50 })).toBe(3);
+    expect(await settled(sessionSubscriptions, (n) => n === 3, { intervalMs: 50 })).toBe(3);
+    expect(await sessionSockets()).toBe(1);
+  } finally {
+    for (const subscriber of subscribers) await subscriber.dispose();
+  }
+  // A client claiming to be a carrier at the router is just an anonymous connection.
+  const closeCodes: number[] = [];
+  const pretender = createClient({
+    url: stack.routerUrl.replace(/^http/, 'ws'),
+    webSocketImpl: WebSocket,
+    connectionParams: CARRIER_CONNECTION_PARAMS,
+    retryAttempts: 0,
+    on: { closed: (event) => closeCodes.push((event as { code: number }).code) },
+  });
+  const owner = await signIn(ALPHA);
+  const refused = pretender.iterate({
+    query: operation('SessionEvents'),
+    extensions: { authorization: `Bearer ${owner.token}` },
+  });
+  await expect(refused.next()).rejects.toMatchObject({ code: 4401 });
+  expect(closeCodes).toEqual([4401]);
+  await pretender.dispose();
 });
 
 test('subscription limits: per connection, and per tenant, with LIMIT_EXCEEDED', async () => {

@@ -164,6 +164,7 @@ export async function startRouter(
       return context;
     },
     onStop: async () => {
+      await subscriptions.close();
       await Promise.all(subgraphClients.map((client) => client.close()));
       await bus.close();
       await platform.close();

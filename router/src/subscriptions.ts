@@ -18,17 +18,10 @@ import { gatewayInternals, planOperation, type GatewayInternals } from './gatewa
 import { SubgraphClient } from './subgraph-client';
 import {
   AppError,
-  unauthenticated,
-  WS_CLOSE,
+  CARRIER_CONNECTION_PARAMS,
   type Logger,
   type RequestContext,
 } from '@tradesage/shared';
-
-/** A subgraph's close codes that mean the caller's credentials, told to the client coded. */
-const UPSTREAM_CLOSES: Record<number, () => GraphQLError> = {
-  [WS_CLOSE.UNAUTHENTICATED]: () => unauthenticated('This session has ended; sign in again'),
-  [WS_CLOSE.FORBIDDEN]: () => new AppError('TENANT_SUSPENDED', 'This tenant is suspended'),
-};
 
 /** The fetch of a plan that the subscription's events stand in for. */
 const EVENT_SOURCE = '__subscription_event__';
@@ -38,8 +31,14 @@ const EVENT_SOURCE = '__subscription_event__';
  * fetch goes to the subgraph that owns the field; the router subscribes to that subgraph over
  * graphql-ws with the caller's token, and for every event runs the plan's `rest` through the
  * gateway's executor, so fields of other subgraphs (session.user.email) resolve as in a query.
+ *
+ * All subscriptions to one subgraph share one carrier socket (CARRIER_CONNECTION_PARAMS), each
+ * subscribe message bringing its caller's token: a router holding N client sockets needs N file
+ * descriptors, not 2N, and the subgraph one socket per router, not per subscriber.
  */
 export class FederatedSubscriptions {
+  private readonly carriers = new Map<string, Client>();
+
   constructor(
     private readonly gateway: ApolloGateway,
     private readonly log: Logger,
@@ -79,11 +78,11 @@ export class FederatedSubscriptions {
       operationDocument: args.document,
       operationName,
     });
-    const upstream = this.connect(primary.serviceName, context);
-    const events = upstream.iterate<Record<string, unknown>>({
+    const events = this.carrier(primary.serviceName).iterate<Record<string, unknown>>({
       query: primary.operation,
       operationName: primary.operationName ?? undefined,
       variables: pick(variables, primary.variableUsages),
+      extensions: context.authorization ? { authorization: context.authorization } : {},
     });
     const eventPlan: QueryPlan = {
       kind: 'QueryPlan',
@@ -122,7 +121,6 @@ export class FederatedSubscriptions {
       if (closed) return;
       closed = true;
       await events.return?.();
-      await upstream.dispose();
     };
     // A plain iterator, not an async generator: return() (the client went away) must close the
     // upstream subscription at once, even while next() waits for an event.
@@ -138,10 +136,11 @@ export class FederatedSubscriptions {
           return { done: false, value: await complete(event.value) };
         } catch (error) {
           await close();
-          // The subgraph closed the socket: its code says why (the session ended, say).
-          const refusal = UPSTREAM_CLOSES[(error as { code?: number }).code ?? 0];
-          if (refusal) return { done: false, value: { errors: [refusal()] } };
-          throw error;
+          // The subgraph refused the operation (its errors, coded), or the carrier went away.
+          if (Array.isArray(error))
+            return { done: false, value: { errors: error.map(toGraphQLError) } };
+          this.log.warn({ err: error }, 'upstream subscription interrupted');
+          return { done: false, value: { errors: [interrupted()] } };
         }
       },
       return: async () => {
@@ -152,20 +151,37 @@ export class FederatedSubscriptions {
     return results;
   };
 
-  /** A subgraph serves graphql-ws on the URL its queries go to. */
-  private connect(serviceName: string, context: RequestContext): Client {
+  /** Closes the carrier sockets (the router is stopping). */
+  async close(): Promise<void> {
+    const carriers = [...this.carriers.values()];
+    this.carriers.clear();
+    await Promise.all(carriers.map((carrier) => carrier.dispose()));
+  }
+
+  /**
+   * The carrier to a subgraph (it serves graphql-ws on the URL its queries go to). Lazy: it
+   * connects with the first subscription and closes after the last; a carrier that drops fails
+   * its subscriptions (the clients subscribe again) and reconnects with the next one.
+   */
+  private carrier(serviceName: string): Client {
     const dataSource = this.internals().serviceMap[serviceName]?.dataSource;
     if (!(dataSource instanceof SubgraphClient))
       throw new Error(`No subgraph ${serviceName} to subscribe at`);
-    return createClient({
-      url: dataSource.url.replace(/^http/, 'ws'),
-      webSocketImpl: WebSocket,
-      connectionParams: {
-        ...(context.authorization ? { authorization: context.authorization } : {}),
-      },
-      retryAttempts: 0,
-      lazy: true,
-    });
+    const url = dataSource.url.replace(/^http/, 'ws');
+    let carrier = this.carriers.get(url);
+    if (!carrier) {
+      carrier = createClient({
+        url,
+        webSocketImpl: WebSocket,
+        connectionParams: CARRIER_CONNECTION_PARAMS,
+        retryAttempts: 0,
+        lazy: true,
+        // A silent dead peer is found within a minute, not at the next event.
+        keepAlive: 30_000,
+      });
+      this.carriers.set(url, carrier);
+    }
+    return carrier;
   }
 
   private internals(): GatewayInternals {
@@ -182,6 +198,11 @@ function pick(values: Record<string, unknown>, names: readonly string[] | undefi
   return Object.fromEntries(
     (names ?? []).filter((name) => name in values).map((name) => [name, values[name]]),
   );
+}
+
+/** The subgraph's socket went away mid-subscription: the client should subscribe again. */
+function interrupted(): GraphQLError {
+  return new AppError('INTERNAL_SERVER_ERROR', 'The subscription was interrupted; subscribe again');
 }
 
 function toGraphQLError(error: { message: string; extensions?: Record<string, unknown> }) {

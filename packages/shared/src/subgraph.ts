@@ -169,7 +169,13 @@ export async function startSubgraph<T>(
       },
     },
     apollo: { schema },
-    subscriptions: { schema, bus: deps.bus, quotas: subscriptionQuotas(config) },
+    // The router's sockets carry many callers' subscriptions, each with its own credentials.
+    subscriptions: {
+      schema,
+      bus: deps.bus,
+      quotas: subscriptionQuotas(config),
+      acceptCarriers: true,
+    },
     ...(signingKeys ? { jwks: async () => publicJwks(signingKeys) } : {}),
     trustProxy: config.TRUSTED_PROXIES,
     context: async (request) => ({

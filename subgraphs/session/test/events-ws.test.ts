@@ -4,7 +4,10 @@
  */
 import pg from 'pg';
 import { Redis } from 'ioredis';
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
 import {
+  CARRIER_CONNECTION_PARAMS,
   migrateControlPlane,
   SessionStore,
   startSubgraph,
@@ -165,6 +168,60 @@ test("revoking the subscriber's own session closes its socket with 4401", async 
   expect(watcher.closeCodes).toEqual([4401]);
   // Whatever arrived before the close, nothing after: the stream is over.
   expect(watcher.completed()).toBe(false);
+});
+
+/** One subscription on a carrier socket, with its caller's token in the subscribe message. */
+function carried(carrier: Client, token: string | undefined) {
+  const seen = { events: [] as Received[], errors: [] as { extensions?: { code?: string } }[] };
+  const done = (async () => {
+    try {
+      const results = carrier.iterate<{ sessionEvents: Received }>({
+        query: EVENTS,
+        extensions: token === undefined ? {} : { authorization: `Bearer ${token}` },
+      });
+      for await (const result of results) {
+        if (result.data) seen.events.push(result.data.sessionEvents);
+        seen.errors.push(...((result.errors ?? []) as unknown as typeof seen.errors));
+      }
+    } catch (refusal) {
+      seen.errors.push(...(refusal as typeof seen.errors));
+    }
+  })();
+  return { ...seen, done };
+}
+
+test("a carrier socket (the router's) carries several callers' subscriptions, each on its own credentials", async () => {
+  const carrier = createClient({
+    url: service.url.replace(/^http/, 'ws'),
+    webSocketImpl: WebSocket,
+    connectionParams: CARRIER_CONNECTION_PARAMS,
+    retryAttempts: 0,
+  });
+  const alphaOwner = await ownerToken(alpha);
+  const alphaWatch = carried(carrier, alphaOwner.token);
+  const betaWatch = carried(carrier, (await ownerToken(beta)).token);
+  const anonymous = carried(carrier, undefined);
+  const forged = carried(carrier, 'not-a-token');
+  await live(alpha, alphaWatch);
+  await live(beta, betaWatch);
+  // The callers without credentials are refused, each alone; the socket carries on.
+  await Promise.all([anonymous.done, forged.done]);
+  expect(anonymous.errors.map((error) => error.extensions?.code)).toEqual(['UNAUTHENTICATED']);
+  expect(forged.errors.map((error) => error.extensions?.code)).toEqual(['UNAUTHENTICATED']);
+  expect([...anonymous.events, ...forged.events]).toEqual([]);
+  // Beta's subscriber heard none of alpha's sessions.
+  const alphaIds = new Set(alphaWatch.events.map((event) => event.session.id));
+  expect(betaWatch.events.some((event) => alphaIds.has(event.session.id))).toBe(false);
+
+  // Alpha's caller signs out: that subscription ends with UNAUTHENTICATED; beta's goes on.
+  await store.revoke(alpha.id, alphaOwner.sessionId, 'LOGOUT');
+  await alphaWatch.done;
+  expect(alphaWatch.errors.map((error) => error.extensions?.code)).toEqual(['UNAUTHENTICATED']);
+  const betaSeen = betaWatch.events.length;
+  await live(beta, betaWatch);
+  expect(betaWatch.events.length).toBeGreaterThan(betaSeen);
+  await carrier.dispose();
+  await betaWatch.done;
 });
 
 // Last: it stops the service (afterAll's stop is then a no-op).

@@ -98,7 +98,7 @@ export interface GraphQLServiceOptions<TContext extends object> {
   /** Serves subscriptions over WebSocket (graphql-ws) on /graphql; see serveSubscriptions. */
   subscriptions?: Pick<
     SubscriptionServerOptions<TContext>,
-    'schema' | 'subscribe' | 'bus' | 'limits' | 'beforeSubscribe'
+    'schema' | 'subscribe' | 'bus' | 'limits' | 'beforeSubscribe' | 'acceptCarriers'
   > & {
     /** How many subscriptions a connection, and a tenant at this replica, may hold. */
     quotas?: { perConnection: number; perTenant: number };

@@ -19,7 +19,7 @@ import type { IncomingRequest, RequestContext } from '../auth/context';
 import type { Principal } from '../auth/principal';
 import type { EventBus } from '../events';
 import { PLATFORM_SCOPE } from '../sessions';
-import { AppError, badUserInput, createErrorFormatter } from '../errors';
+import { AppError, badUserInput, createErrorFormatter, unauthenticated } from '../errors';
 import type { Logger } from '../logger';
 import type { ServiceMetrics } from '../metrics';
 
@@ -32,6 +32,15 @@ export const WS_CLOSE = {
   /** Too many connections from this client or tenant: wait (the reason says how long). */
   RATE_LIMITED: 4429,
 } as const;
+
+/**
+ * The `connection_init` payload of a carrier: one socket that carries many callers'
+ * subscriptions (the router's to a subgraph), each subscribe message bringing its caller's
+ * credentials in `extensions.authorization`. A subgraph accepts carriers when
+ * `acceptCarriers` is set; every subscription on one is authenticated on its own, exactly as a
+ * connection would be, and ends with UNAUTHENTICATED when its session does.
+ */
+export const CARRIER_CONNECTION_PARAMS = { credentials: 'per-operation' } as const;
 
 const CLOSE_BY_CODE: Record<string, number> = {
   UNAUTHENTICATED: WS_CLOSE.UNAUTHENTICATED,
@@ -70,6 +79,8 @@ export interface SubscriptionServerOptions<TContext extends object> {
   maxPayloadBytes?: number;
   /** The same query limits as HTTP operations (graphql-armor's rules, the token limit). */
   limits?: OperationLimits;
+  /** Accept carrier connections (CARRIER_CONNECTION_PARAMS): subgraphs do, the router not. */
+  acceptCarriers?: boolean;
 }
 
 /** Limits every operation meets, whatever the transport. */
@@ -138,7 +149,9 @@ export function serveSubscriptions<TContext extends object>(
     maxPayload: options.maxPayloadBytes ?? 1024 * 1024,
   });
   const trust = proxyAddr.compile(options.trustProxy.split(',').map((entry) => entry.trim()));
+  /** Each connection's verified context; a carrier has none, its operations bring their own. */
   const contexts = new WeakMap<object, TContext>();
+  const carriers = new WeakSet<object>();
   const places = new WeakMap<object, ConnectionPlaces>();
   const connectionPlaces = (extra: object) => {
     let held = places.get(extra);
@@ -153,25 +166,56 @@ export function serveSubscriptions<TContext extends object>(
       badUserInput('Over WebSocket, only subscriptions: send queries and mutations over HTTP'),
     ],
   });
+  /** The caller's verified context from the upgrade request and the credentials given. */
+  const authenticate = async (request: http.IncomingMessage, authorization: unknown) => {
+    const headers = {
+      ...request.headers,
+      ...(typeof authorization === 'string' ? { authorization } : {}),
+    };
+    const context = await options.context({ headers, ip: proxyAddr(request, trust) });
+    // No subscription is open to anonymous callers.
+    if ((context as unknown as RequestContext).principal.kind === 'anonymous')
+      throw unauthenticated('Authentication required');
+    return context;
+  };
+  /** The credentials of one operation on a carrier: a context, or the coded refusal. */
+  const authenticateOperation = async (request: http.IncomingMessage, authorization: unknown) => {
+    try {
+      return await authenticate(request, authorization);
+    } catch (error) {
+      if (error instanceof GraphQLError) return error;
+      options.log.error({ err: error }, 'subscription authentication failed');
+      return new AppError('INTERNAL_SERVER_ERROR', 'Internal server error');
+    }
+  };
   const server = useServer<Record<string, unknown>>(
     {
       schema: typeof schema === 'function' ? schema : () => schema,
       isProd: options.production,
-      subscribe: (args) =>
-        runSubscription(args, {
+      subscribe: (args) => {
+        const context = args.contextValue as OperationContext;
+        return runSubscription(args, {
           subscribe,
           quota: options.quota,
           metrics: options.metrics,
           transport: 'websocket',
-          connection: (args.contextValue as { [CONNECTION]?: ConnectionPlaces })[CONNECTION],
-        }),
+          connection: context[CONNECTION],
+          // On a carrier, the operation ends when its own session does (not the socket).
+          endsWithSession: context[CONNECTION] ? undefined : { bus: options.bus },
+        });
+      },
       ...(subscribe ? { execute: onlySubscriptions } : {}),
       // Every subscription counts against the rate limit, and meets the same query limits as
       // HTTP operations, before graphql-ws parses and validates it itself.
       onSubscribe: async (ctx, _id, payload) => {
-        const context = contexts.get(ctx.extra);
+        const carrier = carriers.has(ctx.extra);
+        const context = carrier
+          ? await authenticateOperation(ctx.extra.request, payload.extensions?.authorization)
+          : contexts.get(ctx.extra);
+        if (context instanceof GraphQLError) return [context];
+        if (!context) return [unauthenticated('Authentication required')];
         try {
-          if (context) await options.beforeSubscribe?.(context);
+          await options.beforeSubscribe?.(context);
         } catch (error) {
           if (error instanceof GraphQLError) return [error];
           throw error;
@@ -180,30 +224,35 @@ export function serveSubscriptions<TContext extends object>(
         const schemaValue = schemaNow();
         const checked = checkOperation(schemaValue, payload.query, options.limits);
         if (Array.isArray(checked)) return checked as readonly GraphQLError[];
+        // Each operation gets its own request id, on its verified context.
+        const contextValue: OperationContext = {
+          ...context,
+          requestId: randomUUID(),
+          [CONNECTION]: carrier ? undefined : connectionPlaces(ctx.extra),
+        };
         return {
           schema: schemaValue,
           document: checked as DocumentNode,
           operationName: payload.operationName,
           variableValues: payload.variables,
+          contextValue,
         };
       },
       onConnect: async (ctx) => {
-        const request = ctx.extra.request;
-        const fromParams = ctx.connectionParams?.authorization;
-        const headers = {
-          ...request.headers,
-          ...(typeof fromParams === 'string' ? { authorization: fromParams } : {}),
-        };
+        const socket = ctx.extra.socket;
+        const params = ctx.connectionParams;
+        if (
+          options.acceptCarriers &&
+          params?.credentials === CARRIER_CONNECTION_PARAMS.credentials
+        ) {
+          carriers.add(ctx.extra);
+          options.metrics?.sockets.inc();
+          socket.once('close', () => options.metrics?.sockets.dec());
+          return true;
+        }
         try {
-          const ip = proxyAddr(request, trust);
-          const context = await options.context({ headers, ip });
+          const context = await authenticate(ctx.extra.request, params?.authorization);
           const { principal } = context as unknown as RequestContext;
-          const socket = ctx.extra.socket;
-          // No subscription is open to anonymous callers.
-          if (principal.kind === 'anonymous') {
-            socket.close(WS_CLOSE.UNAUTHENTICATED, 'Authentication required');
-            return false;
-          }
           if (socket.readyState !== socket.OPEN) return false; // gone while we checked
           contexts.set(ctx.extra, context);
           const stop = watchConnection(principal, options.bus, (reason) =>
@@ -220,19 +269,13 @@ export function serveSubscriptions<TContext extends object>(
           const close = typeof code === 'string' ? CLOSE_BY_CODE[code] : undefined;
           if (close === undefined) {
             options.log.error({ err: error }, 'subscription connection failed');
-            ctx.extra.socket.close(4500, 'Internal server error');
+            socket.close(4500, 'Internal server error');
             return false;
           }
-          ctx.extra.socket.close(close, (error as GraphQLError).message.slice(0, 120));
+          socket.close(close, (error as GraphQLError).message.slice(0, 120));
           return false;
         }
       },
-      // Each operation gets its own request id, on the connection's verified context.
-      context: (ctx) => ({
-        ...contexts.get(ctx.extra)!,
-        requestId: randomUUID(),
-        [CONNECTION]: connectionPlaces(ctx.extra),
-      }),
       onError: (_ctx, id, _payload, errors) => {
         options.log.debug({ operationId: id, errors }, 'subscription operation failed');
         return errors.map((error) => formatError(error.toJSON()));
@@ -325,6 +368,50 @@ const CONNECTION = Symbol('connection places');
 interface ConnectionPlaces {
   open: number;
 }
+/** A WebSocket operation's context: on a connection of its own caller, or on a carrier. */
+type OperationContext = Record<string, unknown> & { [CONNECTION]?: ConnectionPlaces };
+
+/**
+ * A subscription that ends when its caller's credentials do (the token expires, the session
+ * ends): one last result with UNAUTHENTICATED, then done. For operations on a carrier, whose
+ * socket outlives any one caller.
+ */
+function endingWithSession(
+  source: AsyncIterator<ExecutionResult>,
+  principal: Principal,
+  bus: Pick<EventBus, 'iterate'> | undefined,
+): AsyncIterableIterator<ExecutionResult> {
+  let ending: ExecutionResult | undefined;
+  let over = false;
+  let wake: () => void = () => undefined;
+  const ended = new Promise<void>((resolve) => (wake = resolve));
+  const stopWatching = watchConnection(principal, bus, (reason) => {
+    ending = { errors: [unauthenticated(reason)] };
+    wake();
+  });
+  const finish = async () => {
+    over = true;
+    stopWatching();
+    await source.return?.();
+  };
+  const iterator: AsyncIterableIterator<ExecutionResult> = {
+    [Symbol.asyncIterator]: () => iterator,
+    next: async () => {
+      if (over) return { done: true, value: undefined };
+      const next = await Promise.race([source.next(), ended.then(() => undefined)]);
+      if (ending || !next || next.done) {
+        await finish();
+        return ending ? { done: false, value: ending } : { done: true, value: undefined };
+      }
+      return next;
+    },
+    return: async () => {
+      await finish();
+      return { done: true, value: undefined };
+    },
+  };
+  return iterator;
+}
 
 /**
  * Subscription limits: per connection, and per tenant in this process (each replica counts its
@@ -377,6 +464,8 @@ export async function runSubscription(
     metrics?: Pick<ServiceMetrics, 'subscriptions'>;
     transport: 'websocket' | 'multipart';
     connection?: ConnectionPlaces;
+    /** Ends the subscription (UNAUTHENTICATED) when the caller's session ends (its bus says). */
+    endsWithSession?: { bus?: Pick<EventBus, 'iterate'> };
   },
 ): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
   const place = options.quota?.take(args.contextValue as RequestContext, options.connection);
@@ -391,6 +480,11 @@ export async function runSubscription(
   if (!(Symbol.asyncIterator in result)) {
     place?.();
     return result;
+  }
+  if (options.endsWithSession) {
+    const { principal } = args.contextValue as RequestContext;
+    const source = result[Symbol.asyncIterator]();
+    result = endingWithSession(source, principal, options.endsWithSession.bus);
   }
   return counted(result, () => {
     options.metrics?.subscriptions.inc({ transport: options.transport });
