@@ -6,8 +6,10 @@ import {
 } from '@apollo/gateway';
 import type { FetchNode, QueryPlan } from '@apollo/query-planner';
 import { createClient, type Client } from 'graphql-ws';
+import { LRUCache } from 'lru-cache';
 import {
   GraphQLError,
+  type DocumentNode,
   type ExecutionArgs,
   type ExecutionResult,
   type FormattedExecutionResult,
@@ -38,11 +40,15 @@ const EVENT_SOURCE = '__subscription_event__';
  */
 export class FederatedSubscriptions {
   private readonly carriers = new Map<string, Client>();
+  /** Per operation (its text and name): its plan, as in queries; a new supergraph clears it. */
+  private readonly plans = new LRUCache<string, PlannedSubscription>({ max: 1_000 });
 
   constructor(
     private readonly gateway: ApolloGateway,
     private readonly log: Logger,
-  ) {}
+  ) {
+    gateway.onSchemaLoadOrUpdate(() => this.plans.clear());
+  }
 
   /** The API schema, to validate operations against; it follows the gateway's reloads. */
   schema = (): GraphQLSchema => {
@@ -59,37 +65,31 @@ export class FederatedSubscriptions {
     if (!apiSchema || !supergraphSchema || !queryPlanner || !schema)
       return { errors: [new GraphQLError('The router is starting; try again')] };
     const operationName = args.operationName ?? undefined;
-    let plan: QueryPlan;
-    try {
-      plan = planOperation({ apiSchema, queryPlanner }, args.document, operationName);
-    } catch (error) {
-      // A document the planner cannot take is the client's problem, told without internals.
-      const message =
-        error instanceof GraphQLError ? error.message : 'The operation cannot be planned';
-      return { errors: [new GraphQLError(message, { extensions: { code: 'BAD_REQUEST' } })] };
+    const text = args.document.loc?.source.body;
+    const key = text === undefined ? undefined : `${text}\n${operationName ?? ''}`;
+    let planned = key === undefined ? undefined : this.plans.get(key);
+    if (!planned) {
+      try {
+        planned = planSubscription(internals, args.document, operationName);
+      } catch (error) {
+        // A document the planner cannot take is the client's problem, told without internals.
+        const message =
+          error instanceof GraphQLError ? error.message : 'The operation cannot be planned';
+        return { errors: [new GraphQLError(message, { extensions: { code: 'BAD_REQUEST' } })] };
+      }
+      if (key !== undefined) this.plans.set(key, planned);
     }
-    if (plan.node?.kind !== 'Subscription')
+    if (!planned.primary)
       return { errors: [new GraphQLError('Expected a subscription operation')] };
-    const { primary, rest } = plan.node;
+    const { primary, eventPlan, operationContext } = planned;
     const context = args.contextValue as RequestContext;
     const variables = (args.variableValues ?? {}) as Record<string, unknown>;
-    const operationContext = buildOperationContext({
-      schema,
-      operationDocument: args.document,
-      operationName,
-    });
     const events = this.carrier(primary.serviceName).iterate<Record<string, unknown>>({
       query: primary.operation,
       operationName: primary.operationName ?? undefined,
       variables: pick(variables, primary.variableUsages),
       extensions: context.authorization ? { authorization: context.authorization } : {},
     });
-    const eventPlan: QueryPlan = {
-      kind: 'QueryPlan',
-      node: rest
-        ? { kind: 'Sequence', nodes: [asEventFetch(primary), rest] }
-        : asEventFetch(primary),
-    };
     const serviceMap = Object.fromEntries(
       Object.entries(internals.serviceMap).map(([name, { dataSource }]) => [name, dataSource]),
     );
@@ -187,6 +187,39 @@ export class FederatedSubscriptions {
   private internals(): GatewayInternals {
     return gatewayInternals(this.gateway);
   }
+}
+
+interface PlannedSubscription {
+  /** The subscription at the subgraph that owns the field (none: not a subscription). */
+  primary?: FetchNode;
+  /** The rest of the plan per event, the event standing in for the primary fetch. */
+  eventPlan: QueryPlan;
+  operationContext: ReturnType<typeof buildOperationContext>;
+}
+
+function planSubscription(
+  internals: GatewayInternals,
+  document: DocumentNode,
+  operationName: string | undefined,
+): PlannedSubscription {
+  const { apiSchema, queryPlanner, schema } = internals;
+  const plan = planOperation(
+    { apiSchema: apiSchema!, queryPlanner: queryPlanner! },
+    document,
+    operationName,
+  );
+  const operationContext = buildOperationContext({
+    schema: schema!,
+    operationDocument: document,
+    operationName,
+  });
+  if (plan.node?.kind !== 'Subscription') return { eventPlan: plan, operationContext };
+  const { primary, rest } = plan.node;
+  const eventPlan: QueryPlan = {
+    kind: 'QueryPlan',
+    node: rest ? { kind: 'Sequence', nodes: [asEventFetch(primary), rest] } : asEventFetch(primary),
+  };
+  return { primary, eventPlan, operationContext };
 }
 
 /** The primary fetch, answered by the event at hand instead of a subgraph. */
