@@ -15,7 +15,8 @@ export function decodeCursor(cursor: string, arity: number): string[] {
     if (
       Array.isArray(parts) &&
       parts.length === arity &&
-      parts.every((part) => typeof part === 'string')
+      // Postgres text cannot hold U+0000: such a part is no key of any row.
+      parts.every((part) => typeof part === 'string' && !part.includes('\u0000'))
     )
       return parts as string[];
   } catch {

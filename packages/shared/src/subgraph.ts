@@ -21,6 +21,7 @@ import { startGraphQLService, stopOnSignals, type RunningService } from './http/
 import { createLogger, type Logger } from './logger';
 import { createMetrics, type ServiceMetrics } from './metrics';
 import { buildPermissions } from './permissions';
+import { nulArgumentGuard } from './validation';
 import { closeRedis, createRedis, type Redis } from './redis';
 import { EventBus, EventStream } from './events';
 import { SessionStore, sessionPolicyFromConfig } from './sessions';
@@ -112,7 +113,12 @@ export function buildGuardedSubgraphSchema<T>(definition: SubgraphDefinition<T>)
     typeDefs: definition.typeDefs,
     resolvers: definition.resolvers as GraphQLResolverMap<unknown>,
   });
-  return applyMiddleware(schema, buildPermissions(definition.permissions, schema));
+  // Permissions first: a caller who may not run an operation learns nothing of its input checks.
+  return applyMiddleware(
+    schema,
+    buildPermissions(definition.permissions, schema),
+    nulArgumentGuard(schema),
+  );
 }
 
 export interface StartOptions {

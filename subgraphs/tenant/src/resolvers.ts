@@ -5,6 +5,7 @@ import {
   DateTimeScalar,
   effectiveLimits,
   forbidden,
+  isUuid,
   notFound,
   requireTenantUser,
 } from '@tradesage/shared';
@@ -26,6 +27,12 @@ async function visibleTenant(ctx: Context, lookup: { id: string } | { slug: stri
   return tenant && tenant.id === user.tenantId ? tenant : null;
 }
 
+/** Ids are UUIDs: anything else names no tenant (and must not reach a uuid column). */
+function tenantId(id: string): string {
+  if (!isUuid(id)) throw notFound('Tenant not found');
+  return id;
+}
+
 export const resolvers: Resolvers = {
   DateTime: DateTimeScalar,
   Query: {
@@ -43,23 +50,28 @@ export const resolvers: Resolvers = {
       const { tenant, owner } = await ctx.services.provisioner.create(input);
       return { tenant, owner };
     },
-    suspendTenant: (_parent, { id, reason }, ctx) => ctx.services.transition(id, 'suspend', reason),
-    resumeTenant: (_parent, { id }, ctx) => ctx.services.transition(id, 'resume'),
-    deleteTenant: (_parent, { id }, ctx) => ctx.services.transition(id, 'delete'),
-    updateTenantLimits: (_parent, { id, input }, ctx) => ctx.services.updateLimits(id, input),
+    suspendTenant: (_parent, { id, reason }, ctx) =>
+      ctx.services.transition(tenantId(id), 'suspend', reason),
+    resumeTenant: (_parent, { id }, ctx) => ctx.services.transition(tenantId(id), 'resume'),
+    deleteTenant: (_parent, { id }, ctx) => ctx.services.transition(tenantId(id), 'delete'),
+    updateTenantLimits: (_parent, { id, input }, ctx) =>
+      ctx.services.updateLimits(tenantId(id), input),
     updateTenantSettings: (_parent, { id, input }, ctx) => {
       // An OWNER's own tenant only; any other id looks like an unknown one.
       if (ctx.principal.kind === 'user' && ctx.principal.tenantId !== id)
         throw notFound('Tenant not found');
-      return ctx.services.updateSettings(id, input);
+      return ctx.services.updateSettings(tenantId(id), input);
     },
     backupTenant: async (_parent, { id }, ctx) => {
-      const { backup, done } = await ctx.services.backups.start(id);
+      const { backup, done } = await ctx.services.backups.start(tenantId(id));
       // The backup goes on after the response; its outcome is recorded on the backup row.
       void done;
       return backup;
     },
-    restoreTenant: (_parent, { backupId }, ctx) => ctx.services.backups.restore(backupId),
+    restoreTenant: (_parent, { backupId }, ctx) => {
+      if (!isUuid(backupId)) throw notFound('Backup not found');
+      return ctx.services.backups.restore(backupId);
+    },
   },
   Subscription: {
     tenantHealth: {

@@ -302,7 +302,7 @@ function singlePageApp(dir: string): express.RequestHandler {
   };
 }
 
-/** A body too large (413) or not JSON (400) gets a GraphQL-shaped, coded answer. */
+/** A body too large (413), not JSON (400) or unreadable (400/415) gets a GraphQL-shaped, coded answer. */
 const bodyErrors: ErrorRequestHandler = (error, _req, res, next) => {
   const type = (error as { type?: string }).type;
   if (type === 'entity.too.large')
@@ -320,6 +320,21 @@ const bodyErrors: ErrorRequestHandler = (error, _req, res, next) => {
         {
           message: 'The request body is not valid JSON',
           extensions: { code: 'BAD_USER_INPUT', reason: 'BODY_NOT_JSON' },
+        },
+      ],
+    });
+  // The body parser's other refusals (an unsupported charset or Content-Encoding, a corrupt
+  // gzip stream, an aborted body) are the client's too: their status, coded, never HTML.
+  const status = (error as { status?: number }).status;
+  if (status !== undefined && status >= 400 && status < 500)
+    return res.status(status).json({
+      errors: [
+        {
+          message:
+            status === 415
+              ? 'The request body has an unsupported charset or encoding'
+              : 'The request body cannot be read',
+          extensions: { code: 'BAD_USER_INPUT', reason: 'BODY_UNREADABLE' },
         },
       ],
     });
