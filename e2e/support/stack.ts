@@ -2,8 +2,14 @@
  * The whole stack for end-to-end tests, started the way `npm start` starts it (control-plane
  * migrations, four subgraphs and the router as separate processes), with its own database,
  * Redis prefix, signing key, SMTP capture and OIDC provider.
+ *
+ * The fault-injection suite (e2e/faults) adds three options: the Postgres cluster and the Redis
+ * to use (its own servers, which it stops and kills), and `separateServices`, which runs the
+ * commands `npm start` runs each as a process of its own, so that one service can be killed and
+ * started again while the others run on (under `npm start`, one exiting stops them all).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -56,14 +62,71 @@ export interface Stack {
   close(): Promise<void>;
 }
 
+export interface StackOptions {
+  googleAccounts?: OidcTestAccount[];
+  env?: Record<string, string>;
+  /**
+   * The maintenance database (`…/postgres`) of the Postgres cluster to make the stack's database
+   * in; by default this machine's.
+   */
+  postgresAdminUrl?: string;
+  /** The Redis every service uses; by default this machine's (REDIS_URL), under a key prefix. */
+  redisUrl?: string;
+  /**
+   * Runs the control-plane migrations, then each subgraph and the router as a process of its own,
+   * with the commands `npm start` runs (scripts/start.ts), instead of `npm start` itself.
+   */
+  separateServices?: boolean;
+}
+
+/** One service's process in a stack started with `separateServices`. */
+export interface ServiceProcess {
+  readonly name: ServiceName;
+  readonly port: number;
+  /** The running process (its own process group), if any. */
+  readonly child: ChildProcess | undefined;
+  alive(): boolean;
+  /** Exits nobody asked for (kill() asks), with the time they happened. */
+  readonly crashes: { at: number; code: number | null; signal: NodeJS.Signals | null }[];
+  /** Signals the process (default SIGKILL) and resolves once it has exited. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts the process again; resolves once its /readyz answers 200. */
+  start(): Promise<void>;
+}
+
+/** A stack whose services run as separate processes, each of which a test may stop and start. */
+export interface ServiceStack extends Omit<Stack, 'process'> {
+  services: Record<ServiceName, ServiceProcess>;
+}
+
+export const SERVICE_NAMES: readonly ServiceName[] = ['auth', 'tenant', 'user', 'session', 'router'];
+
+/** What `npm start` runs for each service (scripts/start.ts), relative to the repository root. */
+const SERVICE_ENTRY: Record<ServiceName, string> = {
+  auth: 'subgraphs/auth/src/server.ts',
+  tenant: 'subgraphs/tenant/src/server.ts',
+  user: 'subgraphs/user/src/server.ts',
+  session: 'subgraphs/session/src/server.ts',
+  router: 'router/src/server.ts',
+};
+
 export async function startStack(
   name: string,
-  options: { googleAccounts?: OidcTestAccount[]; env?: Record<string, string> } = {},
-): Promise<Stack> {
-  const config = testConfig();
-  const db = await createTestDatabase(`ts_${name}`);
+  options: StackOptions & { separateServices: true },
+): Promise<ServiceStack>;
+export async function startStack(name: string, options?: StackOptions): Promise<Stack>;
+export async function startStack(
+  name: string,
+  options: StackOptions = {},
+): Promise<Stack | ServiceStack> {
+  const config = testConfig(options.redisUrl ? { REDIS_URL: options.redisUrl } : {});
+  const db = await createTestDatabase(`ts_${name}`, options.postgresAdminUrl);
   const admin = new pg.Pool({ connectionString: db.url, max: 3 });
   const redis = new Redis(config.REDIS_URL);
+  if (options.postgresAdminUrl)
+    // Its own cluster may be restarted under it: a dropped idle connection is not an error here.
+    admin.on('error', () => undefined);
+  if (options.redisUrl) redis.on('error', () => undefined);
   const redisPrefix = `${uniqueName(name)}:`;
   const signer = await createTestSigner(config);
   const smtp = await startSmtpCapture();
@@ -92,6 +155,7 @@ export async function startStack(
     LOG_LEVEL: 'info',
     LOG_FORMAT: 'json',
     DATABASE_URL: db.url,
+    ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
     REDIS_KEY_PREFIX: redisPrefix,
     // Every service gets the test's key: the auth subgraph signs with it, the others verify.
     ...signInSettings({
@@ -111,40 +175,30 @@ export async function startStack(
     env[`${service.toUpperCase()}_PORT`] = String(ports[service]);
     env[`${service.toUpperCase()}_SUBGRAPH_URL`] = `http://127.0.0.1:${ports[service]}/graphql`;
   }
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', path.join(REPO_ROOT, 'scripts/start.ts')],
-    {
-      cwd: REPO_ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      // Its own process group, like a terminal session, so a test can signal the group.
-      detached: true,
-    },
-  );
   let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const close = async () => {
-    if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
-    const keys = await redis.keys(`${redisPrefix}*`);
-    if (keys.length) await redis.del(...keys);
-    redis.disconnect();
+  const collect = (child: ChildProcess, prefix = '') => {
+    const append = (chunk: Buffer) => (output += prefix ? prefixLines(prefix, chunk) : chunk);
+    child.stdout!.on('data', append);
+    child.stderr!.on('data', append);
+  };
+  const helpers = async () => {
     await smtp.close();
     await google.close();
     await s3rver.close();
     fs.rmSync(s3Dir, { recursive: true, force: true });
+  };
+  const dropData = async () => {
+    // A stack's own Redis may be down when it closes; it needs no tidying then.
+    if (!options.redisUrl || redis.status === 'ready') {
+      const keys = await redis.keys(`${redisPrefix}*`);
+      if (keys.length) await redis.del(...keys);
+    }
+    redis.disconnect();
+    await helpers();
     await admin.end();
     await db.drop();
   };
-  try {
-    for (const port of Object.values(ports))
-      await waitForOk(`http://127.0.0.1:${port}/readyz`, 90_000);
-  } catch (error) {
-    await close();
-    throw new Error(`${(error as Error).message}\n--- stack output ---\n${output}`);
-  }
-  return {
+  const common = {
     config,
     db,
     admin,
@@ -156,9 +210,120 @@ export async function startStack(
     s3,
     ports,
     routerUrl: `http://127.0.0.1:${ports.router}/graphql`,
-    process: child,
     output: () => output,
-    close,
+  };
+
+  if (options.separateServices) {
+    const services = {} as Record<ServiceName, ServiceProcess & { stop(): Promise<void> }>;
+    for (const service of SERVICE_NAMES)
+      services[service] = serviceProcess(service, ports[service], env, collect);
+    const close = async () => {
+      await Promise.all(Object.values(services).map((service) => service.stop()));
+      await dropData();
+    };
+    try {
+      const migrate = spawn(
+        process.execPath,
+        ['--import', 'tsx', path.join(REPO_ROOT, 'scripts/migrate.ts'), 'control'],
+        { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      collect(migrate, '[migrate] ');
+      const [code] = (await once(migrate, 'exit')) as [number | null];
+      if (code !== 0) throw new Error(`control-plane migrations failed (exit ${code})`);
+      await Promise.all(Object.values(services).map((service) => service.start()));
+    } catch (error) {
+      await close();
+      throw new Error(`${(error as Error).message}\n--- stack output ---\n${output}`);
+    }
+    return { ...common, services, close };
+  }
+
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(REPO_ROOT, 'scripts/start.ts')],
+    {
+      cwd: REPO_ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group, like a terminal session, so a test can signal the group.
+      detached: true,
+    },
+  );
+  collect(child);
+  const close = async () => {
+    if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
+    await dropData();
+  };
+  try {
+    for (const port of Object.values(ports))
+      await waitForOk(`http://127.0.0.1:${port}/readyz`, 90_000);
+  } catch (error) {
+    await close();
+    throw new Error(`${(error as Error).message}\n--- stack output ---\n${output}`);
+  }
+  return { ...common, process: child, close };
+}
+
+function prefixLines(prefix: string, chunk: Buffer): string {
+  return chunk
+    .toString()
+    .split('\n')
+    .map((line, i, lines) => (line === '' && i === lines.length - 1 ? line : prefix + line))
+    .join('\n');
+}
+
+/**
+ * One service run the way `npm start` runs it (`node --import tsx <entry>`, from the repository
+ * root), in a process group of its own so that a kill reaches it whole.
+ */
+function serviceProcess(
+  name: ServiceName,
+  port: number,
+  env: Record<string, string>,
+  collect: (child: ChildProcess, prefix: string) => void,
+): ServiceProcess & { stop(): Promise<void> } {
+  let child: ChildProcess | undefined;
+  let exited: Promise<void> = Promise.resolve();
+  const crashes: ServiceProcess['crashes'] = [];
+  const alive = () => child !== undefined && child.exitCode === null && child.signalCode === null;
+  const kill = async (signal: NodeJS.Signals = 'SIGKILL') => {
+    const running = child;
+    if (running && alive()) {
+      (running as ChildProcess & { expectedExit?: boolean }).expectedExit = true;
+      process.kill(-running.pid!, signal);
+    }
+    await exited;
+  };
+  return {
+    name,
+    port,
+    get child() {
+      return child;
+    },
+    alive,
+    crashes,
+    kill,
+    async start() {
+      if (alive()) throw new Error(`${name} is running already`);
+      const started = spawn(process.execPath, ['--import', 'tsx', SERVICE_ENTRY[name]], {
+        cwd: REPO_ROOT,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      });
+      child = started;
+      collect(started, `[${name}] `);
+      exited = new Promise((resolve) =>
+        started.once('exit', (code, signal) => {
+          if (!(started as ChildProcess & { expectedExit?: boolean }).expectedExit)
+            crashes.push({ at: Date.now(), code, signal });
+          resolve();
+        }),
+      );
+      await waitForOk(`http://127.0.0.1:${port}/readyz`, 90_000);
+      if (!alive()) throw new Error(`${name} exited during start-up`);
+    },
+    stop: () => kill('SIGKILL'),
   };
 }
 

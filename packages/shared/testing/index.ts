@@ -36,16 +36,23 @@ export function uniqueName(prefix: string): string {
   return `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
 }
 
-export async function createTestDatabase(prefix = 'ts_test'): Promise<TestDatabase> {
+/**
+ * A new, uniquely named database. `adminUrl` is the maintenance database of the cluster to make
+ * it in (default: this machine's, or TEST_POSTGRES_ADMIN_URL); `drop` goes through it too.
+ */
+export async function createTestDatabase(
+  prefix = 'ts_test',
+  adminUrl = ADMIN_URL,
+): Promise<TestDatabase> {
   const name = uniqueName(prefix);
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   try {
     await admin.query(`CREATE DATABASE ${quoteIdent(name)}`);
   } finally {
     await admin.end();
   }
-  const url = new URL(ADMIN_URL);
+  const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return {
     name,
@@ -53,7 +60,7 @@ export async function createTestDatabase(prefix = 'ts_test'): Promise<TestDataba
     async drop() {
       // Tenant roles are cluster-wide: find them before the database goes, drop them after.
       const roles = await tenantRolesIn(url.toString());
-      const client = new pg.Client({ connectionString: ADMIN_URL });
+      const client = new pg.Client({ connectionString: adminUrl });
       await client.connect();
       try {
         await client.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
