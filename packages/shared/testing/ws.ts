@@ -146,8 +146,8 @@ export function watchMultipart<T>(options: SubscriptionRequest<T>): WatchedMulti
       buffered += decoder.decode(chunk, { stream: true });
       const parts = buffered.split('\r\n--graphql');
       buffered = parts.pop() ?? '';
+      // Like Apollo Client, a part counts once the boundary closing it has arrived.
       for (const part of parts) if (part) handle(part);
-      if (buffered && handle(buffered)) buffered = '';
     }
     completed = true;
   })().catch(() => undefined);

@@ -24,8 +24,15 @@ import type { ServiceMetrics } from '../metrics';
 
 /** Apollo's multipart subscription protocol: the boundary is always "graphql". */
 const CONTENT_TYPE = 'multipart/mixed;boundary="graphql";subscriptionSpec="1.0"';
-const PART = '\r\n--graphql\r\nContent-Type: application/json\r\n\r\n';
-const END = '\r\n--graphql--\r\n';
+/**
+ * Every part is closed by the boundary that follows it, as clients (Apollo Client's
+ * readMultipartBody) take a part only once its closing boundary has arrived: a part left open
+ * would wait in the client for the next event or heartbeat.
+ */
+const OPEN = '\r\n--graphql';
+const PART = '\r\nContent-Type: application/json\r\n\r\n';
+const CLOSE = '\r\n--graphql';
+const END = '--\r\n';
 const HEARTBEAT_MS = 5_000;
 
 export interface MultipartOptions<TContext extends object> {
@@ -131,20 +138,18 @@ export function multipartSubscriptions<TContext extends object>(
       return;
     }
     res.writeHead(200, { 'Content-Type': CONTENT_TYPE, 'Cache-Control': 'no-cache' });
+    res.write(OPEN);
     let finished = false;
     const write = (json: unknown) => {
       if (!finished && !res.writableEnded && !res.destroyed)
-        res.write(`${PART}${JSON.stringify(json)}`);
+        res.write(`${PART}${JSON.stringify(json)}${CLOSE}`);
     };
     const heartbeat = setInterval(() => write({}), options.heartbeatMs ?? HEARTBEAT_MS);
     const stopWatching = watchConnection(
       (contextValue as unknown as RequestContext).principal,
       options.bus,
-      (reason) =>
-        finish({
-          payload: null,
-          errors: [{ message: reason, extensions: { code: 'UNAUTHENTICATED' } }],
-        }),
+      (reason, code) =>
+        finish({ payload: null, errors: [{ message: reason, extensions: { code } }] }),
     );
     /** Ends the stream once, with a last part if given, and gives everything back. */
     function finish(last?: unknown) {

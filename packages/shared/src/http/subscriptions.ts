@@ -255,8 +255,8 @@ export function serveSubscriptions<TContext extends object>(
           const { principal } = context as unknown as RequestContext;
           if (socket.readyState !== socket.OPEN) return false; // gone while we checked
           contexts.set(ctx.extra, context);
-          const stop = watchConnection(principal, options.bus, (reason) =>
-            socket.close(WS_CLOSE.UNAUTHENTICATED, reason),
+          const stop = watchConnection(principal, options.bus, (reason, code) =>
+            socket.close(CLOSE_BY_CODE[code], reason),
           );
           options.metrics?.sockets.inc();
           socket.once('close', () => {
@@ -300,14 +300,17 @@ export function serveSubscriptions<TContext extends object>(
 export function watchConnection(
   principal: Principal,
   bus: Pick<EventBus, 'iterate'> | undefined,
-  end: (reason: string) => void,
+  end: (reason: string, code: 'UNAUTHENTICATED' | 'TENANT_SUSPENDED') => void,
 ): () => void {
   if (principal.kind === 'anonymous') return () => undefined;
   // setTimeout holds at most 2^31-1 ms (24.8 days); a token lasting longer is not watched for expiry.
   const untilExpiry = principal.expiresAt ? principal.expiresAt - Date.now() : undefined;
   const timer =
     untilExpiry !== undefined && untilExpiry < 2 ** 31 - 1
-      ? setTimeout(() => end('The access token has expired'), Math.max(0, untilExpiry))
+      ? setTimeout(
+          () => end('The access token has expired', 'UNAUTHENTICATED'),
+          Math.max(0, untilExpiry),
+        )
       : undefined;
   timer?.unref();
   const scope = principal.kind === 'user' ? principal.tenantId : PLATFORM_SCOPE;
@@ -317,7 +320,11 @@ export function watchConnection(
     { maxQueue: 1 },
   );
   void endings?.next().then((result) => {
-    if (!result.done) end('This session has ended; sign in again');
+    if (result.done) return;
+    // A suspension is told as such (4403): signing in again will not help.
+    if (result.value.reason === 'TENANT_SUSPENDED')
+      end('This tenant is suspended', 'TENANT_SUSPENDED');
+    else end('This session has ended; sign in again', 'UNAUTHENTICATED');
   });
   return () => {
     if (timer) clearTimeout(timer);
@@ -373,7 +380,8 @@ type OperationContext = Record<string, unknown> & { [CONNECTION]?: ConnectionPla
 
 /**
  * A subscription that ends when its caller's credentials do (the token expires, the session
- * ends): one last result with UNAUTHENTICATED, then done. For operations on a carrier, whose
+ * ends, the tenant is suspended): one last result with UNAUTHENTICATED (TENANT_SUSPENDED), then
+ * done. For operations on a carrier, whose
  * socket outlives any one caller.
  */
 function endingWithSession(
@@ -385,8 +393,8 @@ function endingWithSession(
   let over = false;
   let wake: () => void = () => undefined;
   const ended = new Promise<void>((resolve) => (wake = resolve));
-  const stopWatching = watchConnection(principal, bus, (reason) => {
-    ending = { errors: [unauthenticated(reason)] };
+  const stopWatching = watchConnection(principal, bus, (reason, code) => {
+    ending = { errors: [new AppError(code, reason)] };
     wake();
   });
   const finish = async () => {
