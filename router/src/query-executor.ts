@@ -20,8 +20,10 @@ import {
   isNonNullType,
   isObjectType,
   Kind,
+  type DocumentNode,
   type FragmentDefinitionNode,
   type FieldNode,
+  type OperationDefinitionNode,
   type GraphQLCompositeType,
   type GraphQLObjectType,
   type GraphQLOutputType,
@@ -263,8 +265,45 @@ function compileQuery(
   }
 }
 
+/** A compiled response shape: it copies an operation's requested fields out of gathered data. */
+export type ResponseShape = ObjectShape;
+
+/**
+ * The shape of `operation`'s response under `rootType` (the subscription type, say), or false
+ * when the operation needs the gateway's executor (directives, introspection, unknown fields).
+ */
+export function compileResponseShape(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  rootType: GraphQLObjectType,
+): ResponseShape | false {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions)
+    if (definition.kind === Kind.FRAGMENT_DEFINITION)
+      fragments.set(definition.name.value, definition);
+  try {
+    return objectShape(new ShapeCompiler(schema, fragments), rootType, [operation.selectionSet]);
+  } catch {
+    return false;
+  }
+}
+
+/** The requested part of `data` by its shape, or undefined when the gateway must complete it. */
+export function shapeResponse(
+  data: Record<string, unknown>,
+  shape: ResponseShape,
+): Record<string, unknown> | undefined {
+  try {
+    return completeObject(data, shape) as Record<string, unknown>;
+  } catch (error) {
+    if (error instanceof LeftToGateway) return undefined;
+    throw error;
+  }
+}
+
 /** Plans of fetches in sequence and in parallel, none rewriting keys or values. */
-function runsFast(node: PlanNode | { kind: string }): boolean {
+export function runsFast(node: PlanNode | { kind: string }): boolean {
   switch (node.kind) {
     case 'Sequence':
     case 'Parallel':

@@ -17,6 +17,12 @@ import {
 } from 'graphql';
 import WebSocket from 'ws';
 import { gatewayInternals, planOperation, type GatewayInternals } from './gateway-internals';
+import {
+  compileResponseShape,
+  runsFast,
+  shapeResponse,
+  type ResponseShape,
+} from './query-executor';
 import { SubgraphClient } from './subgraph-client';
 import {
   AppError,
@@ -81,7 +87,7 @@ export class FederatedSubscriptions {
     }
     if (!planned.primary)
       return { errors: [new GraphQLError('Expected a subscription operation')] };
-    const { primary, eventPlan, operationContext } = planned;
+    const { primary, eventPlan, operationContext, eventShape } = planned;
     const context = args.contextValue as RequestContext;
     const variables = (args.variableValues ?? {}) as Record<string, unknown>;
     const events = this.carrier(primary.serviceName).iterate<Record<string, unknown>>({
@@ -106,6 +112,10 @@ export class FederatedSubscriptions {
       if (event.errors?.length || !event.data)
         return { errors: (event.errors ?? []).map(toGraphQLError) } as ExecutionResult;
       const data = event.data;
+      // An event that needs no other subgraph is shaped directly (the common case), and only
+      // what the shape cannot take (a null in a non-null field, say) goes to the executor.
+      const shaped = eventShape && shapeResponse(data, eventShape);
+      if (shaped) return { data: shaped } as ExecutionResult;
       const eventSource: GraphQLDataSource = { process: async () => ({ data }) };
       return (await executeQueryPlan(
         eventPlan,
@@ -195,6 +205,8 @@ interface PlannedSubscription {
   /** The rest of the plan per event, the event standing in for the primary fetch. */
   eventPlan: QueryPlan;
   operationContext: ReturnType<typeof buildOperationContext>;
+  /** When the event alone answers the operation: the shape that copies the response out. */
+  eventShape?: ResponseShape;
 }
 
 function planSubscription(
@@ -219,7 +231,12 @@ function planSubscription(
     kind: 'QueryPlan',
     node: rest ? { kind: 'Sequence', nodes: [asEventFetch(primary), rest] } : asEventFetch(primary),
   };
-  return { primary, eventPlan, operationContext };
+  const subscriptionType = schema!.getSubscriptionType();
+  const eventShape =
+    !rest && runsFast(primary) && subscriptionType
+      ? compileResponseShape(schema!, document, operationContext.operation, subscriptionType)
+      : false;
+  return { primary, eventPlan, operationContext, eventShape: eventShape || undefined };
 }
 
 /** The primary fetch, answered by the event at hand instead of a subgraph. */
