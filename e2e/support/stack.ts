@@ -99,7 +99,13 @@ export interface ServiceStack extends Omit<Stack, 'process'> {
   services: Record<ServiceName, ServiceProcess>;
 }
 
-export const SERVICE_NAMES: readonly ServiceName[] = ['auth', 'tenant', 'user', 'session', 'router'];
+export const SERVICE_NAMES: readonly ServiceName[] = [
+  'auth',
+  'tenant',
+  'user',
+  'session',
+  'router',
+];
 
 /** What `npm start` runs for each service (scripts/start.ts), relative to the repository root. */
 const SERVICE_ENTRY: Record<ServiceName, string> = {

@@ -142,6 +142,26 @@ export class FailureThrottle {
     if (ip) await this.take(this.byIp, ip, this.options.perIp);
   }
 
+  /**
+   * Counts an attempt, then runs the credential check. A check that fails for a reason other than
+   * the credentials (the database or Redis is down: any error but an AppError) gives the attempt
+   * back, so that an outage does not leave everyone who tried to sign in locked out after it.
+   */
+  async check<T>(
+    accountKey: string,
+    ip: string | undefined,
+    credentials: () => Promise<T>,
+  ): Promise<T> {
+    await this.attempt(accountKey, ip);
+    try {
+      return await credentials();
+    } catch (error) {
+      // If the throttle cannot be reached either, the attempt stays counted: the error matters more.
+      if (!(error instanceof AppError)) await this.forgive(accountKey, ip).catch(() => undefined);
+      throw error;
+    }
+  }
+
   /** The credentials were right: the account's count starts again, and the IP gets its point back. */
   async succeeded(accountKey: string, ip: string | undefined): Promise<void> {
     await this.byAccount.delete(accountKey);

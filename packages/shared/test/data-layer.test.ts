@@ -1,7 +1,7 @@
 import pg from 'pg';
 import pino from 'pino';
 import { PrismaClient as AuthClient } from '../../../prisma/auth/generated/client';
-import { AppError, DataPlatform, qualified, withSchema } from '../src';
+import { AppError, DataPlatform, qualified, withSchema, withTransaction } from '../src';
 import {
   createTestDatabase,
   createTestTenant,
@@ -97,6 +97,47 @@ describe('tenant data layer', () => {
       expect(await code(accounts.forTenant(suspended.id))).toBe('TENANT_SUSPENDED');
       expect(await code(accounts.forTenant(deleted.id))).toBe('NOT_FOUND');
       expect(accounts.size).toBe(0);
+    } finally {
+      await platform.close();
+    }
+  });
+
+  test('a connection that dies in the middle of a transaction fails the transaction, not the process', async () => {
+    // As when Postgres restarts: the server ends the session while a statement runs.
+    const pool = new pg.Pool({ connectionString: db.url, max: 1 });
+    pool.on('error', () => undefined);
+    try {
+      const transaction = withTransaction(pool, async (client) => {
+        const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+        setTimeout(() => void admin.query('SELECT pg_terminate_backend($1)', [rows[0].pid]), 100);
+        await client.query('SELECT pg_sleep(5)');
+      });
+      await expect(transaction).rejects.toThrow('terminating connection');
+      // The dead connection went; the pool makes a new one.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect((await pool.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  test('a slug whose tenant is gone finds the tenant that has it now, without an invalidation', async () => {
+    // A provisioning run died holding the slug; five minutes on, a retry reclaimed it (new id).
+    const platform = platformFor({ TENANT_DIRECTORY_TTL_MS: '0' });
+    const config = testConfig({ DATABASE_URL: db.url });
+    const dead = await createTestTenant(admin, config, 'epsilon-corp');
+    try {
+      expect((await platform.directory.lookupSlug('epsilon-corp'))?.id).toBe(dead.id);
+      await admin.query(`DELETE FROM ${qualified('control', 'tenants')} WHERE id = $1`, [dead.id]);
+      expect(await platform.directory.lookupSlug('epsilon-corp')).toBeNull();
+      const { rows } = await admin.query<{ id: string }>(
+        `INSERT INTO ${qualified('control', 'tenants')} (id, slug, name, status, schema_name, cluster_id)
+         SELECT gen_random_uuid(), 'epsilon-corp', 'Epsilon again', 'ACTIVE', $1, cluster_id
+           FROM ${qualified('control', 'tenants')} WHERE id = $2
+         RETURNING id`,
+        [`${dead.schemaName}`, tenantA.id],
+      );
+      expect((await platform.directory.lookupSlug('epsilon-corp'))?.id).toBe(rows[0].id);
     } finally {
       await platform.close();
     }

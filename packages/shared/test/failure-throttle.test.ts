@@ -80,6 +80,24 @@ describe('FailureThrottle (Redis)', () => {
     await expectRateLimited(limiter.attempt('alice@example.test', '198.51.100.1'), 60);
   });
 
+  test('check() counts wrong credentials, but not a check that failed for another reason', async () => {
+    const limiter = throttle({ perAccount: 2, perIp: 3, windowSeconds: 60 });
+    const wrong = () => Promise.reject(new AppError('UNAUTHENTICATED', 'Invalid credentials'));
+    const outage = () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:5432'));
+    // The database is down: however often the user tries, nothing is held against them.
+    for (let i = 0; i < 5; i++)
+      await expect(limiter.check('alice@example.test', '198.51.100.1', outage)).rejects.toThrow(
+        'ECONNREFUSED',
+      );
+    await expect(
+      limiter.check('alice@example.test', '198.51.100.1', async () => 'ok'),
+    ).resolves.toBe('ok');
+    // Wrong credentials count as before: two, then the account is locked.
+    await failureOf(limiter.check('bob@example.test', '198.51.100.2', wrong));
+    await failureOf(limiter.check('bob@example.test', '198.51.100.2', wrong));
+    await expectRateLimited(limiter.check('bob@example.test', '198.51.100.2', wrong), 60);
+  });
+
   test('giving back a point that was never taken adds no attempts', async () => {
     const limited = throttle({ perAccount: 2, perIp: 100, windowSeconds: 60 });
     await limited.forgive('stray', '192.0.2.9');

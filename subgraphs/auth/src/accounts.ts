@@ -169,41 +169,47 @@ export class Accounts {
     const authenticatedAt = Date.now();
     const slug = input.tenantSlug.trim().toLowerCase();
     const throttleKey = `${slug}:${input.email}`;
-    await this.loginFailures.attempt(throttleKey, ctx.clientIp);
-    const tenant = await this.deps.platform.directory.lookupSlug(slug);
-    const reachable = tenant && (tenant.status === 'ACTIVE' || tenant.status === 'SUSPENDED');
-    const db = reachable ? await this.db(tenant.id, { includeSuspended: true }) : null;
-    const account = db ? await db.account.findUnique({ where: { email: input.email } }) : null;
-    // argon2 runs even for unknown tenants and e-mails, so timing reveals nothing.
-    const passwordOk = await verifyPasswordOrDummy(account?.passwordHash, input.password);
-    if (!tenant || !db || !account || !passwordOk || account.status !== 'ACTIVE') {
-      if (db && tenant)
-        await this.deps.audit.tenant(db, tenant.id, ctx, {
-          type: 'LOGIN_FAILED',
-          subjectId: account?.id,
-          metadata: {
-            reason: !account ? 'UNKNOWN_EMAIL' : !passwordOk ? 'BAD_PASSWORD' : account.status,
-          },
+    const { tenant, db, account } = await this.loginFailures.check(
+      throttleKey,
+      ctx.clientIp,
+      async () => {
+        const tenant = await this.deps.platform.directory.lookupSlug(slug);
+        const reachable = tenant && (tenant.status === 'ACTIVE' || tenant.status === 'SUSPENDED');
+        const db = reachable ? await this.db(tenant.id, { includeSuspended: true }) : null;
+        const account = db ? await db.account.findUnique({ where: { email: input.email } }) : null;
+        // argon2 runs even for unknown tenants and e-mails, so timing reveals nothing.
+        const passwordOk = await verifyPasswordOrDummy(account?.passwordHash, input.password);
+        if (!tenant || !db || !account || !passwordOk || account.status !== 'ACTIVE') {
+          if (db && tenant)
+            await this.deps.audit.tenant(db, tenant.id, ctx, {
+              type: 'LOGIN_FAILED',
+              subjectId: account?.id,
+              metadata: {
+                reason: !account ? 'UNKNOWN_EMAIL' : !passwordOk ? 'BAD_PASSWORD' : account.status,
+              },
+            });
+          throw invalidCredentials();
+        }
+        // Only now, with good credentials, may the answer say more than "invalid".
+        if (tenant.status === 'SUSPENDED') {
+          await this.loginFailures.forgive(throttleKey, ctx.clientIp);
+          throw new AppError('TENANT_SUSPENDED', 'This tenant is suspended');
+        }
+        await passSecondFactor({
+          record: account,
+          code: input.totpCode,
+          account: this.mfaAccount(db, account.id),
+          forgiveAttempt: () => this.loginFailures.forgive(throttleKey, ctx.clientIp),
+          onWrongCode: () =>
+            this.deps.audit.tenant(db, tenant.id, ctx, {
+              type: 'LOGIN_FAILED',
+              subjectId: account.id,
+              metadata: { reason: 'BAD_MFA_CODE' },
+            }),
         });
-      throw invalidCredentials();
-    }
-    // Only now, with good credentials, may the answer say more than "invalid".
-    if (tenant.status === 'SUSPENDED') {
-      await this.loginFailures.forgive(throttleKey, ctx.clientIp);
-      throw new AppError('TENANT_SUSPENDED', 'This tenant is suspended');
-    }
-    await passSecondFactor({
-      record: account,
-      code: input.totpCode,
-      account: this.mfaAccount(db, account.id),
-      forgiveAttempt: () => this.loginFailures.forgive(throttleKey, ctx.clientIp),
-      onWrongCode: () =>
-        this.deps.audit.tenant(db, tenant.id, ctx, {
-          type: 'LOGIN_FAILED',
-          subjectId: account.id,
-          metadata: { reason: 'BAD_MFA_CODE' },
-        }),
-    });
+        return { tenant, db, account };
+      },
+    );
     await this.loginFailures.succeeded(throttleKey, ctx.clientIp);
     return this.completeSignIn(tenant, db, account, ctx, {
       method: 'PASSWORD',
@@ -384,11 +390,13 @@ export class Accounts {
     const currentPassword = parseInput(newPasswordInput, current);
     const newPassword = parseInput(newPasswordInput, next);
     const throttleKey = `change:${user.tenantId}:${user.userId}`;
-    await this.loginFailures.attempt(throttleKey, ctx.clientIp);
-    const db = await this.db(user.tenantId);
-    const account = await db.account.findUnique({ where: { id: user.userId } });
-    if (!account?.passwordHash || !(await verifyPassword(account.passwordHash, currentPassword)))
-      throw unauthenticated('The current password is wrong');
+    const { db, account } = await this.loginFailures.check(throttleKey, ctx.clientIp, async () => {
+      const db = await this.db(user.tenantId);
+      const account = await db.account.findUnique({ where: { id: user.userId } });
+      if (!account?.passwordHash || !(await verifyPassword(account.passwordHash, currentPassword)))
+        throw unauthenticated('The current password is wrong');
+      return { db, account };
+    });
     await this.loginFailures.succeeded(throttleKey, ctx.clientIp);
     assertPasswordPolicy(newPassword);
     await db.account.update({

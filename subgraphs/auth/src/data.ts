@@ -52,8 +52,14 @@ export function createServices(deps: SubgraphDeps) {
     stop() {
       mailer.close();
     },
-    /** Operators may count a suspended tenant's users too. */
+    /**
+     * Operators may count a suspended tenant's users too. A tenant still PROVISIONING has none
+     * yet (its schema may not exist, or be what a run that died left), and an error here would
+     * null the operators' whole tenant list.
+     */
     async countUsers(tenantId: string) {
+      const location = await platform.directory.lookup(tenantId);
+      if (location?.status === 'PROVISIONING') return 0;
       const db = await clients.forTenant(tenantId, { includeSuspended: true });
       return db.account.count();
     },

@@ -38,27 +38,32 @@ export class Operators {
 
   async login(rawInput: unknown, ctx: RequestContext) {
     const input = parseInput(operatorLoginInput, rawInput);
-    await this.loginFailures.attempt(input.email, ctx.clientIp);
     const { db } = this.deps;
-    const operator = await db.platformOperator.findUnique({ where: { email: input.email } });
-    const passwordOk = await verifyPasswordOrDummy(operator?.passwordHash, input.password);
-    const fail = async (reason: string, error = unauthenticated('Invalid e-mail or password')) => {
-      await this.deps.audit.operator(db, ctx, {
-        type: 'LOGIN_FAILED',
-        subjectId: operator?.id,
-        metadata: { reason },
+    const operator = await this.loginFailures.check(input.email, ctx.clientIp, async () => {
+      const operator = await db.platformOperator.findUnique({ where: { email: input.email } });
+      const passwordOk = await verifyPasswordOrDummy(operator?.passwordHash, input.password);
+      const fail = async (
+        reason: string,
+        error = unauthenticated('Invalid e-mail or password'),
+      ) => {
+        await this.deps.audit.operator(db, ctx, {
+          type: 'LOGIN_FAILED',
+          subjectId: operator?.id,
+          metadata: { reason },
+        });
+        return error;
+      };
+      if (!operator || !passwordOk) throw await fail(operator ? 'BAD_PASSWORD' : 'UNKNOWN_EMAIL');
+      await passSecondFactor({
+        record: operator,
+        code: input.totpCode,
+        account: this.mfaAccount(operator.id),
+        forgiveAttempt: () => this.loginFailures.forgive(input.email, ctx.clientIp),
+        onWrongCode: async () => {
+          await fail('BAD_MFA_CODE');
+        },
       });
-      return error;
-    };
-    if (!operator || !passwordOk) throw await fail(operator ? 'BAD_PASSWORD' : 'UNKNOWN_EMAIL');
-    await passSecondFactor({
-      record: operator,
-      code: input.totpCode,
-      account: this.mfaAccount(operator.id),
-      forgiveAttempt: () => this.loginFailures.forgive(input.email, ctx.clientIp),
-      onWrongCode: async () => {
-        await fail('BAD_MFA_CODE');
-      },
+      return operator;
     });
     await this.loginFailures.succeeded(input.email, ctx.clientIp);
     const signedIn: SignedIn = await this.deps.tokens.signIn(

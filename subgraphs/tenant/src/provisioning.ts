@@ -182,12 +182,15 @@ export class TenantProvisioner {
         data: { status: 'ACTIVE', provisioningMs: Math.round(performance.now() - started) },
       });
     } catch (error) {
-      await this.undo(id, location);
+      const undone = await this.undo(id, location);
       if (error instanceof AppError) throw error;
       this.deps.log.error({ err: error, slug: input.slug }, 'tenant provisioning failed');
       throw new AppError(
         'INTERNAL_SERVER_ERROR',
-        'Provisioning failed; nothing was created. Try again.',
+        undone
+          ? 'Provisioning failed; nothing was created. Try again.'
+          : // The database went away too: the PROVISIONING row holds the slug until it is stale.
+            'Provisioning failed, and what it began could not be removed yet; a retry with the same slug reclaims it five minutes after this attempt began.',
       );
     }
     // Other replicas learn of the tenant from the bus; if Redis is down they find it when
@@ -255,8 +258,29 @@ export class TenantProvisioner {
     } catch (error) {
       if ((error as { code?: string }).code !== 'P2002') throw error;
       if (!reclaimed && (await this.reclaimStale(row.slug))) return this.reserve(row, true);
-      throw new AppError('CONFLICT', `Slug "${row.slug}" is already taken`, { field: 'slug' });
+      throw await this.slugConflict(row.slug);
     }
+  }
+
+  /**
+   * Why a slug cannot be had: a tenant has it, or a provisioning run does (one in progress, or
+   * one that died: nobody can tell before it is five minutes old, when a retry reclaims it).
+   */
+  private async slugConflict(slug: string): Promise<AppError> {
+    const holder = await this.deps.control.tenant.findUnique({
+      where: { slug },
+      select: { status: true, createdAt: true },
+    });
+    if (holder?.status === 'PROVISIONING') {
+      const staleAt = holder.createdAt.getTime() + STALE_PROVISIONING_MS;
+      const retryAfter = Math.max(1, Math.ceil((staleAt - Date.now()) / 1000));
+      return new AppError(
+        'CONFLICT',
+        `Slug "${slug}" is held by a provisioning run that began less than five minutes ago; if it failed, retry in ${retryAfter} s`,
+        { field: 'slug', reason: 'PROVISIONING', retryAfter },
+      );
+    }
+    return new AppError('CONFLICT', `Slug "${slug}" is already taken`, { field: 'slug' });
   }
 
   /** Removes what a provisioning run that died long ago left under this slug. */
@@ -274,10 +298,16 @@ export class TenantProvisioner {
       { tenantId: stale.id, slug },
       'reclaiming a slug from a provisioning run that died',
     );
-    return this.undo(stale.id, {
+    const gone = await this.undo(stale.id, {
       schemaName: stale.schemaName,
       connectionUrl: stale.cluster.connectionUrl,
     });
+    // Replicas that looked the slug up while the dead run held it must forget that id now.
+    if (gone)
+      await this.announce(stale.id, 'DELETED').catch((error: unknown) =>
+        this.deps.log.warn({ err: error, tenantId: stale.id }, 'could not announce a reclaim'),
+      );
+    return gone;
   }
 
   /**

@@ -312,15 +312,24 @@ describe('provisioning after the commit point', () => {
       schema: 0,
       role: 0,
     });
-    // A recent PROVISIONING row is a run still in progress: its slug is not taken over.
+    // A recent PROVISIONING row is a run still in progress: its slug is not taken over, and the
+    // refusal says when a retry would reclaim it.
     await admin.query(
       `UPDATE ${qualified('control', 'tenants')} SET status = 'PROVISIONING' WHERE id = $1`,
       [again.tenant.id],
     );
-    expect(
-      await codeOf(
-        services.provisioner.create({ slug: 'died-midway', name: 'X', plan: 'FREE', owner }),
-      ),
-    ).toBe('CONFLICT');
+    const refusal = await services.provisioner
+      .create({ slug: 'died-midway', name: 'X', plan: 'FREE', owner })
+      .then(
+        () => undefined,
+        (error: AppError) => error,
+      );
+    expect(refusal?.extensions).toMatchObject({
+      code: 'CONFLICT',
+      field: 'slug',
+      reason: 'PROVISIONING',
+    });
+    expect(refusal?.extensions.retryAfter).toBeGreaterThan(200);
+    expect(refusal?.extensions.retryAfter).toBeLessThanOrEqual(300);
   });
 });

@@ -88,17 +88,25 @@ export class TenantDirectory {
     return location;
   }
 
-  /** The tenant with this slug. Slugs never change, so slug-to-id is cached for long. */
+  /**
+   * The tenant with this slug. A tenant's slug never changes, so slug-to-id is cached for long;
+   * but a slug whose tenant is gone (purged, or a dead provisioning run's, reclaimed) may belong
+   * to a new id now, so an id that finds no tenant is asked for again.
+   */
   async lookupSlug(slug: string): Promise<TenantLocation | null> {
     if (!/^[a-z][a-z0-9-]{0,62}$/.test(slug)) return null;
-    const id =
-      this.slugs.get(slug) ??
-      (
-        await this.controlPool.query<{ id: string }>(
-          `SELECT id FROM ${qualified(this.controlSchema, 'tenants')} WHERE slug = $1`,
-          [slug],
-        )
-      ).rows[0]?.id;
+    const cached = this.slugs.get(slug);
+    if (cached) {
+      const location = await this.lookup(cached);
+      if (location) return location;
+      this.slugs.delete(slug);
+    }
+    const id = (
+      await this.controlPool.query<{ id: string }>(
+        `SELECT id FROM ${qualified(this.controlSchema, 'tenants')} WHERE slug = $1`,
+        [slug],
+      )
+    ).rows[0]?.id;
     if (!id) return null;
     this.slugs.set(slug, id);
     return this.lookup(id);

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { quoteIdent, tenantRoleName } from './identifiers';
+import { checkOut } from './sql';
 
 /**
  * The database-level isolation layer. Every connection that serves a tenant first takes that
@@ -61,7 +62,7 @@ export class TenantScopedPool extends pg.Pool {
   override async end(): Promise<void> {}
 
   private async scopedConnection(): Promise<pg.PoolClient> {
-    const client = await this.shared.connect();
+    const client = await checkOut(this.shared);
     try {
       await enterTenantScope(client, this.schema);
     } catch (error) {
