@@ -441,6 +441,11 @@ describe('tenant operations of the React app contract, through the router', () =
     const dead = await graphql(routerUrl(), operation('CurrentTenant'), ownerToken);
     expect(dead.status).toBe(401);
     expect(dead.body.errors.map((e: any) => e.extensions.code)).toEqual(['UNAUTHENTICATED']);
+    // The operators' list still answers, the deleted tenant in it with no users.
+    const listed = await graphql(routerUrl(), operation('Tenants'), operatorToken, { first: 100 });
+    expect(listed.body.errors).toBeUndefined();
+    const entry = listed.body.data.tenants.edges.find((e: any) => e.node.id === tenantId);
+    expect(entry?.node.status).toBe('DELETED');
   });
 });
 

@@ -54,12 +54,12 @@ export function createServices(deps: SubgraphDeps) {
     },
     /**
      * Operators may count a suspended tenant's users too. A tenant still PROVISIONING has none
-     * yet (its schema may not exist, or be what a run that died left), and an error here would
-     * null the operators' whole tenant list.
+     * yet (its schema may not exist, or be what a run that died left), nor has a DELETED one
+     * (its schema is gone), and an error here would null the operators' whole tenant list.
      */
     async countUsers(tenantId: string) {
       const location = await platform.directory.lookup(tenantId);
-      if (location?.status === 'PROVISIONING') return 0;
+      if (location?.status !== 'ACTIVE' && location?.status !== 'SUSPENDED') return 0;
       const db = await clients.forTenant(tenantId, { includeSuspended: true });
       return db.account.count();
     },
