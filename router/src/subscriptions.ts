@@ -252,7 +252,7 @@ function pick(values: Record<string, unknown>, names: readonly string[] | undefi
 
 /** The subgraph's socket went away mid-subscription: the client should subscribe again. */
 function interrupted(): GraphQLError {
-  return new AppError('INTERNAL_SERVER_ERROR', 'The subscription was interrupted; subscribe again');
+  return new AppError('SERVICE_UNAVAILABLE', 'The subscription was interrupted; subscribe again');
 }
 
 function toGraphQLError(error: { message: string; extensions?: Record<string, unknown> }) {

@@ -11,6 +11,8 @@ export const ERROR_CODES = [
   'LIMIT_EXCEEDED',
   'MFA_REQUIRED',
   'TENANT_SUSPENDED',
+  /** A part of the system this needed is away for now (a subgraph restarting): try again. */
+  'SERVICE_UNAVAILABLE',
   'INTERNAL_SERVER_ERROR',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -14,7 +14,7 @@ import {
 } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import proxyAddr from 'proxy-addr';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import type { IncomingRequest, RequestContext } from '../auth/context';
 import type { Principal } from '../auth/principal';
 import type { EventBus } from '../events';
@@ -286,11 +286,48 @@ export function serveSubscriptions<TContext extends object>(
           : undefined,
     },
     wsServer,
+    // Our own keep-alive instead of graphql-ws's (see keepAlive below).
+    0,
   );
+  const stopKeepAlive = keepAlive(wsServer, KEEP_ALIVE_MS);
   return async () => {
+    stopKeepAlive();
     await server.dispose();
     await new Promise<void>((resolve) => wsServer.close(() => resolve()));
   };
+}
+
+/** How often a socket is pinged; one that has not answered by the next ping is dropped. */
+const KEEP_ALIVE_MS = 12_000;
+
+/**
+ * Pings every socket each interval and terminates one that has not answered the previous ping.
+ * The verdict waits for setImmediate, after the event loop's poll phase: when this process was
+ * itself stalled (a burst of subscription events), the pong that arrived meanwhile is read
+ * first, so a busy server does not drop a live peer (graphql-ws's keep-alive decides in the
+ * timer phase, and so once cut the router's carrier, with every subscription on it).
+ */
+function keepAlive(wsServer: WebSocketServer, intervalMs: number): () => void {
+  const answered = new WeakMap<WebSocket, boolean>();
+  wsServer.on('connection', (socket) => {
+    answered.set(socket, true);
+    socket.on('pong', () => answered.set(socket, true));
+  });
+  const timer = setInterval(() => {
+    setImmediate(() => {
+      for (const socket of wsServer.clients) {
+        if (socket.readyState !== socket.OPEN) continue;
+        if (!answered.get(socket)) {
+          socket.terminate();
+          continue;
+        }
+        answered.set(socket, false);
+        socket.ping();
+      }
+    });
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 /**
