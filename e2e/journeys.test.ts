@@ -34,7 +34,7 @@ import {
   type TestApolloClient,
   type Watched,
 } from './support/apollo';
-import { OPERATOR, startStack, type Stack } from './support/stack';
+import { DEVICES, OPERATOR, startStack, type Stack } from './support/stack';
 
 /** Not one of the app's registered operations: the page the invitation link opens sends it. */
 const AcceptInvitationDocument: TypedDocumentNode<
@@ -49,18 +49,6 @@ const AcceptInvitationDocument: TypedDocumentNode<
 const SLUG = 'journey-desk';
 const OWNER = { email: 'orla@journey.test', name: 'Orla Owner', password: 'orlas long password' };
 const TRADER = { email: 'theo@journey.test', name: 'Theo Trader', password: 'theos long password' };
-const DEVICES = {
-  laptop: {
-    'user-agent':
-      'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36',
-    'x-forwarded-for': '203.0.113.10',
-  },
-  phone: {
-    'user-agent':
-      'Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1',
-    'x-forwarded-for': '203.0.113.20',
-  },
-};
 
 /** One browser: an Apollo Client sending this device's headers and its current token. */
 interface Device {

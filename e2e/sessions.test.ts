@@ -12,6 +12,7 @@ import {
   operation,
   startStack,
   statusOnceRevoked,
+  DEVICES,
   type SignedIn,
   type Stack,
 } from './support/stack';
@@ -21,24 +22,6 @@ let operatorToken: string;
 let tenantId: string;
 const SLUG = 'sigma-desk';
 const OWNER = { email: 'sam@sigma.test', password: 'sams long password', name: 'Sam Sigma' };
-
-const DEVICES = {
-  laptop: {
-    'user-agent':
-      'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36',
-    'x-forwarded-for': '203.0.113.10',
-  },
-  phone: {
-    'user-agent':
-      'Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1',
-    'x-forwarded-for': '203.0.113.20',
-  },
-  tablet: {
-    'user-agent':
-      'Mozilla/5.0 (iPad; CPU OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1',
-    'x-forwarded-for': '203.0.113.30',
-  },
-};
 
 const call = (name: string, token?: string, variables?: Record<string, unknown>) =>
   graphql(stack.routerUrl, operation(name), token, variables);

@@ -333,6 +333,25 @@ function serviceProcess(
   };
 }
 
+/** Request headers of a few browsers (User-Agent) on their own addresses (X-Forwarded-For). */
+export const DEVICES = {
+  laptop: {
+    'user-agent':
+      'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36',
+    'x-forwarded-for': '203.0.113.10',
+  },
+  phone: {
+    'user-agent':
+      'Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1',
+    'x-forwarded-for': '203.0.113.20',
+  },
+  tablet: {
+    'user-agent':
+      'Mozilla/5.0 (iPad; CPU OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1',
+    'x-forwarded-for': '203.0.113.30',
+  },
+};
+
 export interface GraphQLResult {
   status: number;
   body: { data?: any; errors?: any };
