@@ -1108,7 +1108,9 @@ const CASES: Case<unknown>[] = [
 ];
 
 beforeAll(async () => {
-  // Health rounds every second, so that TenantHealth has events to carry.
+  // Health rounds every second, so that TenantHealth has events to carry. Development mode:
+  // production refuses an identity provider on plain HTTP, and the test's Google is one (the
+  // journeys and the attack suite run in production).
   stack = await startStack('e2e_contract', {
     googleAccounts: [GOOGLE_USER],
     env: { TENANT_HEALTH_INTERVAL_MS: '1000' },

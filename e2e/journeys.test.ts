@@ -102,7 +102,8 @@ const sessionIds = (watched: Watched<SessionEventsSubscription>, type: string) =
     .map((e) => e.sessionEvents.session.id);
 
 beforeAll(async () => {
-  stack = await startStack('e2e_journeys');
+  // As production runs: masked errors, no introspection, production defaults.
+  stack = await startStack('e2e_journeys', { env: { NODE_ENV: 'production' } });
   anonymous = createApolloClient({ url: stack.routerUrl });
 }, 120_000);
 
