@@ -77,6 +77,8 @@ export interface SubscriptionServerOptions<TContext extends object> {
   beforeSubscribe?: (context: TContext) => Promise<void>;
   /** The largest message accepted (bytes), connection_init included. */
   maxPayloadBytes?: number;
+  /** How often sockets are pinged (ms); one that has not answered the last ping is dropped. */
+  keepAliveMs?: number;
   /** The same query limits as HTTP operations (graphql-armor's rules, the token limit). */
   limits?: OperationLimits;
   /** Accept carrier connections (CARRIER_CONNECTION_PARAMS): subgraphs do, the router not. */
@@ -289,7 +291,7 @@ export function serveSubscriptions<TContext extends object>(
     // Our own keep-alive instead of graphql-ws's (see keepAlive below).
     0,
   );
-  const stopKeepAlive = keepAlive(wsServer, KEEP_ALIVE_MS);
+  const stopKeepAlive = keepAlive(wsServer, options.keepAliveMs ?? KEEP_ALIVE_MS);
   return async () => {
     stopKeepAlive();
     await server.dispose();
@@ -297,31 +299,42 @@ export function serveSubscriptions<TContext extends object>(
   };
 }
 
-/** How often a socket is pinged; one that has not answered by the next ping is dropped. */
+/** By default a socket is pinged every 12 s, as graphql-ws does. */
 const KEEP_ALIVE_MS = 12_000;
 
 /**
- * Pings every socket each interval and terminates one that has not answered the previous ping.
- * The verdict waits for setImmediate, after the event loop's poll phase: when this process was
- * itself stalled (a burst of subscription events), the pong that arrived meanwhile is read
- * first, so a busy server does not drop a live peer (graphql-ws's keep-alive decides in the
- * timer phase, and so once cut the router's carrier, with every subscription on it).
+ * Pings every socket each interval, and terminates one that has left two pings in a row
+ * unanswered, counting only rounds in which this process was responsive: after a stall of its
+ * own event loop (a burst of subscription events) the peer's pong may still be unread, and a busy
+ * server must not drop a live peer. graphql-ws's keep-alive drops on one miss, decided in the
+ * timer phase, and so once cut the router's carrier, with every subscription on it.
  */
 function keepAlive(wsServer: WebSocketServer, intervalMs: number): () => void {
-  const answered = new WeakMap<WebSocket, boolean>();
+  const missed = new WeakMap<WebSocket, number>();
+  const answered = new WeakSet<WebSocket>();
   wsServer.on('connection', (socket) => {
-    answered.set(socket, true);
-    socket.on('pong', () => answered.set(socket, true));
+    missed.set(socket, 0);
+    socket.on('pong', () => answered.add(socket));
   });
+  let due = Date.now() + intervalMs;
   const timer = setInterval(() => {
+    const firedAt = Date.now();
+    const late = firedAt - due;
+    due = firedAt + intervalMs;
+    // Decided after the poll phase, so that input that is already here is read first.
     setImmediate(() => {
+      const stalled = late > intervalMs / 2 || Date.now() - firedAt > intervalMs / 2;
       for (const socket of wsServer.clients) {
         if (socket.readyState !== socket.OPEN) continue;
-        if (!answered.get(socket)) {
+        let misses = missed.get(socket) ?? 0;
+        if (answered.has(socket)) misses = 0;
+        else if (!stalled) misses++;
+        if (misses >= 2) {
           socket.terminate();
           continue;
         }
-        answered.set(socket, false);
+        missed.set(socket, misses);
+        answered.delete(socket);
         socket.ping();
       }
     });
