@@ -490,6 +490,8 @@ async function main() {
     if (stackLog) printNotable(stackLog);
     throw error;
   } finally {
+    // A profile is written after its window closes: give the services a moment to finish.
+    if (PROFILE_DIR) await new Promise((resolve) => setTimeout(resolve, 3_000));
     await stack.close();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -292,3 +292,23 @@ describe('TokenVerifier.fromAuthorizationHeader', () => {
     await refusal(verifier.fromAuthorizationHeader(`Basic ${await signer.sign(userClaims)}`));
   });
 });
+
+describe('TokenVerifier cache of verified tokens', () => {
+  test('a token verified once is accepted again, and one altered by a byte is still refused', async () => {
+    const token = await signer.sign(userClaims);
+    const first = await verifier.verify(token);
+    expect(await verifier.verify(token)).toEqual(first);
+    const [header, payload, signature] = token.split('.');
+    const altered = `${header}.${payload}.${signature.slice(0, -2)}${signature.endsWith('AA') ? 'BA' : 'AA'}`;
+    await refusal(verifier.verify(altered));
+  });
+
+  test('a cached token is refused once it expires', async () => {
+    const token = await signer.sign(userClaims, { expiresIn: '2s' });
+    await verifier.verify(token);
+    // jose rounds exp to seconds: wait past it, then the cached verification must not answer.
+    const { expiresAt } = (await verifier.verify(token)) as { expiresAt: number };
+    await new Promise((resolve) => setTimeout(resolve, expiresAt - Date.now() + 50));
+    await refusal(verifier.verify(token));
+  });
+});

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import {
   createLocalJWKSet,
   createRemoteJWKSet,
@@ -63,6 +64,13 @@ export interface VerifierOptions {
  */
 export class TokenVerifier {
   private readonly keys: JWTVerifyGetKey | undefined;
+  /**
+   * Tokens verified lately, by their exact text: the signature check is the largest single cost
+   * of a request in every service, and a client sends the same token with each request. Only
+   * successes are kept, for at most a minute and never past the token's expiry, so a key that is
+   * withdrawn from the JWKS stops working within a minute.
+   */
+  private readonly verified = new LRUCache<string, Principal>({ max: 10_000, ttl: 60_000 });
 
   constructor(private readonly options: VerifierOptions) {
     this.keys = options.jwks
@@ -76,6 +84,17 @@ export class TokenVerifier {
   }
 
   async verify(token: string): Promise<Principal> {
+    const known = this.verified.get(token);
+    if (known && known.kind !== 'anonymous' && (known.expiresAt ?? 0) > Date.now()) return known;
+    const principal = await this.verifySignedToken(token);
+    if (principal.kind !== 'anonymous') {
+      const ttl = Math.min(60_000, (principal.expiresAt ?? 0) - Date.now());
+      if (ttl > 0) this.verified.set(token, principal, { ttl });
+    }
+    return principal;
+  }
+
+  private async verifySignedToken(token: string): Promise<Principal> {
     if (!this.keys) throw unauthenticatedRequest('Invalid access token');
     let payload: unknown;
     try {
