@@ -149,7 +149,8 @@ export class FederatedSubscriptions {
           // The subgraph refused the operation (its errors, coded), or the carrier went away.
           if (Array.isArray(error))
             return { done: false, value: { errors: error.map(toGraphQLError) } };
-          this.log.warn({ err: error }, 'upstream subscription interrupted');
+          // Logged once per carrier when it closes (below), not once per subscription on it.
+          this.log.debug({ code: (error as { code?: number }).code }, 'subscription interrupted');
           return { done: false, value: { errors: [interrupted()] } };
         }
       },
@@ -188,6 +189,14 @@ export class FederatedSubscriptions {
         lazy: true,
         // A silent dead peer is found within a minute, not at the next event.
         keepAlive: 30_000,
+        on: {
+          closed: (event) => {
+            const { code, reason } = event as { code?: number; reason?: string };
+            // 1000: closed after its last subscription (lazy); anything else ended them all.
+            if (code !== 1000)
+              this.log.warn({ subgraph: serviceName, code, reason }, 'subscription carrier closed');
+          },
+        },
       });
       this.carriers.set(url, carrier);
     }
