@@ -4,11 +4,23 @@
  */
 import { concurrently } from 'concurrently';
 import { createLogger, loadConfigOrExit, REPO_ROOT, SUBGRAPH_NAMES } from '@tradesage/shared';
-import { ensureDatabase, migrateControl } from './lib/bootstrap';
+import { ensureDatabase, migrateControl, missingServices } from './lib/bootstrap';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const log = createLogger('start', config);
+  // Everything the stack needs must answer before anything starts; each missing one is named.
+  const missing = await missingServices(config);
+  if (missing.length > 0) {
+    for (const { service, url, variable, error } of missing)
+      log.error(
+        { url, error },
+        `${service} does not answer at ${url}: start it, or set ${variable}`,
+      );
+    throw new Error(
+      `Cannot start: ${missing.map(({ service }) => service).join(' and ')} not reachable`,
+    );
+  }
   if (config.NODE_ENV !== 'production') await ensureDatabase(config, log);
   await migrateControl(config, log);
 

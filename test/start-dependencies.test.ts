@@ -1,0 +1,58 @@
+/**
+ * `npm start` names a missing PostgreSQL or Redis before it starts anything, and exits non-zero,
+ * in development and in production alike.
+ */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { REPO_ROOT } from '@tradesage/shared';
+import { freePort, testConfig } from '@tradesage/shared/testing';
+
+/** Runs scripts/start.ts with these settings until it exits: its exit code and output. */
+function start(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(REPO_ROOT, 'scripts/start.ts')],
+      {
+        cwd: REPO_ROOT,
+        env: { ...process.env, LOG_FORMAT: 'json', LOG_LEVEL: 'info', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('exit', (code) => resolve({ code, output }));
+  });
+}
+
+test('with neither PostgreSQL nor Redis answering, both are named and nothing starts', async () => {
+  const [pgPort, redisPort] = [await freePort(), await freePort()];
+  const { code, output } = await start({
+    NODE_ENV: 'development',
+    DATABASE_URL: `postgresql://postgres:secret-password@127.0.0.1:${pgPort}/tradesage`,
+    REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+  });
+  expect(code).toBe(1);
+  expect(output).toContain(
+    `PostgreSQL does not answer at postgresql://postgres:***@127.0.0.1:${pgPort}/tradesage: start it, or set DATABASE_URL`,
+  );
+  expect(output).toContain(
+    `Redis does not answer at redis://127.0.0.1:${redisPort}: start it, or set REDIS_URL`,
+  );
+  expect(output).not.toContain('secret-password');
+  expect(output).not.toMatch(/listening|applied control-plane migration/);
+});
+
+test('in production, a missing Redis alone is a start-up error too', async () => {
+  const redisPort = await freePort();
+  const { code, output } = await start({
+    NODE_ENV: 'production',
+    DATABASE_URL: testConfig().DATABASE_URL,
+    REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+  });
+  expect(code).toBe(1);
+  expect(output).toContain(`Redis does not answer at redis://127.0.0.1:${redisPort}`);
+  expect(output).not.toContain('PostgreSQL does not answer');
+  expect(output).not.toMatch(/listening/);
+});
