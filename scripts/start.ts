@@ -4,7 +4,12 @@
  */
 import { concurrently } from 'concurrently';
 import { createLogger, loadConfigOrExit, REPO_ROOT, SUBGRAPH_NAMES } from '@tradesage/shared';
-import { ensureDatabase, migrateControl, missingServices } from './lib/bootstrap';
+import {
+  ensureDatabase,
+  migrateControl,
+  missingServices,
+  SERVICE_ENTRY_POINTS,
+} from './lib/bootstrap';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
@@ -31,10 +36,10 @@ async function main(): Promise<void> {
     [
       ...SUBGRAPH_NAMES.map((name) => ({
         name,
-        command: node(`subgraphs/${name}/src/server.ts`),
+        command: node(SERVICE_ENTRY_POINTS[name]),
         env,
       })),
-      { name: 'router', command: node('router/src/server.ts'), env },
+      { name: 'router', command: node(SERVICE_ENTRY_POINTS.router), env },
     ],
     {
       prefix: 'name',

@@ -19,6 +19,7 @@ import { parse, print } from 'graphql';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { PLATFORM_SCOPE, REPO_ROOT, SessionStore } from '@tradesage/shared';
+import { SERVICE_ENTRY_POINTS } from '../../scripts/lib/bootstrap';
 import {
   createTestDatabase,
   createTestSigner,
@@ -106,15 +107,6 @@ export const SERVICE_NAMES: readonly ServiceName[] = [
   'session',
   'router',
 ];
-
-/** What `npm start` runs for each service (scripts/start.ts), relative to the repository root. */
-const SERVICE_ENTRY: Record<ServiceName, string> = {
-  auth: 'subgraphs/auth/src/server.ts',
-  tenant: 'subgraphs/tenant/src/server.ts',
-  user: 'subgraphs/user/src/server.ts',
-  session: 'subgraphs/session/src/server.ts',
-  router: 'router/src/server.ts',
-};
 
 export async function startStack(
   name: string,
@@ -311,7 +303,7 @@ function serviceProcess(
     kill,
     async start() {
       if (alive()) throw new Error(`${name} is running already`);
-      const started = spawn(process.execPath, ['--import', 'tsx', SERVICE_ENTRY[name]], {
+      const started = spawn(process.execPath, ['--import', 'tsx', SERVICE_ENTRY_POINTS[name]], {
         cwd: REPO_ROOT,
         env,
         stdio: ['ignore', 'pipe', 'pipe'],

@@ -4,10 +4,19 @@ import {
   migrateControlPlane,
   quoteIdent,
   redactUrl,
+  SUBGRAPH_NAMES,
   type Config,
   type Logger,
   type MigrationResult,
 } from '@tradesage/shared';
+
+/** Each service's entry point, relative to the repository root: what `npm start` runs. */
+export const SERVICE_ENTRY_POINTS: Record<(typeof SUBGRAPH_NAMES)[number] | 'router', string> = {
+  ...(Object.fromEntries(
+    SUBGRAPH_NAMES.map((name) => [name, `subgraphs/${name}/src/server.ts`]),
+  ) as Record<(typeof SUBGRAPH_NAMES)[number], string>),
+  router: 'router/src/server.ts',
+};
 
 /**
  * Creates the configured database if it does not exist yet. Development only: a fresh machine's
