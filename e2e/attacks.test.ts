@@ -16,7 +16,7 @@ import {
 } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import WebSocket from 'ws';
-import { until } from '@tradesage/shared/testing';
+import { until, watchMultipart } from '@tradesage/shared/testing';
 import {
   graphql,
   inviteAndLogin,
@@ -274,38 +274,22 @@ async function overWebSocket(
   return socket.finish();
 }
 
-/** Apollo's multipart subscription protocol, recording the raw response as it arrives. */
+/** Apollo's multipart subscription protocol (the shared test client), its raw answer judged. */
 function openMultipart(token: string | undefined, query: string, variables = {}) {
-  const controller = new AbortController();
-  let status: number | undefined;
-  let headerText = '';
-  let text = '';
-  let done = false;
-  const body = JSON.stringify({ query, variables });
-  void (async () => {
-    const response = await fetch(stack.routerUrl, {
-      method: 'POST',
-      signal: controller.signal,
-      headers: {
-        'content-type': 'application/json',
-        accept: 'multipart/mixed;subscriptionSpec="1.0", application/json',
-        'x-forwarded-for': freshIp(),
-        ...bearer(token),
-      },
-      body,
-    });
-    status = response.status;
-    headerText = [...response.headers].map(([k, v]) => `${k}: ${v}`).join('\n');
-    const decoder = new TextDecoder();
-    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>)
-      text += decoder.decode(chunk, { stream: true });
-    done = true;
-  })().catch(() => (done = true));
+  const stream = watchMultipart({
+    url: stack.routerUrl,
+    token,
+    query,
+    variables,
+    headers: { 'x-forwarded-for': freshIp() },
+    select: (data) => data,
+  });
   return {
-    ended: () => done,
-    text: () => text,
+    ended: stream.ended,
+    text: () => stream.raw().text,
     async finish(): Promise<Outcome> {
-      controller.abort();
+      stream.abort();
+      const { headers, text } = stream.raw();
       // Each part's JSON, or the whole body when the answer was not multipart.
       const parts = text.includes('--graphql')
         ? text
@@ -313,8 +297,9 @@ function openMultipart(token: string | undefined, query: string, variables = {})
             .map((part) => parseJson(part.slice(part.indexOf('\r\n\r\n') + 4)))
             .filter((part) => part !== undefined)
         : parseJson(text);
+      const body = JSON.stringify({ query, variables });
       const sent = `${token ?? ''}\n${tokenText(token && `Bearer ${token}`)}\n${body}`;
-      return outcomeOf(status, `${headerText}\n\n${text}`, sent, parts);
+      return outcomeOf(stream.response()?.status, `${headers}\n\n${text}`, sent, parts);
     },
   };
 }

@@ -25,6 +25,8 @@ export interface SubscriptionRequest<T> {
   variables?: Record<string, unknown>;
   /** Picks the event out of each result's data. */
   select: (data: Record<string, unknown>) => T;
+  /** More request headers (multipart only: it is one HTTP request). */
+  headers?: Record<string, string>;
 }
 
 /**
@@ -85,6 +87,10 @@ export interface WatchedMultipart<T> {
   completed(): boolean;
   /** The body of a response that was not multipart (an error answer). */
   body(): unknown;
+  /** The response as it arrived: its headers and its whole text so far. */
+  raw(): { headers: string; text: string };
+  /** The response is over, however it ended (completed, refused, aborted, failed). */
+  ended(): boolean;
   abort(): void;
 }
 
@@ -100,6 +106,9 @@ export function watchMultipart<T>(options: SubscriptionRequest<T>): WatchedMulti
   let completed = false;
   let response: { status: number; contentType: string | null } | undefined;
   let body: unknown;
+  let headers = '';
+  let text = '';
+  let ended = false;
   void (async () => {
     const reply = await fetch(options.url, {
       method: 'POST',
@@ -108,12 +117,15 @@ export function watchMultipart<T>(options: SubscriptionRequest<T>): WatchedMulti
         'content-type': 'application/json',
         accept: 'multipart/mixed;subscriptionSpec="1.0", application/json',
         ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+        ...options.headers,
       },
       body: JSON.stringify({ query: options.query, variables: options.variables }),
     });
     response = { status: reply.status, contentType: reply.headers.get('content-type') };
+    headers = [...reply.headers].map(([name, value]) => `${name}: ${value}`).join('\n');
     if (!response.contentType?.startsWith('multipart/mixed')) {
-      body = await reply.json();
+      text = await reply.text();
+      body = JSON.parse(text);
       return;
     }
     const decoder = new TextDecoder();
@@ -143,14 +155,18 @@ export function watchMultipart<T>(options: SubscriptionRequest<T>): WatchedMulti
       return true;
     };
     for await (const chunk of reply.body as unknown as AsyncIterable<Uint8Array>) {
-      buffered += decoder.decode(chunk, { stream: true });
+      const decoded = decoder.decode(chunk, { stream: true });
+      text += decoded;
+      buffered += decoded;
       const parts = buffered.split('\r\n--graphql');
       buffered = parts.pop() ?? '';
       // Like Apollo Client, a part counts once the boundary closing it has arrived.
       for (const part of parts) if (part) handle(part);
     }
     completed = true;
-  })().catch(() => undefined);
+  })()
+    .catch(() => undefined)
+    .finally(() => (ended = true));
   return {
     response: () => response,
     events,
@@ -158,6 +174,8 @@ export function watchMultipart<T>(options: SubscriptionRequest<T>): WatchedMulti
     heartbeats: () => heartbeats,
     completed: () => completed,
     body: () => body,
+    raw: () => ({ headers, text }),
+    ended: () => ended,
     abort: () => controller.abort(),
   };
 }
