@@ -70,7 +70,10 @@ export class TokenVerifier {
    * successes are kept, for at most a minute and never past the token's expiry, so a key that is
    * withdrawn from the JWKS stops working within a minute.
    */
-  private readonly verified = new LRUCache<string, Principal>({ max: 10_000, ttl: 60_000 });
+  private readonly verified = new LRUCache<string, Exclude<Principal, { kind: 'anonymous' }>>({
+    max: 10_000,
+    ttl: 60_000,
+  });
 
   constructor(private readonly options: VerifierOptions) {
     this.keys = options.jwks
@@ -84,17 +87,18 @@ export class TokenVerifier {
   }
 
   async verify(token: string): Promise<Principal> {
+    // The entry's ttl ends at the token's expiry at the latest: a hit is a token still valid.
     const known = this.verified.get(token);
-    if (known && known.kind !== 'anonymous' && (known.expiresAt ?? 0) > Date.now()) return known;
+    if (known) return known;
     const principal = await this.verifySignedToken(token);
-    if (principal.kind !== 'anonymous') {
-      const ttl = Math.min(60_000, (principal.expiresAt ?? 0) - Date.now());
-      if (ttl > 0) this.verified.set(token, principal, { ttl });
-    }
+    const ttl = Math.min(60_000, (principal.expiresAt ?? 0) - Date.now());
+    if (ttl > 0) this.verified.set(token, principal, { ttl });
     return principal;
   }
 
-  private async verifySignedToken(token: string): Promise<Principal> {
+  private async verifySignedToken(
+    token: string,
+  ): Promise<Exclude<Principal, { kind: 'anonymous' }>> {
     if (!this.keys) throw unauthenticatedRequest('Invalid access token');
     let payload: unknown;
     try {
