@@ -1,7 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import {
+  explorationEnabled,
   migrateControlPlane,
+  qualified,
   quoteIdent,
   redactUrl,
   SUBGRAPH_NAMES,
@@ -44,7 +47,11 @@ export async function ensureDatabase(config: Config, log: Logger): Promise<void>
 
 /** Applies the control-plane migrations with a short-lived pool of its own. */
 export async function migrateControl(config: Config, log: Logger): Promise<MigrationResult> {
-  const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 2 });
+  // One connection on a single-session database (PGlite), where a second would share the first.
+  const pool = new pg.Pool({
+    connectionString: config.DATABASE_URL,
+    max: config.DATABASE_SESSIONS === 'single' ? 1 : 2,
+  });
   try {
     const result = await migrateControlPlane(pool, config);
     for (const name of result.applied)
@@ -120,4 +127,101 @@ export async function missingServices(
     }),
   );
   return results.filter((missing): missing is MissingService => missing !== undefined);
+}
+
+/** The first platform operator, when `npm start` is about to create it. */
+export interface FirstOperator {
+  email: string;
+  /** Only when generated here (never one the environment gave, which its owner already knows). */
+  password?: string;
+}
+
+/** The address of the operator `npm start` creates on a fresh development database. */
+export const GENERATED_OPERATOR_EMAIL = 'operator@tradesage.local';
+
+/**
+ * Whether the auth subgraph will create the first platform operator on this start, and with
+ * what. With no operator yet and no BOOTSTRAP_OPERATOR_* settings, development gets a generated
+ * password (shown once in the start-up summary); production needs `npm run operator:create`.
+ */
+export async function prepareFirstOperator(config: Config): Promise<FirstOperator | undefined> {
+  const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 1 });
+  let operators: number;
+  try {
+    const { rows } = await pool.query<{ count: number }>(
+      `SELECT count(*)::int AS count FROM ${qualified(config.CONTROL_SCHEMA, 'platform_operators')}`,
+    );
+    operators = rows[0].count;
+  } finally {
+    await pool.end();
+  }
+  if (operators > 0) return undefined;
+  if (config.BOOTSTRAP_OPERATOR_EMAIL && config.BOOTSTRAP_OPERATOR_PASSWORD)
+    return { email: config.BOOTSTRAP_OPERATOR_EMAIL };
+  if (config.NODE_ENV === 'production') return undefined;
+  const operator = {
+    email: GENERATED_OPERATOR_EMAIL,
+    password: randomBytes(18).toString('base64url'),
+  };
+  config.BOOTSTRAP_OPERATOR_EMAIL = operator.email;
+  config.BOOTSTRAP_OPERATOR_PASSWORD = operator.password;
+  return operator;
+}
+
+/**
+ * Waits until the router answers /readyz, or `stopped` settles first (a service failed).
+ * Resolves whether it became ready.
+ */
+export async function waitUntilReady(config: Config, stopped: Promise<void>): Promise<boolean> {
+  let over = false;
+  void stopped.then(() => (over = true));
+  const readyz = `http://${config.HOST}:${config.ROUTER_PORT}/readyz`;
+  while (!over) {
+    const ok = await fetch(readyz, { signal: AbortSignal.timeout(2_000) }).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ok) return true;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  return false;
+}
+
+/**
+ * The block `npm start` prints once the router is ready: how it runs, where to go, and the
+ * first operator's sign-in if it was just created. Plain text, for a person at a terminal.
+ */
+export function printStartupSummary(
+  config: Config,
+  details: { mode: string; operator?: FirstOperator; limitations: string[]; dataDir?: string },
+): void {
+  const router = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${config.ROUTER_PORT}/graphql`;
+  const rows: [string, string][] = [
+    ['mode', details.mode],
+    ['router', router],
+    [
+      'Sandbox',
+      explorationEnabled(config)
+        ? `${router} (open it in a browser)`
+        : 'off (GRAPHQL_EXPLORATION, production)',
+    ],
+  ];
+  if (details.dataDir) rows.push(['data', details.dataDir]);
+  if (details.operator)
+    rows.push([
+      'operator',
+      details.operator.password
+        ? `${details.operator.email} / ${details.operator.password} (created now; shown only this once)`
+        : `${details.operator.email} (created now from BOOTSTRAP_OPERATOR_EMAIL)`,
+    ]);
+  for (const limitation of details.limitations) rows.push(['limited', limitation]);
+  const width = Math.max(...rows.map(([label]) => label.length));
+  const rule = '─'.repeat(60);
+  console.log(
+    [
+      `── TradeSage is running ${rule}`.slice(0, 60),
+      ...rows.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`),
+      rule,
+    ].join('\n'),
+  );
 }

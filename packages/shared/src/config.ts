@@ -55,6 +55,18 @@ const schema = z.object({
     .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case Postgres identifier')
     .default('control'),
   DB_POOL_MAX: int(1, 500).default(10),
+  /**
+   * `single`: the database is one backend session (embedded PGlite), so everything in the process
+   * shares one connection and puts it back in scope on every checkout. Set by `npm start`.
+   */
+  DATABASE_SESSIONS: z.enum(['pooled', 'single']).default('pooled'),
+  /**
+   * What `npm start` does outside production when PostgreSQL or Redis does not answer: `auto`
+   * starts an embedded PostgreSQL (PGlite) or an in-process Redis instead; `off` refuses to start.
+   */
+  EMBEDDED_FALLBACK: z.enum(['auto', 'off']).default('auto'),
+  /** Where the embedded PostgreSQL keeps its data. */
+  EMBEDDED_DATA_DIR: z.string().min(1).default(path.join(REPO_ROOT, '.data')),
   TENANT_CLIENT_CACHE_MAX: int(1, 100_000).default(200),
   TENANT_DIRECTORY_TTL_MS: int(0, 86_400_000).default(30_000),
   /**
@@ -79,10 +91,16 @@ const schema = z.object({
   BACKUP_CRON: z.string().min(1).default('0 3 * * *'),
   /** How often tenant health is checked and published (one replica does it per interval). */
   TENANT_HEALTH_INTERVAL_MS: int(1_000, 3_600_000).default(30_000),
+  /**
+   * `off`: BackupTenant and RestoreTenant refuse (SERVICE_UNAVAILABLE, reason BACKUPS_OFF) and
+   * no scheduled backups or purges run. `npm start` sets it with embedded PostgreSQL.
+   */
+  BACKUPS: z.enum(['on', 'off']).default('on'),
   /** Where pg_dump, pg_restore and psql are; empty means the PATH. */
   PG_BIN_DIR: z.string().default(''),
   PRISMA_DIR: z.string().default(path.join(REPO_ROOT, 'prisma')),
 
+  /** `memory://…`: an in-process Redis shared by everything in the process (embedded mode). */
   REDIS_URL: url.default('redis://127.0.0.1:6379'),
   REDIS_KEY_PREFIX: z.string().default('ts:'),
 

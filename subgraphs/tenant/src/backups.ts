@@ -124,6 +124,16 @@ function renameSchemaInSql(from: string, to: string): Transform {
  * in memory), with its sha256 and size recorded; retention keeps the last N; restore checks
  * the checksum, rebuilds the schema under another name and swaps it in, in one transaction.
  */
+/** BACKUPS=off: refuses, saying why, rather than failing inside pg_dump. */
+function assertBackupsOn(config: Config): void {
+  if (config.BACKUPS === 'off')
+    throw new AppError(
+      'SERVICE_UNAVAILABLE',
+      'Backups and restores are turned off on this deployment (BACKUPS=off)',
+      { reason: 'BACKUPS_OFF' },
+    );
+}
+
 export class TenantBackups {
   constructor(private readonly deps: ControlPlaneDeps & { s3: S3Client }) {}
 
@@ -148,6 +158,7 @@ export class TenantBackups {
     tenantId: string,
     options: { final?: boolean } = {},
   ): Promise<{ backup: TenantBackup; done: Promise<TenantBackup> }> {
+    assertBackupsOn(this.deps.config);
     const { tenant, url } = await this.tenantWithCluster(tenantId);
     const allowed = options.final ? ['DELETED'] : ['ACTIVE', 'SUSPENDED'];
     if (!allowed.includes(tenant.status) || tenant.purgedAt) {
@@ -241,6 +252,7 @@ export class TenantBackups {
    */
   async restore(backupId: string): Promise<Tenant> {
     const { control, s3, config, log } = this.deps;
+    assertBackupsOn(config);
     const backup = await control.tenantBackup.findUnique({ where: { id: backupId } });
     if (!backup) throw notFound('Backup not found');
     if (backup.status !== 'COMPLETED' || !backup.objectKey || !backup.checksum) {
@@ -346,7 +358,8 @@ export class BackupScheduler {
   }
 
   start(): void {
-    if (this.stopped) return;
+    // Purges wait too: each needs its final backup first.
+    if (this.stopped || this.deps.config.BACKUPS === 'off') return;
     const at = this.nextRun(new Date());
     // setTimeout holds at most ~24.8 days; a shorter wait that re-plans is fine.
     const wait = Math.min(at.getTime() - Date.now(), 2 ** 31 - 1);

@@ -39,7 +39,8 @@ export class DataPlatform {
       | 'TENANT_DIRECTORY_TTL_MS'
       | 'TENANT_DB_USER'
       | 'TENANT_DB_PASSWORD'
-    >,
+    > &
+      Partial<Pick<Config, 'DATABASE_SESSIONS'>>,
     readonly log: Logger,
     applicationName = 'tradesage',
   ) {
@@ -48,6 +49,7 @@ export class DataPlatform {
       applicationName,
       log,
       tenantLogin: { user: config.TENANT_DB_USER, password: config.TENANT_DB_PASSWORD },
+      sessions: config.DATABASE_SESSIONS,
     });
     this.controlPool = this.pools.get(config.DATABASE_URL);
     this.directory = new TenantDirectory(this.controlPool, config.CONTROL_SCHEMA, {

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { Logger } from '../logger';
 import { redactUrl } from '../logger';
+import { ScopedPool } from './tenant-session';
 
 export interface PoolOptions {
   max: number;
@@ -8,6 +9,58 @@ export interface PoolOptions {
   log: Logger;
   /** The login of tenant connections (see ensureTenantLogin). */
   tenantLogin: { user: string; password?: string };
+  /**
+   * `single`: the server is one backend session (embedded PGlite), where a second connection
+   * would share the first one's transaction. See SingleSessionPools.
+   */
+  sessions?: 'pooled' | 'single';
+}
+
+/** How long a checkout waits on a single-session database before it fails instead of hanging. */
+const SINGLE_SESSION_WAIT_MS = 30_000;
+
+/**
+ * For a database that is one backend session: one connection per cluster for the whole process
+ * (every service's DataPlatform in it), shared by the service and tenant sides. Tenant checkouts
+ * take the tenant's role as always (TenantScopedPool); service checkouts first give it back.
+ */
+class SingleSessionPools {
+  private static readonly shared = new Map<string, { pool: pg.Pool; users: number }>();
+
+  static acquire(connectionString: string, log: Logger): pg.Pool {
+    let entry = SingleSessionPools.shared.get(connectionString);
+    if (!entry) {
+      const pool = new pg.Pool({
+        connectionString,
+        max: 1,
+        application_name: 'tradesage:single-session',
+        connectionTimeoutMillis: SINGLE_SESSION_WAIT_MS,
+        idleTimeoutMillis: 0,
+      });
+      pool.on('error', (error) =>
+        log.error({ err: error, cluster: redactUrl(connectionString) }, 'Postgres session failed'),
+      );
+      entry = { pool, users: 0 };
+      SingleSessionPools.shared.set(connectionString, entry);
+    }
+    entry.users += 1;
+    return entry.pool;
+  }
+
+  /** Ends the connection once no DataPlatform in the process uses it any more. */
+  static async release(connectionString: string): Promise<void> {
+    const entry = SingleSessionPools.shared.get(connectionString);
+    if (!entry || --entry.users > 0) return;
+    SingleSessionPools.shared.delete(connectionString);
+    await entry.pool.end();
+  }
+}
+
+/** The service side of a single-session database: no tenant's role or search_path carried over. */
+class ServiceScopedPool extends ScopedPool {
+  protected override async enterScope(client: pg.PoolClient): Promise<void> {
+    await client.query('RESET ROLE; RESET search_path');
+  }
 }
 
 /**
@@ -17,6 +70,8 @@ export interface PoolOptions {
  */
 export class ClusterPools {
   private readonly pools = new Map<string, pg.Pool>();
+  /** Single-session mode: the process-wide connection of each cluster this instance uses. */
+  private readonly singleSessions = new Map<string, pg.Pool>();
 
   constructor(private readonly options: PoolOptions) {}
 
@@ -43,6 +98,11 @@ export class ClusterPools {
   private pool(connectionString: string, kind: 'service' | 'tenant'): pg.Pool {
     const key = `${kind}\u0000${connectionString}`;
     let pool = this.pools.get(key);
+    if (!pool && this.options.sessions === 'single') {
+      const shared = this.singleSession(connectionString);
+      pool = kind === 'tenant' ? shared : new ServiceScopedPool(shared);
+      this.pools.set(key, pool);
+    }
     if (!pool) {
       pool = new pg.Pool({
         connectionString: kind === 'tenant' ? this.tenantUrl(connectionString) : connectionString,
@@ -57,13 +117,27 @@ export class ClusterPools {
     return pool;
   }
 
+  private singleSession(connectionString: string): pg.Pool {
+    if (!this.singleSessions.has(connectionString))
+      this.singleSessions.set(
+        connectionString,
+        SingleSessionPools.acquire(connectionString, this.options.log),
+      );
+    return this.singleSessions.get(connectionString)!;
+  }
+
   all(): pg.Pool[] {
-    return [...this.pools.values()];
+    return [...new Set([...this.pools.values(), ...this.singleSessions.values()])].filter(
+      (pool) => !(pool instanceof ScopedPool),
+    );
   }
 
   async close(): Promise<void> {
-    const pools = [...this.pools.values()];
+    const pools = this.all().filter((pool) => ![...this.singleSessions.values()].includes(pool));
+    const shared = [...this.singleSessions.keys()];
     this.pools.clear();
+    this.singleSessions.clear();
     await Promise.all(pools.map((pool) => pool.end()));
+    await Promise.all(shared.map((url) => SingleSessionPools.release(url)));
   }
 }

@@ -23,18 +23,17 @@ export async function enterTenantScope(client: pg.ClientBase, schema: string): P
 type QueryArgs = Parameters<pg.Pool['query']>;
 
 /**
- * A pg.Pool for one tenant schema, as PrismaPg expects, that borrows connections from the
- * cluster's shared tenant pool and puts each into the tenant's scope before use. It opens no
- * connections of its own, so building one per tenant client costs nothing.
+ * A pg.Pool, as PrismaPg expects, that borrows connections from a shared pool and puts each
+ * into a scope before use (`enterScope`). It opens no connections of its own, so building one
+ * per client costs nothing.
  */
-export class TenantScopedPool extends pg.Pool {
-  constructor(
-    private readonly shared: pg.Pool,
-    readonly schema: string,
-  ) {
+export abstract class ScopedPool extends pg.Pool {
+  constructor(private readonly shared: pg.Pool) {
     super(shared.options);
-    tenantRoleName(schema); // fails early on a bad schema name
   }
+
+  /** Puts a freshly checked-out connection into this pool's scope. */
+  protected abstract enterScope(client: pg.PoolClient): Promise<void>;
 
   override connect(): Promise<pg.PoolClient>;
   override connect(
@@ -45,7 +44,7 @@ export class TenantScopedPool extends pg.Pool {
     ) => void,
   ): void;
   override connect(callback?: unknown): Promise<pg.PoolClient> | void {
-    if (callback) throw new Error('TenantScopedPool.connect supports promises only');
+    if (callback) throw new Error('ScopedPool.connect supports promises only');
     return this.scopedConnection();
   }
 
@@ -64,11 +63,26 @@ export class TenantScopedPool extends pg.Pool {
   private async scopedConnection(): Promise<pg.PoolClient> {
     const client = await checkOut(this.shared);
     try {
-      await enterTenantScope(client, this.schema);
+      await this.enterScope(client);
     } catch (error) {
       client.release(error as Error);
       throw error;
     }
     return client;
+  }
+}
+
+/** A pool for one tenant schema over the cluster's shared tenant pool. */
+export class TenantScopedPool extends ScopedPool {
+  constructor(
+    shared: pg.Pool,
+    readonly schema: string,
+  ) {
+    super(shared);
+    tenantRoleName(schema); // fails early on a bad schema name
+  }
+
+  protected override enterScope(client: pg.PoolClient): Promise<void> {
+    return enterTenantScope(client, this.schema);
   }
 }
