@@ -8,6 +8,7 @@ import {
   quoteIdent,
   redactUrl,
   SUBGRAPH_NAMES,
+  subgraphPort,
   type Config,
   type Logger,
   type MigrationResult,
@@ -168,20 +169,26 @@ export async function prepareFirstOperator(config: Config): Promise<FirstOperato
   return operator;
 }
 
+/** Where this machine reaches the services: HOST, or loopback when they listen on every address. */
+function localAddress(config: Config): string {
+  return ['0.0.0.0', '::'].includes(config.HOST) ? '127.0.0.1' : config.HOST;
+}
+
 /**
- * Waits until the router answers /readyz, or `stopped` settles first (a service failed).
- * Resolves whether it became ready.
+ * Waits until every service (the four subgraphs and the router) answers /readyz, or `stopped`
+ * settles first (a service failed). Resolves whether they all became ready.
  */
 export async function waitUntilReady(config: Config, stopped: Promise<void>): Promise<boolean> {
   let over = false;
   void stopped.then(() => (over = true));
-  const readyz = `http://${config.HOST}:${config.ROUTER_PORT}/readyz`;
-  while (!over) {
-    const ok = await fetch(readyz, { signal: AbortSignal.timeout(2_000) }).then(
+  const ports = [...SUBGRAPH_NAMES.map((name) => subgraphPort(config, name)), config.ROUTER_PORT];
+  const ready = (port: number) =>
+    fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(2_000) }).then(
       (response) => response.ok,
       () => false,
     );
-    if (ok) return true;
+  while (!over) {
+    if ((await Promise.all(ports.map(ready))).every(Boolean)) return true;
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
   return false;
@@ -195,7 +202,7 @@ export function printStartupSummary(
   config: Config,
   details: { mode: string; operator?: FirstOperator; limitations: string[]; dataDir?: string },
 ): void {
-  const router = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${config.ROUTER_PORT}/graphql`;
+  const router = `http://${localAddress(config)}:${config.ROUTER_PORT}/graphql`;
   const rows: [string, string][] = [
     ['mode', details.mode],
     ['router', router],
