@@ -3,28 +3,21 @@
  * in production, and in development with EMBEDDED_FALLBACK=off (by default, development falls
  * back to embedded stand-ins: e2e/embedded.test.ts).
  */
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { REPO_ROOT } from '@tradesage/shared';
 import { freePort, testConfig } from '@tradesage/shared/testing';
+import { runStartScript } from '../e2e/support/stack';
 
 /** Runs scripts/start.ts with these settings until it exits: its exit code and output. */
-function start(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', path.join(REPO_ROOT, 'scripts/start.ts')],
-      {
-        cwd: REPO_ROOT,
-        env: { ...process.env, LOG_FORMAT: 'json', LOG_LEVEL: 'info', ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('exit', (code) => resolve({ code, output }));
+async function start(
+  env: Record<string, string>,
+): Promise<{ code: number | null; output: string }> {
+  const run = runStartScript({
+    ...(process.env as Record<string, string>),
+    LOG_FORMAT: 'json',
+    LOG_LEVEL: 'info',
+    ...env,
   });
+  const code = await run.exited;
+  return { code, output: run.output() };
 }
 
 test.each([
@@ -50,7 +43,9 @@ test.each([
       `Redis does not answer at redis://127.0.0.1:${redisPort}: start it, or set REDIS_URL`,
     );
     expect(output).not.toContain('secret-password');
-    expect(output).not.toMatch(/listening|applied control-plane migration|embedded stand-in|PGlite/);
+    expect(output).not.toMatch(
+      /listening|applied control-plane migration|embedded stand-in|PGlite/,
+    );
   },
 );
 

@@ -236,17 +236,8 @@ export async function startStack(
     return { ...common, services, close };
   }
 
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', path.join(REPO_ROOT, 'scripts/start.ts')],
-    {
-      cwd: REPO_ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      // Its own process group, like a terminal session, so a test can signal the group.
-      detached: true,
-    },
-  );
+  // Its own process group, like a terminal session, so a test can signal the group.
+  const { child } = runStartScript(env, { detached: true });
   collect(child);
   const close = async () => {
     if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
@@ -260,6 +251,35 @@ export async function startStack(
     throw new Error(`${(error as Error).message}\n--- stack output ---\n${output}`);
   }
   return { ...common, process: child, close };
+}
+
+/** `npm start` (scripts/start.ts) as a child process, and what it prints, as it prints it. */
+export interface StartScriptRun {
+  child: ChildProcess;
+  output(): string;
+  /** Resolves with the exit code once it has exited. */
+  exited: Promise<number | null>;
+}
+
+export function runStartScript(
+  env: Record<string, string>,
+  options: { detached?: boolean } = {},
+): StartScriptRun {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(REPO_ROOT, 'scripts/start.ts')],
+    {
+      cwd: REPO_ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: options.detached ?? false,
+    },
+  );
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { child, output: () => output, exited };
 }
 
 function prefixLines(prefix: string, chunk: Buffer): string {
