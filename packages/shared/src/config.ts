@@ -249,6 +249,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   const config = result.data;
+  // The embedded stand-ins hold everything in one process: never what production runs on.
+  if (config.NODE_ENV === 'production') {
+    const embedded = [
+      config.REDIS_URL.startsWith('memory:') &&
+        'REDIS_URL: the in-process Redis (memory:) is for development only',
+      config.DATABASE_SESSIONS === 'single' &&
+        'DATABASE_SESSIONS: single (embedded PostgreSQL) is for development only',
+    ].filter((problem): problem is string => Boolean(problem));
+    if (embedded.length > 0) throw new ConfigError(embedded);
+  }
   if (config.SESSION_TOUCH_INTERVAL_SECONDS >= config.SESSION_IDLE_TTL_SECONDS)
     throw new ConfigError([
       'SESSION_TOUCH_INTERVAL_SECONDS: must be shorter than SESSION_IDLE_TTL_SECONDS, or use could not keep a session alive',

@@ -3,6 +3,7 @@ export * from './errors';
 export * from './logger';
 export * from './metrics';
 export * from './redis';
+export { InProcessRedis, isInProcessRedis } from './in-process-redis';
 export * from './sessions';
 export * from './devices';
 export * from './permissions';

@@ -1,11 +1,16 @@
 import { Redis } from 'ioredis';
 import type { Config } from './config';
+import { InProcessRedis } from './in-process-redis';
 import type { Logger } from './logger';
 
 export type { Redis };
 
-/** The one way services connect to Redis: bounded retries per command, errors logged not thrown. */
+/**
+ * The one way services connect to Redis: bounded retries per command, errors logged not thrown.
+ * A `memory:` URL gives the in-process Redis that every client in the process shares.
+ */
 export function createRedis(config: Pick<Config, 'REDIS_URL'>, log: Logger): Redis {
+  if (config.REDIS_URL.startsWith('memory:')) return new InProcessRedis();
   const redis = new Redis(config.REDIS_URL, {
     maxRetriesPerRequest: 2,
     connectTimeout: 5_000,

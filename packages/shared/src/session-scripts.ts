@@ -1,3 +1,8 @@
+/*
+ * CHANGE TOGETHER WITH session-scripts-in-process.ts, which ports these scripts to TypeScript for
+ * the in-process Redis (whose Lua has no cjson): the same keys, arguments, replies and messages.
+ * test/in-process-redis.test.ts runs both on the same operations and compares.
+ */
 import { DEVICE_TYPES } from './devices';
 
 /**

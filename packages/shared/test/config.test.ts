@@ -60,6 +60,16 @@ describe('loadConfig', () => {
     expect(config.AUTH_PORT).toBe(4001);
   });
 
+  test('production refuses the embedded stand-ins, naming both settings; development takes them', () => {
+    const embedded = { REDIS_URL: 'memory://tradesage', DATABASE_SESSIONS: 'single' };
+    const error = configErrorOf({ NODE_ENV: 'production', ...embedded });
+    expect(error.problems).toEqual([
+      'REDIS_URL: the in-process Redis (memory:) is for development only',
+      'DATABASE_SESSIONS: single (embedded PostgreSQL) is for development only',
+    ]);
+    expect(loadConfig({ NODE_ENV: 'development', ...embedded })).toMatchObject(embedded);
+  });
+
   test('names every invalid variable in one ConfigError', () => {
     const error = configErrorOf({
       DB_POOL_MAX: 'abc',

@@ -1,12 +1,12 @@
 /**
  * The pub/sub event bus against real Redis, reached through a TCP proxy that the tests open and
- * close to play a Redis outage.
+ * close to play a Redis outage; and what needs no outage against the in-process Redis as well.
  */
 import net from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pino from 'pino';
-import { createRedis, EventBus } from '../src';
+import { createRedis, EventBus, InProcessRedis } from '../src';
 import { freePort, settled, until } from '../testing';
 
 const log = pino({ level: 'silent' });
@@ -42,7 +42,8 @@ async function redisProxy(port: number) {
 let publisher: Redis;
 let prefix: string;
 beforeEach(() => {
-  publisher = new Redis(REDIS);
+  // Connected on first use: the tests on the in-process Redis do not use it.
+  publisher = new Redis({ ...REDIS, lazyConnect: true });
   prefix = `test:bus:${randomUUID()}:`;
 });
 afterEach(() => publisher.disconnect());
@@ -115,46 +116,55 @@ test('an outage: deaf handlers run when it starts, listening handlers once every
   }
 }, 30_000);
 
-test("a tenant's channel is released when its last iterator ends", async () => {
-  const redis = new Redis(REDIS);
-  const bus = new EventBus(redis, prefix, log);
-  const channel = `${prefix}events:session.event:tenant-a`;
-  const subscribers = async () =>
-    ((await publisher.pubsub('NUMSUB', channel)) as [string, number])[1];
-  try {
-    const first = bus.iterate('session.event', () => true, { scope: 'tenant-a' });
-    const second = bus.iterate('session.event', () => true, { scope: 'tenant-a' });
-    await until(() => bus.listening, 'listening');
-    expect(await settled(subscribers, (count) => count === 1)).toBe(1);
-    await first.return!();
-    expect(await subscribers()).toBe(1);
-    await second.return!();
-    expect(await settled(subscribers, (count) => count === 0)).toBe(0);
-  } finally {
-    await bus.close();
-    redis.disconnect();
-  }
-});
+/** Pub/sub without an outage, on the Redis server and on the in-process Redis alike. */
+describe.each([
+  ['Redis', () => new Redis(REDIS)],
+  ['in-process Redis', () => new InProcessRedis()],
+] as [string, () => Redis][])('on %s', (_client, connect) => {
+  test("a tenant's channel is released when its last iterator ends", async () => {
+    const redis = connect();
+    const observer = connect();
+    const bus = new EventBus(redis, prefix, log);
+    const channel = `${prefix}events:session.event:tenant-a`;
+    const subscribers = async () =>
+      ((await observer.pubsub('NUMSUB', channel)) as [string, number])[1];
+    try {
+      const first = bus.iterate('session.event', () => true, { scope: 'tenant-a' });
+      const second = bus.iterate('session.event', () => true, { scope: 'tenant-a' });
+      await until(() => bus.listening, 'listening');
+      expect(await settled(subscribers, (count) => count === 1)).toBe(1);
+      await first.return!();
+      expect(await subscribers()).toBe(1);
+      await second.return!();
+      expect(await settled(subscribers, (count) => count === 0)).toBe(0);
+    } finally {
+      await bus.close();
+      redis.disconnect();
+      observer.disconnect();
+    }
+  });
 
-test('handlers of a channel already subscribed share its one SUBSCRIBE', async () => {
-  const redis = new Redis(REDIS);
-  const bus = new EventBus(redis, prefix, log);
-  const subscribe = jest.spyOn(Redis.prototype, 'subscribe');
-  try {
-    await bus.subscribe('tenant.changed', () => undefined, 'tenant-x');
-    await until(() => bus.listening, 'listening');
-    subscribe.mockClear();
-    await Promise.all([
-      bus.subscribe('tenant.changed', () => undefined, 'tenant-y'),
-      bus.subscribe('tenant.changed', () => undefined, 'tenant-y'),
-      bus.subscribe('tenant.changed', () => undefined, 'tenant-y'),
-      bus.subscribe('tenant.changed', () => undefined, 'tenant-x'),
-    ]);
-    // One for the new channel; none for the extra handlers, nor for the channel already held.
-    expect(subscribe.mock.calls).toEqual([[`${prefix}events:tenant.changed:tenant-y`]]);
-  } finally {
-    subscribe.mockRestore();
-    await bus.close();
-    redis.disconnect();
-  }
+  test('handlers of a channel already subscribed share its one SUBSCRIBE', async () => {
+    const redis = connect();
+    const bus = new EventBus(redis, prefix, log);
+    // The bus subscribes on a connection of its own, made from this one.
+    const duplicate = jest.spyOn(redis, 'duplicate');
+    try {
+      await bus.subscribe('tenant.changed', () => undefined, 'tenant-x');
+      await until(() => bus.listening, 'listening');
+      const subscribe = jest.spyOn(duplicate.mock.results[0].value as Redis, 'subscribe');
+      await Promise.all([
+        bus.subscribe('tenant.changed', () => undefined, 'tenant-y'),
+        bus.subscribe('tenant.changed', () => undefined, 'tenant-y'),
+        bus.subscribe('tenant.changed', () => undefined, 'tenant-y'),
+        bus.subscribe('tenant.changed', () => undefined, 'tenant-x'),
+      ]);
+      // One for the new channel; none for the extra handlers, nor for the channel already held.
+      expect(subscribe.mock.calls).toEqual([[`${prefix}events:tenant.changed:tenant-y`]]);
+    } finally {
+      duplicate.mockRestore();
+      await bus.close();
+      redis.disconnect();
+    }
+  });
 });

@@ -9,7 +9,7 @@ import {
   type RevocationReason,
   type SessionRecord,
 } from '../src';
-import { createTestRedis, until, type TestRedis } from '../testing';
+import { TEST_REDIS_CLIENTS, until, type TestRedis } from '../testing';
 
 type Revoked = BusEvents['session.revoked'];
 
@@ -59,34 +59,34 @@ const withSecret = (token: string, secret: string) =>
 
 const ids = (sessions: SessionRecord[]) => sessions.map((session) => session.id).sort();
 
-beforeEach(async () => {
-  testRedis = createTestRedis('sessions');
-  ({ redis, prefix } = testRedis);
-  bus = new EventBus(redis, prefix, log);
-  revoked = [];
-  bus.subscribe('session.revoked', (event) => revoked.push(event));
-  store = new SessionStore(redis, prefix);
-  // The subscription is made in the background: publish markers until one comes through.
-  const deadline = Date.now() + 10_000;
-  while (revoked.length === 0) {
-    if (Date.now() > deadline) throw new Error('event bus subscription not established');
-    await bus.publish('session.revoked', {
-      tenantId: 'marker',
-      sessionId: 'ready',
-      userId: 'marker',
-      reason: 'REVOKED',
-    });
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  await drainEvents();
-});
+describe.each(TEST_REDIS_CLIENTS)('SessionStore (%s)', (_client, connect) => {
+  beforeEach(async () => {
+    testRedis = connect('sessions');
+    ({ redis, prefix } = testRedis);
+    bus = new EventBus(redis, prefix, log);
+    revoked = [];
+    bus.subscribe('session.revoked', (event) => revoked.push(event));
+    store = new SessionStore(redis, prefix);
+    // The subscription is made in the background: publish markers until one comes through.
+    const deadline = Date.now() + 10_000;
+    while (revoked.length === 0) {
+      if (Date.now() > deadline) throw new Error('event bus subscription not established');
+      await bus.publish('session.revoked', {
+        tenantId: 'marker',
+        sessionId: 'ready',
+        userId: 'marker',
+        reason: 'REVOKED',
+      });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await drainEvents();
+  });
 
-afterEach(async () => {
-  await bus.close();
-  await testRedis.close();
-});
+  afterEach(async () => {
+    await bus.close();
+    await testRedis.close();
+  });
 
-describe('SessionStore (Redis)', () => {
   test('create returns the session and a refresh token naming tenant and session', async () => {
     const tenantId = randomUUID();
     const { session, refreshToken } = await newSession(tenantId, 'user-1');

@@ -13,6 +13,7 @@ export { migrateControlPlane } from '../src';
 import {
   ACCESS_TOKEN_TYPE,
   createTenantSchema,
+  InProcessRedis,
   loadConfig,
   loadMigrations,
   loadProvisionScripts,
@@ -275,9 +276,15 @@ export interface TestRedis {
   close(): Promise<void>;
 }
 
-export function createTestRedis(name: string): TestRedis {
-  const redis = new Redis(testConfig().REDIS_URL);
-  const prefix = `${uniqueName(name)}:`;
+/** The Redis server (REDIS_URL), or the in-process Redis of embedded mode. */
+export type TestRedisKind = 'server' | 'in-process';
+
+export function createTestRedis(
+  name: string,
+  kind: TestRedisKind = 'server',
+  prefix = `${uniqueName(name)}:`,
+): TestRedis {
+  const redis: Redis = kind === 'server' ? new Redis(testConfig().REDIS_URL) : new InProcessRedis();
   return {
     redis,
     prefix,
@@ -288,3 +295,9 @@ export function createTestRedis(name: string): TestRedis {
     },
   };
 }
+
+/** For suites that must hold on both the Redis server and the in-process Redis: `describe.each`. */
+export const TEST_REDIS_CLIENTS: [string, (name: string) => TestRedis][] = [
+  ['Redis', (name) => createTestRedis(name, 'server')],
+  ['in-process Redis', (name) => createTestRedis(name, 'in-process')],
+];
