@@ -55,6 +55,8 @@ function refuseMissing(config: Config, missing: MissingService[], log: Logger): 
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
+  // A developer's terminal gets readable logs unless LOG_FORMAT says otherwise.
+  if (!process.env.LOG_FORMAT && config.NODE_ENV !== 'production') config.LOG_FORMAT = 'pretty';
   const log = createLogger('start', config);
   // Everything the stack needs must answer before anything starts; each missing one is named.
   const missing = await missingServices(config);
@@ -151,8 +153,8 @@ async function runProcesses(
   onReady: () => void,
 ): Promise<void> {
   const env = {
-    LOG_FORMAT: config.NODE_ENV === 'production' ? 'json' : 'pretty',
     ...process.env,
+    LOG_FORMAT: config.LOG_FORMAT,
     ...(operator?.password
       ? {
           BOOTSTRAP_OPERATOR_EMAIL: operator.email,
