@@ -216,7 +216,7 @@ describe('tenant data layer', () => {
     } finally {
       await platform.close();
     }
-  });
+  }, 240_000);
 
   test("raw SQL in tenant A's database session cannot read tenant B's tables or the control plane", async () => {
     const platform = platformFor();
