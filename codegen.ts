@@ -15,15 +15,23 @@ const MAPPERS: Record<(typeof SUBGRAPHS)[number], Record<string, string>> = {
     Operator: '../../../../prisma/operators/generated/client#PlatformOperator as OperatorModel',
     AuditEvent: '../../../../prisma/auth/generated/client#AuditEvent as AuditEventModel',
     TenantUsage: '../data#TenantUsageModel',
+    MyDataExport: '@tradesage/shared#DataSubject',
+    ExportedAccount: '../privacy#ExportedAccountModel',
+    ExportedEmailLink:
+      '../../../../prisma/auth/generated/client#AccountToken as ExportedEmailLinkModel',
   },
   tenant: {
     Tenant: '../data#TenantModel',
     TenantBackup: '../data#TenantBackupModel',
     TenantUsage: '../data#TenantUsageModel',
+    OperatorAuditEvent:
+      '../../../../prisma/tenant/generated/client#OperatorAction as OperatorActionModel',
   },
   user: {
     User: '../data#UserModel',
     ActivityEntry: '../../../../prisma/user/generated/client#Activity as ActivityModel',
+    MyDataExport: '@tradesage/shared#DataSubject',
+    ExportedProfile: '../../../../prisma/user/generated/client#Profile as ExportedProfileModel',
   },
   session: {
     Session: '../data#SessionModel',
@@ -31,6 +39,7 @@ const MAPPERS: Record<(typeof SUBGRAPHS)[number], Record<string, string>> = {
     SessionEvent: '../data#SessionEventModel',
     SessionAnalytics: '../data#SessionAnalyticsModel',
     TenantUsage: '../data#TenantUsageModel',
+    MyDataExport: '@tradesage/shared#DataSubject',
   },
 };
 

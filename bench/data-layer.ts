@@ -54,8 +54,13 @@ async function main(): Promise<void> {
     const table = qualified(tenant.schemaName, 'accounts');
     const rawSql = `SELECT id, email, password_hash, email_verified, status, roles, created_at, updated_at FROM ${table} WHERE id = $1 LIMIT 1`;
 
+    // The isolation layer alone: the same SQL in the tenant's scope (a transaction that takes the
+    // tenant's role and search_path, then COMMIT), unqualified as a tenant's raw SQL would be.
+    const scoped = platform.tenantSessionPool(await platform.activeTenant(tenant.id));
+    const scopedSql = rawSql.replace(table, 'accounts');
     const raw: number[] = [];
     const prisma: number[] = [];
+    const scope: number[] = [];
     // Interleave the two, so that machine noise lands on both alike; warm up first.
     for (let i = -200; i < iterations; i++) {
       const id = ids[Math.abs(i) % ids.length];
@@ -65,13 +70,18 @@ async function main(): Promise<void> {
       start = performance.now();
       await (await accounts.forTenant(tenant.id)).account.findUnique({ where: { id } });
       const prismaMs = performance.now() - start;
+      start = performance.now();
+      await scoped.query(scopedSql, [id]);
+      const scopeMs = performance.now() - start;
       if (i >= 0) {
         raw.push(rawMs);
         prisma.push(prismaMs);
+        scope.push(scopeMs);
       }
     }
     const rawSummary = summarize(raw);
     const prismaSummary = summarize(prisma);
+    const scopeSummary = summarize(scope);
 
     // Heap per cached client: build and connect one client per tenant, measure the retained heap.
     const heapTenants = [];
@@ -90,6 +100,11 @@ async function main(): Promise<void> {
     );
     console.log(row('raw pg (pool.query)', rawSummary));
     console.log(row('tenant client (forTenant+findUnique)', prismaSummary));
+    console.log(row('tenant scope only (scoped pool.query)', scopeSummary));
+    console.log(
+      `isolation layer (scope / raw pg):      p50 ${(scopeSummary.p50 / rawSummary.p50).toFixed(2)}x  ` +
+        `+${(scopeSummary.p50 - rawSummary.p50).toFixed(3)} ms`,
+    );
     console.log(
       `ratio tenant client / raw pg:          p50 ${(prismaSummary.p50 / rawSummary.p50).toFixed(2)}x  ` +
         `p95 ${(prismaSummary.p95 / rawSummary.p95).toFixed(2)}x  mean ${(prismaSummary.mean / rawSummary.mean).toFixed(2)}x`,

@@ -762,6 +762,63 @@ const CASES: Case<unknown>[] = [
       ),
     ],
   }),
+  // ---------------------------------------------------------------------------- personal data
+  row({
+    operation: 'ExportMyData',
+    as: 'a TRADER, about themselves',
+    allowed: async () => {
+      const exported = await call(trader.client, op.ExportMyDataDocument, { auditFirst: 5 });
+      expect(exported.codes).toEqual([]);
+      const data = exported.data!.exportMyData;
+      expect(data).toMatchObject({
+        userId: trader.userId,
+        account: { email: trader.email, roles: ['TRADER'], hasPassword: true },
+        profile: { email: trader.email },
+      });
+      expect(data.sessions).toContainEqual(
+        expect.objectContaining({ id: trader.sessionId, current: true }),
+      );
+      expect(data.auditEvents.edges.length).toBeGreaterThan(0);
+      expect(
+        data.auditEvents.edges.every(
+          ({ node }) => node.actorId === trader.userId || node.subjectId === trader.userId,
+        ),
+      ).toBe(true);
+    },
+    denied: [
+      by('anonymous', 'UNAUTHENTICATED', () => call(anonymous, op.ExportMyDataDocument)),
+      by('an operator', 'FORBIDDEN', () => call(operator.client, op.ExportMyDataDocument)),
+    ],
+  }),
+  row({
+    operation: 'EraseUser',
+    as: 'an OWNER, on a VIEWER',
+    allowed: async () => {
+      const erin = await join('erin@kappa.test', 'VIEWER');
+      const erased = await call(owner.client, op.EraseUserDocument, { userId: erin.userId });
+      expect(erased.codes).toEqual([]);
+      expect(erased.data!.eraseUser).toMatchObject({
+        userId: erin.userId,
+        pseudonym: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      });
+      await expectDead(erin);
+      const again = await call(anonymous, op.LoginDocument, {
+        input: { tenantSlug: KAPPA, email: erin.email, password: erin.password },
+      });
+      expect(again.codes).toEqual(['UNAUTHENTICATED']);
+    },
+    denied: [
+      by('a TRADER, on another user', 'FORBIDDEN', () =>
+        call(trader.client, op.EraseUserDocument, { userId: viewer.userId }),
+      ),
+      by('a VIEWER, on themselves (the tenant does not allow it)', 'FORBIDDEN', () =>
+        call(viewer.client, op.EraseUserDocument, { userId: viewer.userId }),
+      ),
+      by('anonymous', 'UNAUTHENTICATED', () =>
+        call(anonymous, op.EraseUserDocument, { userId: viewer.userId }),
+      ),
+    ],
+  }),
   // --------------------------------------------------------------------------------- sessions
   row({
     operation: 'MySessions',
@@ -1184,7 +1241,7 @@ describe('each operation of the contract: allowed for one role, refused for anot
         ? [definition.name.value]
         : [],
     );
-    expect(names).toHaveLength(38);
+    expect(names).toHaveLength(40);
     expect(CASES.map((c) => c.operation).sort()).toEqual([...names].sort());
     expect(names.filter((name) => !exercised.has(name))).toEqual([]);
   });

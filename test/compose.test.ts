@@ -13,6 +13,7 @@ import {
   createLogger,
   createMetrics,
   loadConfig,
+  loadSecretKeys,
   loadSigningKeys,
   REPO_ROOT,
 } from '@tradesage/shared';
@@ -23,6 +24,7 @@ import {
   type DeployedService,
   type Env,
 } from './support/deployment-env';
+import { connectionParameters, parseIni, parseUserlist } from './support/pgbouncer-config';
 
 interface ComposeService {
   image?: string;
@@ -292,9 +294,10 @@ describe('docker-compose.yml: the whole stack', () => {
     for (const name of [...DEPLOYED_SERVICES, 'migrate']) {
       const config = loadConfig(environment(name));
       const url = new URL(config.DATABASE_URL);
-      expect({ name, host: url.hostname, user: url.username }).toEqual({
+      // Postgres itself, or PgBouncer in front of it (which passes the logins on: see below).
+      expect(['postgres', 'pgbouncer']).toContain(url.hostname);
+      expect({ name, user: url.username }).toEqual({
         name,
-        host: 'postgres',
         user: postgres.POSTGRES_USER ?? 'postgres',
       });
       expect(decodeURIComponent(url.password)).toBe(postgres.POSTGRES_PASSWORD);
@@ -337,8 +340,13 @@ describe('docker-compose.yml: the whole stack', () => {
     expect(dependencies(creator)[endpoint.hostname]).toBe('service_healthy');
   });
 
-  test('auth signs with a key a one-shot made, in a volume it mounts read-only', () => {
-    const keysDir = environment('auth').JWT_KEYS_DIR;
+  /**
+   * Checks that auth reads a key directory (the setting) from a named volume it mounts read-only,
+   * filled by exactly one one-shot that runs the given script on it; returns the volume and maker.
+   */
+  function keyVolumeOfAuth(setting: string, scriptName: string) {
+    const keysDir = environment('auth')[setting];
+    expect(keysDir).toBeTruthy();
     const mount = mounts('auth').find((candidate) => candidate.target === keysDir);
     expect(mount).toMatchObject({ readOnly: true });
     expect(Object.keys(compose.volumes ?? {})).toContain(mount!.source);
@@ -348,10 +356,15 @@ describe('docker-compose.yml: the whole stack', () => {
       .filter((target) => mounts(target).some((other) => other.source === mount!.source));
     expect(makers).toHaveLength(1);
     const maker = makers[0];
-    const script = mounts(maker).find((other) => other.source.endsWith('dev-jwt-key.mjs'));
+    const script = mounts(maker).find((other) => other.source.endsWith(scriptName));
     expect(script).toBeDefined();
     const makerDir = mounts(maker).find((other) => other.source === mount!.source)!.target;
     expect(words(service(maker).command)).toEqual(['node', script!.target, makerDir]);
+    return { mount: mount!, maker };
+  }
+
+  test('auth signs with a key a one-shot made, in a volume it mounts read-only', () => {
+    keyVolumeOfAuth('JWT_KEYS_DIR', 'dev-jwt-key.mjs');
   });
 
   test('the key script makes a key that loadSigningKeys accepts, once', async () => {
@@ -367,6 +380,37 @@ describe('docker-compose.yml: the whole stack', () => {
       execFileSync(process.execPath, [script, dir], { stdio: 'pipe' });
       const second = await loadSigningKeys(config, log);
       expect(second.map((key) => key.publicJwk)).toEqual(first.map((key) => key.publicJwk));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('auth seals secrets at rest with a key a one-shot made, in a volume that outlives it', () => {
+    // A named volume, not the container's own .data/dev-secrets: re-creating auth keeps the key.
+    const { mount, maker } = keyVolumeOfAuth('SECRETS_KEYS_DIR', 'dev-secrets-key.mjs');
+    // Only auth holds it.
+    for (const name of serviceNames.filter((other) => other !== 'auth' && other !== maker))
+      expect({
+        name,
+        mounts: mounts(name).some((other) => other.source === mount.source),
+      }).toEqual({ name, mounts: false });
+  });
+
+  test('the secrets key script makes a key that loadSecretKeys accepts in production, once', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-compose-secrets-'));
+    try {
+      const script = path.join(REPO_ROOT, 'docker/dev-secrets-key.mjs');
+      execFileSync(process.execPath, [script, dir], { stdio: 'pipe' });
+      const log = createLogger('compose-test', { LOG_LEVEL: 'silent', LOG_FORMAT: 'json' });
+      const config = { SECRETS_KEYS_DIR: dir, NODE_ENV: 'production' as const };
+      const first = loadSecretKeys(config, log);
+      expect(first.keys.size).toBe(1);
+      execFileSync(process.execPath, [script, dir], { stdio: 'pipe' });
+      const second = loadSecretKeys(config, log);
+      expect(second.activeKeyId).toBe(first.activeKeyId);
+      expect(second.keys.get(second.activeKeyId)).toEqual(first.keys.get(first.activeKeyId));
+      // Nothing but the key is left in the directory.
+      expect(fs.readdirSync(dir)).toEqual([first.activeKeyId]);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -408,6 +452,140 @@ describe('docker-compose.yml: the whole stack', () => {
     const serverMajor = service('postgres').image?.match(/^postgres:(\d+)/)?.[1];
     expect(serverMajor).toBeDefined();
     expect(runtime).toContain(`postgresql-client-${serverMajor}`);
+  });
+});
+
+// --- PgBouncer ----------------------------------------------------------------------------------
+
+describe('docker-compose.yml: PgBouncer', () => {
+  const pgbouncer = 'pgbouncer';
+  const postgres = environment('postgres');
+
+  /** A file the pgbouncer service mounts (read-only), as it reads it. */
+  function mounted(target: string): string {
+    const mount = mounts(pgbouncer).find((candidate) => candidate.target === target);
+    expect({ target, mount }).toEqual({
+      target,
+      mount: expect.objectContaining({ readOnly: true }),
+    });
+    return read(mount!.source);
+  }
+
+  /** PgBouncer's settings, from the file its command names, and its logins, from its auth_file. */
+  function configuration(): {
+    settings: Record<string, string>;
+    databases: Record<string, string>;
+    users: Map<string, string>;
+  } {
+    const command = [...words(service(pgbouncer).entrypoint), ...words(service(pgbouncer).command)];
+    expect(command).toHaveLength(2);
+    expect(command[0]).toMatch(/(^|\/)pgbouncer$/);
+    const ini = parseIni(mounted(command[1]));
+    const settings = ini.pgbouncer ?? {};
+    return {
+      settings,
+      databases: ini.databases ?? {},
+      users: parseUserlist(mounted(settings.auth_file)),
+    };
+  }
+
+  test('a pinned image runs the mounted settings, in transaction mode', () => {
+    const image = service(pgbouncer).image ?? '';
+    expect(image).toMatch(/^[\w./-]+:[\w.-]+$/);
+    expect(image).not.toMatch(/:latest$/);
+    const { settings } = configuration();
+    expect(settings.pool_mode).toBe('transaction');
+    // TCP only, in a container; and passwords checked (the userlist has them).
+    expect(settings.unix_socket_dir).toBe('');
+    expect(['scram-sha-256', 'md5']).toContain(settings.auth_type);
+  });
+
+  test('it ignores the startup parameters it would refuse (extra_float_digits, options)', () => {
+    const ignored = configuration().settings.ignore_startup_parameters.split(',');
+    expect(ignored.map((parameter) => parameter.trim())).toEqual(
+      expect.arrayContaining(['extra_float_digits', 'options']),
+    );
+  });
+
+  test('its pools hold every service pool, within what Postgres allows', () => {
+    const { settings, users } = configuration();
+    const [poolSize, maxDb, maxClients] = [
+      settings.default_pool_size,
+      settings.max_db_connections,
+      settings.max_client_conn,
+    ].map(Number);
+    for (const value of [poolSize, maxDb, maxClients]) expect(Number.isInteger(value)).toBe(true);
+    // Each login has a pool of default_pool_size; all of them fit in max_db_connections, which
+    // leaves Postgres's (default) max_connections room for `migrate` and psql.
+    expect(poolSize * users.size).toBeLessThanOrEqual(maxDb);
+    expect(maxDb).toBeLessThan(100);
+    // Each service has a service pool and a tenant pool of DB_POOL_MAX connections.
+    const clients = DEPLOYED_SERVICES.reduce(
+      (sum, name) => sum + 2 * loadConfig(environment(name)).DB_POOL_MAX,
+      0,
+    );
+    expect(maxClients).toBeGreaterThanOrEqual(clients);
+  });
+
+  test("every service's DATABASE_URL is PgBouncer, on a database it forwards to Postgres", () => {
+    const { settings, databases } = configuration();
+    for (const name of DEPLOYED_SERVICES) {
+      const url = new URL(loadConfig(environment(name)).DATABASE_URL);
+      expect({ name, host: url.hostname, port: url.port }).toEqual({
+        name,
+        host: pgbouncer,
+        port: settings.listen_port,
+      });
+      // PgBouncer serves no TLS here.
+      expect({ name, query: url.search }).toEqual({ name, query: '' });
+      const database = decodeURIComponent(url.pathname.slice(1));
+      const entry = databases[database] ?? databases['*'];
+      expect({ name, database, entry }).toEqual({ name, database, entry: expect.any(String) });
+      const upstream = connectionParameters(entry);
+      expect(upstream).toEqual({ host: 'postgres', port: '5432', dbname: postgres.POSTGRES_DB });
+      expect(service(upstream.host).image).toMatch(/^postgres:/);
+    }
+  });
+
+  test('it accepts the logins the services use, with the passwords Postgres has for them', () => {
+    const { users } = configuration();
+    for (const name of DEPLOYED_SERVICES) {
+      const config = loadConfig(environment(name));
+      const url = new URL(config.DATABASE_URL);
+      const logins = [
+        // The service login: Postgres's superuser, with POSTGRES_PASSWORD.
+        [decodeURIComponent(url.username), decodeURIComponent(url.password)],
+        // The tenant login, which the init script creates with its password.
+        [config.TENANT_DB_USER, config.TENANT_DB_PASSWORD],
+      ];
+      for (const [user, password] of logins)
+        expect({ name, user, password: users.get(user!) }).toEqual({ name, user, password });
+    }
+    expect(users.get(postgres.POSTGRES_USER ?? 'postgres')).toBe(postgres.POSTGRES_PASSWORD);
+    expect(users.get(postgres.TENANT_DB_USER!)).toBe(postgres.TENANT_DB_PASSWORD);
+  });
+
+  test('it is checked on its own port, starts once Postgres is healthy, and the services after it', () => {
+    const { settings } = configuration();
+    const check = words(service(pgbouncer).healthcheck?.test);
+    expect(check).toContain('pg_isready');
+    expect(check.join(' ')).toContain(`-h 127.0.0.1 -p ${settings.listen_port}`);
+    expect(dependencies(pgbouncer).postgres).toBe('service_healthy');
+    for (const name of DEPLOYED_SERVICES)
+      expect({ name, condition: dependencies(name)[pgbouncer] }).toEqual({
+        name,
+        condition: 'service_healthy',
+      });
+    // Published on the loopback only, like everything else.
+    expect(service(pgbouncer).ports).toEqual([
+      `127.0.0.1:${settings.listen_port}:${settings.listen_port}`,
+    ]);
+  });
+
+  test('`migrate` goes straight to Postgres, after it is healthy', () => {
+    const url = new URL(loadConfig(environment('migrate')).DATABASE_URL);
+    expect(url.host).toBe('postgres:5432');
+    expect(dependencies('migrate').postgres).toBe('service_healthy');
   });
 });
 

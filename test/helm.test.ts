@@ -4,11 +4,14 @@
  * the paths the services serve; and each service's environment, as the chart's ConfigMap, Secret
  * and Deployment env give it, against what the code needs (test/support/deployment-env.ts).
  *
- * The settings templates (configmap.yaml, secret.yaml and the env helpers in _helpers.tpl) are
- * rendered by a small Go-template subset below, which throws on anything outside it rather than
- * guess. The other templates are checked as text.
+ * The settings templates (configmap.yaml, secret.yaml and the env helpers in _helpers.tpl) and
+ * PgBouncer's (pgbouncer.yaml) are rendered by a small Go-template subset below, which throws on
+ * anything outside it rather than guess. The other templates are checked as text.
  */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import Ajv from 'ajv';
 import YAML from 'yaml';
@@ -20,9 +23,17 @@ import {
   type DeployedService,
   type Env,
 } from './support/deployment-env';
+import {
+  connectionParameters,
+  parseIni,
+  parseUserlist,
+  type Ini,
+} from './support/pgbouncer-config';
 
 const CHART_DIR = path.join(REPO_ROOT, 'helm/tradesage');
 const RELEASE = 'demo';
+/** Where Helm names the chart's template files (`.Template.BasePath`). */
+const TEMPLATE_BASE_PATH = 'tradesage/templates';
 
 const readChartFile = (file: string) => fs.readFileSync(path.join(CHART_DIR, file), 'utf8');
 const read = (file: string) => fs.readFileSync(path.join(REPO_ROOT, file), 'utf8');
@@ -40,6 +51,8 @@ const REQUIRED_SECRETS = {
   DATABASE_URL: 'postgres://tradesage:db-password@postgres.data:5432/tradesage',
   REDIS_URL: 'redis://redis.data:6379',
   JWT_PRIVATE_KEYS: '[{"kid":"2026-01","pem":"-----BEGIN PRIVATE KEY-----..."}]',
+  // Two keys (the auth subgraph parses them: test/support/deployment-env.ts), 32 bytes each.
+  SECRETS_KEYS: `2026-01:${Buffer.alloc(32, 1).toString('base64')},2026-06:${Buffer.alloc(32, 2).toString('base64')}`,
   SMTP_URL: 'smtp://mailer:mail-password@smtp.example.com:587',
 };
 const OPTIONAL_SECRETS = {
@@ -47,8 +60,15 @@ const OPTIONAL_SECRETS = {
   OIDC_CLIENT_SECRET: 'oidc-secret',
   BOOTSTRAP_OPERATOR_EMAIL: 'ops@tradesage.example',
   BOOTSTRAP_OPERATOR_PASSWORD: 'operator-password',
+  PSEUDONYM_KEY: 'a pseudonym key of at least 32 characters',
   S3_ACCESS_KEY_ID: 's3-key',
   S3_SECRET_ACCESS_KEY: 's3-secret',
+};
+
+/** An existingSecret's keys: the required ones, and the services' URL through PgBouncer. */
+const EXISTING_SECRET_DATA = {
+  ...REQUIRED_SECRETS,
+  PGBOUNCER_DATABASE_URL: `postgres://tradesage:db-password@${RELEASE}-${chartMeta.name}-pgbouncer:${defaultValues.pgbouncer.port}/tradesage`,
 };
 
 function withValues(change: (values: any) => void = () => {}): any {
@@ -209,9 +229,59 @@ class ChartRenderer {
   private readonly defines = new Map<string, Node[]>();
   private readonly functions: Record<string, (...args: any[]) => unknown> = {
     include: (name: string, data: unknown) => {
+      // A whole file, as `include (print $.Template.BasePath "/secret.yaml") $` names it.
+      if (name.startsWith(`${TEMPLATE_BASE_PATH}/`)) {
+        const file = `templates/${name.slice(TEMPLATE_BASE_PATH.length + 1)}`;
+        if (this.files[file] === undefined) throw new Error(`no template named ${name}`);
+        return this.run(parse(this.files[file], new Map()), {
+          dot: data,
+          vars: new Map([['$', data]]),
+        });
+      }
       const body = this.defines.get(name);
       if (!body) throw new Error(`no template named ${name}`);
       return this.run(body, { dot: data, vars: new Map([['$', data]]) });
+    },
+    // Go's fmt.Sprint: a space between operands when neither is a string.
+    print: (...args: unknown[]) =>
+      args
+        .map((arg, i) =>
+          i > 0 && typeof arg !== 'string' && typeof args[i - 1] !== 'string'
+            ? ` ${printed(arg)}`
+            : printed(arg),
+        )
+        .join(''),
+    sha256sum: (text: unknown) => createHash('sha256').update(printed(text)).digest('hex'),
+    toYaml: (value: unknown) =>
+      value === undefined || value === null ? 'null' : YAML.stringify(value).replace(/\n$/, ''),
+    // Sprig's, on Go's net/url: the parts of a URL, and a URL from such parts.
+    urlParse: (text: unknown) => {
+      const url = new URL(printed(text));
+      return {
+        scheme: url.protocol.slice(0, -1),
+        host: url.host,
+        hostname: url.hostname,
+        path: decodeURIComponent(url.pathname),
+        query: url.search.slice(1),
+        opaque: '',
+        fragment: url.hash.slice(1),
+        userinfo: url.username + (url.password ? `:${url.password}` : ''),
+      };
+    },
+    urlJoin: (parts: Record<string, unknown>) => {
+      const part = (key: string) => {
+        const value = parts[key] ?? '';
+        if (typeof value !== 'string') throw new Error(`urlJoin: ${key} is not a string`);
+        return value;
+      };
+      const authority = part('userinfo') ? `${part('userinfo')}@${part('host')}` : part('host');
+      return (
+        (part('scheme') ? `${part('scheme')}:` : '') +
+        (authority ? `//${authority}` : '') +
+        encodeURI(part('path')) +
+        (part('query') ? `?${part('query')}` : '') +
+        (part('fragment') ? `#${part('fragment')}` : '')
+      );
     },
     printf: (format: string, ...args: unknown[]) =>
       format.replace(/%[svd]/g, () => printed(args.shift())),
@@ -271,6 +341,7 @@ class ChartRenderer {
       Values: values,
       Release: { Name: RELEASE, Namespace: 'prod', Service: 'Helm' },
       Chart: { Name: chartMeta.name, Version: chartMeta.version, AppVersion: chartMeta.appVersion },
+      Template: { BasePath: TEMPLATE_BASE_PATH },
     };
     const scope = { dot: context, vars: new Map<string, unknown>([['$', context]]) };
     for (const [name, value] of Object.entries(vars)) scope.vars.set(name, value);
@@ -478,6 +549,8 @@ describe('values.schema.json', () => {
     expect(errors(defaultValues)).toEqual([]);
     expect(errors(installValues({ ...REQUIRED_SECRETS, ...OPTIONAL_SECRETS }))).toEqual([]);
     expect(errors(withValues((v) => (v.secrets.existingSecret = 'tradesage-vault')))).toEqual([]);
+    expect(errors(withValues((v) => (v.pgbouncer.poolMode = 'session')))).toEqual([]);
+    expect(errors(withValues((v) => (v.pgbouncer.enabled = false)))).toEqual([]);
   });
 
   test.each<[string, (values: any) => void, string]>([
@@ -491,6 +564,21 @@ describe('values.schema.json', () => {
     ['an unknown NODE_ENV', (v) => (v.config.NODE_ENV = 'prod'), '.config.NODE_ENV'],
     ['a setting the chart sets itself', (v) => (v.config.HOST = '127.0.0.1'), 'HOST'],
     ['a secret in the ConfigMap', (v) => (v.config.REDIS_URL = 'redis://r:6379'), 'REDIS_URL'],
+    [
+      'the secrets keys in the ConfigMap',
+      (v) => (v.config.SECRETS_KEYS = REQUIRED_SECRETS.SECRETS_KEYS),
+      'SECRETS_KEYS',
+    ],
+    [
+      'a secrets key without its key id',
+      (v) => (v.secrets.SECRETS_KEYS = Buffer.alloc(32).toString('base64')),
+      '.secrets.SECRETS_KEYS',
+    ],
+    [
+      'a secrets key that is not 32 bytes',
+      (v) => (v.secrets.SECRETS_KEYS = `k1:${Buffer.alloc(16).toString('base64')}`),
+      '.secrets.SECRETS_KEYS',
+    ],
     ['a number in the ConfigMap', (v) => (v.config.DB_POOL_MAX = 20), "['DB_POOL_MAX']"],
     [
       'a DATABASE_URL that is no Postgres URL',
@@ -503,6 +591,13 @@ describe('values.schema.json', () => {
       '.podSecurityContext.runAsNonRoot',
     ],
     ['a misspelt section', (v) => (v.autoscalling = { enabled: false }), 'autoscalling'],
+    [
+      'a PgBouncer pool mode other than transaction or session',
+      (v) => (v.pgbouncer.poolMode = 'statement'),
+      '.pgbouncer.poolMode',
+    ],
+    ["PgBouncer's latest tag", (v) => (v.pgbouncer.image.tag = 'latest'), '.pgbouncer.image.tag'],
+    ['no PgBouncer port', (v) => delete v.pgbouncer.port, '"missingProperty":"port"'],
     [
       'more tenant-migration concurrency than the script takes',
       (v) => (v.migrations.tenantConcurrency = 65),
@@ -653,9 +748,11 @@ describe('the chart as a whole', () => {
     };
     const holders = (secret: string) => serviceNames.filter((s) => secretsOf(s).includes(secret));
     expect(holders('JWT_PRIVATE_KEYS')).toEqual(['auth']);
+    expect(holders('SECRETS_KEYS')).toEqual(['auth']);
     expect(holders('SMTP_URL')).toEqual(['auth']);
     expect(holders('OIDC_CLIENT_SECRET')).toEqual(['auth']);
     expect(holders('BOOTSTRAP_OPERATOR_PASSWORD')).toEqual(['auth']);
+    expect(holders('PSEUDONYM_KEY')).toEqual(['auth']);
     expect(holders('S3_SECRET_ACCESS_KEY')).toEqual(['tenant']);
     for (const everyone of ['DATABASE_URL', 'REDIS_URL', 'TENANT_DB_PASSWORD'])
       expect(holders(everyone).sort()).toEqual([...serviceNames].sort());
@@ -665,7 +762,8 @@ describe('the chart as a whole', () => {
     const values = withValues((v) => (v.secrets.existingSecret = 'tradesage-vault'));
     const chart = new ChartRenderer(chartFiles);
     expect(chart.renderFile('templates/secret.yaml', values).trim()).toBe('');
-    const existing = { name: 'tradesage-vault', data: REQUIRED_SECRETS };
+    // With PgBouncer on (the default), the services read its URL from the existing Secret too.
+    const existing = { name: 'tradesage-vault', data: EXISTING_SECRET_DATA };
     for (const service of DEPLOYED_SERVICES) {
       const { env, problems } = serviceEnvironment(service, values, chartFiles, existing);
       expect(problems).toEqual([]);
@@ -673,13 +771,34 @@ describe('the chart as a whole', () => {
     }
     // Without the chart's Secret, nothing resolves: the references name the existing one.
     const { problems } = serviceEnvironment('router', values, chartFiles, undefined);
-    expect(problems.join('\n')).toContain('needs tradesage-vault/DATABASE_URL');
+    expect(problems.join('\n')).toContain('needs tradesage-vault/PGBOUNCER_DATABASE_URL');
   });
 
   test('rendering without the required secrets (and no existingSecret) fails, naming them', () => {
     const chart = new ChartRenderer(chartFiles);
     expect(() => chart.renderFile('templates/secret.yaml', defaultValues)).toThrow(
       'secrets.DATABASE_URL is required',
+    );
+    // Production auth refuses to start without keys for secrets at rest: so does the install.
+    const withoutSecretsKeys = Object.fromEntries(
+      Object.entries(REQUIRED_SECRETS).filter(([key]) => key !== 'SECRETS_KEYS'),
+    );
+    expect(() =>
+      chart.renderFile('templates/secret.yaml', installValues(withoutSecretsKeys)),
+    ).toThrow('secrets.SECRETS_KEYS is required');
+  });
+
+  test("auth's secrets keys are ones it loads in production, and the active one is chosen by config", () => {
+    const values = installValues();
+    const { env } = serviceEnvironment('auth', values);
+    expect(env.NODE_ENV).toBe('production');
+    expect(env.SECRETS_KEYS).toBe(REQUIRED_SECRETS.SECRETS_KEYS);
+    expect(environmentProblems('auth', env)).toEqual([]);
+    // SECRETS_ACTIVE_KEY is no secret: the ConfigMap carries it, and the code checks it names a key.
+    values.config.SECRETS_ACTIVE_KEY = '2027-01';
+    const unknown = serviceEnvironment('auth', values).env;
+    expect(environmentProblems('auth', unknown).join('\n')).toContain(
+      'SECRETS_ACTIVE_KEY: "2027-01" is not among the configured keys',
     );
   });
 
@@ -692,6 +811,14 @@ describe('the chart as a whole', () => {
       'required: [DATABASE_URL,',
       'user',
       'REDIS_URL',
+    ],
+    [
+      "the secrets keys left out of auth's env",
+      'templates/_helpers.tpl',
+      '    - SECRETS_KEYS\n',
+      '',
+      'auth',
+      'SECRETS_KEYS or SECRETS_KEYS_DIR is not set',
     ],
     [
       "the router's JWKS URL removed",
@@ -732,6 +859,359 @@ describe('the chart as a whole', () => {
     expect(listeningPort('auth', authEnv)).toBe(5001);
     expect(new URL(routerEnv.AUTH_SUBGRAPH_URL ?? '').port).toBe('5001');
     expect(new URL(routerEnv.JWT_JWKS_URL ?? '').port).toBe('5001');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// PgBouncer (templates/pgbouncer.yaml), run as Kubernetes would run it: the init container's
+// script, on its environment from the Secret and its volumes as local directories, writes
+// PgBouncer's files, which are then read as PgBouncer reads them.
+
+interface K8sObject {
+  kind: string;
+  metadata: { name: string; labels?: Record<string, string> };
+  spec?: any;
+  data?: Record<string, string>;
+}
+
+/** A template file's objects, as `helm template` would print them. */
+function renderObjects(file: string, values: any, files = chartFiles): K8sObject[] {
+  const text = new ChartRenderer(files).renderFile(file, values);
+  return YAML.parseAllDocuments(text)
+    .map((document) => {
+      if (document.errors.length > 0) throw new Error(`${file}: ${document.errors[0].message}`);
+      return document.toJSON() as K8sObject | null;
+    })
+    .filter((object): object is K8sObject => object !== null);
+}
+
+interface Container {
+  name: string;
+  command?: string[];
+  env?: EnvVar[];
+  ports?: { name: string; containerPort: number }[];
+  volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
+  securityContext?: unknown;
+}
+
+/** Where a container's path is, with each volume at a local directory. */
+function localPath(container: Container, volumes: Record<string, string>, target: string): string {
+  const mount = (container.volumeMounts ?? []).find(
+    (candidate) => target === candidate.mountPath || target.startsWith(`${candidate.mountPath}/`),
+  );
+  if (!mount) throw new Error(`${container.name}: nothing is mounted at ${target}`);
+  return path.join(volumes[mount.name], path.relative(mount.mountPath, target));
+}
+
+const pgbouncerName = `${fullname}-pgbouncer`;
+
+interface PgBouncerRun {
+  objects: K8sObject[];
+  ini: Ini;
+  users: Map<string, string>;
+  problems: string[];
+}
+
+/**
+ * PgBouncer as the chart runs it, and what does not fit: its objects, the files its init
+ * container writes, and whether every service reaches it, on a database it forwards to the
+ * Postgres of DATABASE_URL, with logins it accepts. `existing`: an existingSecret's contents.
+ */
+function runPgBouncer(values: any, files = chartFiles, existing?: SecretData): PgBouncerRun {
+  const problems: string[] = [];
+  const objects = renderObjects('templates/pgbouncer.yaml', values, files);
+  const run: PgBouncerRun = { objects, ini: {}, users: new Map(), problems };
+  const one = (kind: string) => {
+    const found = objects.filter((object) => object.kind === kind);
+    if (found.length !== 1 || found[0].metadata.name !== pgbouncerName)
+      problems.push(`pgbouncer.yaml: ${found.length} ${kind}(s), not one named ${pgbouncerName}`);
+    return found[0];
+  };
+  const [configMap, deployment, service] = ['ConfigMap', 'Deployment', 'Service'].map(one);
+  if (problems.length > 0) return run;
+
+  const pod = deployment.spec.template;
+  const matches = (selector: Record<string, string>) =>
+    Object.entries(selector).every(([key, value]) => pod.metadata.labels[key] === value);
+  if (!matches(service.spec.selector) || !matches(deployment.spec.selector.matchLabels))
+    problems.push("PgBouncer's Service or Deployment selector does not pick its pods");
+  const [init] = (pod.spec.initContainers ?? []) as Container[];
+  const [main] = pod.spec.containers as Container[];
+  const servicePort = service.spec.ports[0] as { port: number; targetPort: string | number };
+  const listening = main.ports?.find(
+    (port) => port.name === servicePort.targetPort || port.containerPort === servicePort.targetPort,
+  )?.containerPort;
+
+  const chart = new ChartRenderer(files);
+  const secret = existing ?? renderedSecret(chart, values);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-helm-pgbouncer-'));
+  try {
+    if (!init) throw new Error('no init container writes the configuration');
+    const volumes: Record<string, string> = {};
+    for (const volume of pod.spec.volumes as { name: string; configMap?: { name: string } }[]) {
+      volumes[volume.name] = path.join(dir, volume.name);
+      fs.mkdirSync(volumes[volume.name]);
+      if (volume.configMap?.name === configMap.metadata.name)
+        for (const [key, text] of Object.entries(configMap.data ?? {}))
+          fs.writeFileSync(path.join(volumes[volume.name], key), text);
+    }
+    const resolved = resolve(init.env ?? [], secret, 'pgbouncer');
+    problems.push(...resolved.problems);
+    const [program, ...args] = init.command ?? [];
+    if (program !== 'node') throw new Error(`the init container runs ${program}, not node`);
+    const env = Object.fromEntries(
+      Object.entries(resolved.env).filter((entry): entry is [string, string] => !!entry[1]),
+    );
+    execFileSync(
+      process.execPath,
+      args.map((arg) => (arg.startsWith('/') ? localPath(init, volumes, arg) : arg)),
+      { env: { PATH: process.env.PATH, ...env }, stdio: 'pipe' },
+    );
+
+    // PgBouncer, on what the init container wrote.
+    const [binary, iniPath] = main.command ?? [];
+    if (binary !== 'pgbouncer') throw new Error(`the container runs ${binary}, not pgbouncer`);
+    run.ini = parseIni(fs.readFileSync(localPath(main, volumes, iniPath), 'utf8'));
+    const settings = run.ini.pgbouncer ?? {};
+    run.users = parseUserlist(
+      fs.readFileSync(localPath(main, volumes, settings.auth_file ?? ''), 'utf8'),
+    );
+    const expected: Record<string, string> = {
+      pool_mode: values.pgbouncer.poolMode,
+      default_pool_size: String(values.pgbouncer.poolSize),
+      max_client_conn: String(values.pgbouncer.maxClientConn),
+      max_db_connections: String(values.pgbouncer.maxDbConnections),
+      listen_port: String(listening),
+      // TCP only: a socket file would need a writable /tmp.
+      unix_socket_dir: '',
+    };
+    for (const [key, value] of Object.entries(expected))
+      if (settings[key] !== value)
+        problems.push(`pgbouncer.ini: ${key} = ${settings[key]}, not ${value}`);
+    const ignored = (settings.ignore_startup_parameters ?? '').split(',').map((p) => p.trim());
+    for (const parameter of ['extra_float_digits', 'options'])
+      if (!ignored.includes(parameter))
+        problems.push(`pgbouncer.ini: ignore_startup_parameters leaves out ${parameter}`);
+    if (!['scram-sha-256', 'md5'].includes(settings.auth_type))
+      problems.push(`pgbouncer.ini: auth_type ${settings.auth_type} checks no password`);
+
+    // It forwards to the Postgres of DATABASE_URL, with the URL's sslmode.
+    const postgres = new URL(secret?.data.DATABASE_URL ?? '');
+    const postgresDatabase = decodeURIComponent(postgres.pathname.slice(1));
+    const upstream = connectionParameters(run.ini.databases?.[postgresDatabase] ?? '');
+    const wanted = {
+      host: postgres.hostname.replace(/^\[(.*)\]$/, '$1'),
+      port: postgres.port || '5432',
+      dbname: postgresDatabase,
+    };
+    if (JSON.stringify(upstream) !== JSON.stringify(wanted))
+      problems.push(
+        `pgbouncer.ini: ${JSON.stringify(upstream)} is not Postgres's ${JSON.stringify(wanted)}`,
+      );
+    const sslmode = postgres.searchParams.get('sslmode') ?? 'prefer';
+    if (settings.server_tls_sslmode !== sslmode)
+      problems.push(
+        `pgbouncer.ini: server_tls_sslmode ${settings.server_tls_sslmode}, not ${sslmode}`,
+      );
+
+    // Every service reaches it, with logins it accepts: Postgres's own.
+    for (const name of serviceNames) {
+      const environment = serviceEnvironment(name, values, files, existing);
+      problems.push(...environment.problems);
+      const config = loadConfig(environment.env);
+      const url = new URL(config.DATABASE_URL);
+      if (url.hostname !== service.metadata.name || Number(url.port) !== servicePort.port)
+        problems.push(`${name}: DATABASE_URL is at ${url.host}, not PgBouncer's Service`);
+      // PgBouncer serves the services no TLS: an sslmode for Postgres would fail there.
+      if (url.search) problems.push(`${name}: DATABASE_URL to PgBouncer has ${url.search}`);
+      const database = decodeURIComponent(url.pathname.slice(1));
+      if (database !== postgresDatabase) problems.push(`${name}: database ${database}`);
+      const logins: [string, string | undefined][] = [
+        [decodeURIComponent(url.username), decodeURIComponent(url.password)],
+        [config.TENANT_DB_USER, config.TENANT_DB_PASSWORD],
+      ];
+      if (logins[0][0] !== decodeURIComponent(postgres.username))
+        problems.push(`${name}: logs in as ${logins[0][0]}, not as DATABASE_URL's user`);
+      for (const [user, password] of logins)
+        if (password !== undefined && run.users.get(user) !== password)
+          problems.push(`${name}: PgBouncer does not accept ${user} with the password it uses`);
+    }
+  } catch (error) {
+    const { message, stderr } = error as Error & { stderr?: Buffer };
+    problems.push(`PgBouncer: ${stderr?.toString().trim() || message}`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return run;
+}
+
+describe('PgBouncer', () => {
+  const allSecrets = () => installValues({ ...REQUIRED_SECRETS, ...OPTIONAL_SECRETS });
+
+  test('is on by default, in transaction mode, and every service goes through it', () => {
+    expect(defaultValues.pgbouncer.enabled).toBe(true);
+    expect(defaultValues.pgbouncer.poolMode).toBe('transaction');
+    const { problems, ini, users } = runPgBouncer(allSecrets());
+    expect(problems).toEqual([]);
+    expect(ini.pgbouncer.pool_mode).toBe('transaction');
+    // The service login and the tenant login.
+    expect([...users.keys()].sort()).toEqual(['tradesage', 'tradesage_tenant']);
+  });
+
+  test('its settings and logins follow the values', () => {
+    const values = allSecrets();
+    Object.assign(values.pgbouncer, {
+      port: 7432,
+      poolMode: 'session',
+      poolSize: 7,
+      maxDbConnections: 0,
+      maxClientConn: 123,
+    });
+    values.config.TENANT_DB_USER = 'tenant_login';
+    values.secrets.DATABASE_URL =
+      'postgresql://svc:p%40ss%22w@[fd00::5]:5433/app_db?sslmode=require';
+    const { problems, ini, users } = runPgBouncer(values);
+    expect(problems).toEqual([]);
+    expect(ini.pgbouncer.pool_mode).toBe('session');
+    expect(ini.pgbouncer.server_tls_sslmode).toBe('require');
+    expect(users.get('svc')).toBe('p@ss"w');
+    expect(users.get('tenant_login')).toBe(OPTIONAL_SECRETS.TENANT_DB_PASSWORD);
+  });
+
+  test('without TENANT_DB_PASSWORD, only the service login is in the userlist', () => {
+    const { problems, users } = runPgBouncer(installValues());
+    expect(problems).toEqual([]);
+    expect([...users.keys()]).toEqual(['tradesage']);
+  });
+
+  test('with existingSecret, it reads the existing Secret, as the services do', () => {
+    const values = withValues((v) => (v.secrets.existingSecret = 'tradesage-vault'));
+    const existing = { name: 'tradesage-vault', data: EXISTING_SECRET_DATA };
+    expect(runPgBouncer(values, chartFiles, existing).problems).toEqual([]);
+  });
+
+  test('off: nothing of it renders, and the services use DATABASE_URL itself', () => {
+    const values = withValues((v) => {
+      Object.assign(v.secrets, REQUIRED_SECRETS);
+      v.pgbouncer.enabled = false;
+    });
+    const chart = new ChartRenderer(chartFiles);
+    expect(chart.renderFile('templates/pgbouncer.yaml', values).trim()).toBe('');
+    expect(renderedSecret(chart, values)?.data).not.toHaveProperty('PGBOUNCER_DATABASE_URL');
+    for (const service of DEPLOYED_SERVICES) {
+      const { env, problems } = serviceEnvironment(service, values);
+      expect(problems).toEqual([]);
+      expect(env.DATABASE_URL).toBe(REQUIRED_SECRETS.DATABASE_URL);
+    }
+  });
+
+  test('the migration Job goes to Postgres itself: its hook runs before PgBouncer exists', () => {
+    const job = chartFiles['templates/migrate-job.yaml'];
+    const actions = [...job.matchAll(/\{\{-?\s*include "tradesage\.migrateEnv"[^}]*\}\}/g)];
+    expect(actions.length).toBeGreaterThan(0);
+    const chart = new ChartRenderer(chartFiles);
+    const hookSecret = { name: 'hook-secret', data: REQUIRED_SECRETS };
+    for (const [action] of actions) {
+      const rendered = chart.renderSnippet(action, allSecrets(), { $secretName: hookSecret.name });
+      const { env, problems } = resolve(YAML.parse(rendered) as EnvVar[], hookSecret, 'migrate');
+      expect(problems).toEqual([]);
+      expect(env.DATABASE_URL).toBe(REQUIRED_SECRETS.DATABASE_URL);
+    }
+  });
+
+  test('its pods run like the services: non-root, read-only root filesystem, passwords in memory', () => {
+    const values = allSecrets();
+    const { objects } = runPgBouncer(values);
+    const pod = objects.find((object) => object.kind === 'Deployment')!.spec.template.spec;
+    expect(pod.securityContext).toEqual(values.podSecurityContext);
+    expect(pod.automountServiceAccountToken).toBe(false);
+    for (const container of [...pod.initContainers, ...pod.containers] as Container[])
+      expect({ name: container.name, context: container.securityContext }).toEqual({
+        name: container.name,
+        context: values.containerSecurityContext,
+      });
+    const main = pod.containers[0] as Container;
+    expect(main.volumeMounts?.every((mount) => mount.readOnly)).toBe(true);
+    const config = pod.volumes.find((volume: { emptyDir?: unknown }) => volume.emptyDir);
+    expect(config.emptyDir.medium).toBe('Memory');
+  });
+
+  test('its network policy lets the services in, on its port, and nothing else', () => {
+    const { objects } = runPgBouncer(allSecrets());
+    const policy = objects.find((object) => object.kind === 'NetworkPolicy')!;
+    const deployment = objects.find((object) => object.kind === 'Deployment')!;
+    expect(policy.spec.podSelector.matchLabels).toEqual(deployment.spec.selector.matchLabels);
+    expect(policy.spec.ingress).toHaveLength(1);
+    const [rule] = policy.spec.ingress;
+    const portNames = deployment.spec.template.spec.containers[0].ports.map(
+      (port: { name: string }) => port.name,
+    );
+    expect(rule.ports.map((port: { port: string }) => port.port)).toEqual(portNames);
+    const [peer] = rule.from;
+    expect(peer.podSelector.matchLabels).toEqual({
+      'app.kubernetes.io/name': 'tradesage',
+      'app.kubernetes.io/instance': RELEASE,
+    });
+    expect(peer.podSelector.matchExpressions).toEqual([
+      { key: 'app.kubernetes.io/component', operator: 'In', values: [...serviceNames].sort() },
+    ]);
+    const without = withValues((v) => {
+      Object.assign(v.secrets, REQUIRED_SECRETS);
+      v.networkPolicy.enabled = false;
+    });
+    expect(runPgBouncer(without).objects.map((object) => object.kind)).not.toContain(
+      'NetworkPolicy',
+    );
+  });
+
+  // The checks above must be able to fail: each of these breaks the chart in one place.
+  test.each<[string, string, string, string, string]>([
+    [
+      'session pooling written in',
+      'templates/_helpers.tpl',
+      'pool_mode = {{ .Values.pgbouncer.poolMode }}',
+      'pool_mode = session',
+      'pool_mode = session, not transaction',
+    ],
+    [
+      'options no longer ignored',
+      'templates/_helpers.tpl',
+      'ignore_startup_parameters = extra_float_digits,options',
+      'ignore_startup_parameters = extra_float_digits',
+      'leaves out options',
+    ],
+    [
+      "the services' DATABASE_URL left on Postgres",
+      'templates/_helpers.tpl',
+      '(eq $key "DATABASE_URL") }}PGBOUNCER_DATABASE_URL',
+      '(eq $key "UNUSED_SETTING") }}PGBOUNCER_DATABASE_URL',
+      "not PgBouncer's Service",
+    ],
+    [
+      'the tenant login left out of the userlist',
+      'templates/pgbouncer.yaml',
+      'if (env.TENANT_DB_PASSWORD) logins.push(',
+      'if (env.UNUSED_SETTING) logins.push(',
+      'does not accept tradesage_tenant',
+    ],
+    [
+      'the Service on another port',
+      'templates/pgbouncer.yaml',
+      'port: {{ $pgb.port }}',
+      'port: 5433',
+      "not PgBouncer's Service",
+    ],
+    [
+      'PgBouncer forwarding to another database',
+      'templates/pgbouncer.yaml',
+      'dbname=${database}',
+      'dbname=postgres',
+      "is not Postgres's",
+    ],
+  ])('notices %s', (_, file, original, replacement, named) => {
+    const broken = { ...chartFiles, [file]: chartFiles[file].replace(original, replacement) };
+    expect(broken[file]).not.toBe(chartFiles[file]);
+    expect(runPgBouncer(allSecrets(), broken).problems.join('\n')).toContain(named);
   });
 });
 

@@ -41,8 +41,8 @@ describe('schema/supergraph.graphql', () => {
       (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
     );
     const names = operations.map((operation) => operation.name?.value);
-    // Every service has landed: all 38 operations, sessions and subscriptions included.
-    expect(names).toHaveLength(38);
+    // Every service has landed: all 40 operations, sessions, subscriptions and personal data included.
+    expect(names).toHaveLength(40);
     expect(names).toEqual(expect.arrayContaining(['MySessions', 'SessionEvents', 'TenantHealth']));
     const errors = Object.fromEntries(
       operations.map((operation) => [

@@ -74,6 +74,11 @@ export interface StackOptions {
   /** The Redis every service uses; by default this machine's (REDIS_URL), under a key prefix. */
   redisUrl?: string;
   /**
+   * A PgBouncer in front of the cluster: the services connect through it (the stack's database
+   * is still made, and dropped, directly).
+   */
+  pgBouncer?: { url(database: string): string };
+  /**
    * Runs the control-plane migrations, then each subgraph and the router as a process of its own,
    * with the commands `npm start` runs (scripts/start.ts), instead of `npm start` itself.
    */
@@ -152,7 +157,7 @@ export async function startStack(
     NODE_ENV: 'development',
     LOG_LEVEL: 'info',
     LOG_FORMAT: 'json',
-    DATABASE_URL: db.url,
+    DATABASE_URL: options.pgBouncer ? options.pgBouncer.url(db.name) : db.url,
     ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
     REDIS_KEY_PREFIX: redisPrefix,
     // Every service gets the test's key: the auth subgraph signs with it, the others verify.

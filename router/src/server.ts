@@ -21,6 +21,8 @@ import {
   subscriptionQuotas,
   sessionPolicyFromConfig,
   SessionStore,
+  ReloadingClientTls,
+  serverTlsFromConfig,
   type Config,
   type RunningService,
   type SigningKey,
@@ -90,6 +92,9 @@ export async function startRouter(
     labelNames: ['executor'] as const,
     registers: [metrics.registry],
   });
+  // The router's client certificate and CA towards the subgraphs (mTLS), for fetches and
+  // subscription carriers alike; reloaded when the files change.
+  const subgraphTls = ReloadingClientTls.forSubgraphs(config, log);
   // One keep-alive pool per subgraph. The gateway asks again only for a subgraph whose URL a
   // reload changed (it keeps the data source otherwise).
   const subgraphClients: SubgraphClient[] = [];
@@ -102,6 +107,7 @@ export async function startRouter(
         issuesTokens: config.SUBGRAPH_URLS === 'configured' && name.toLowerCase() === 'auth',
         fetchDuration,
         timeoutMs: config.SUBGRAPH_TIMEOUT_SECONDS * 1000,
+        tls: subgraphTls,
       });
       subgraphClients.push(client);
       return client;
@@ -111,7 +117,7 @@ export async function startRouter(
 
   const limits = queryLimits(config);
   const rateLimits = new EdgeRateLimits(redis, config, platform, metrics.registry);
-  const subscriptions = new FederatedSubscriptions(gateway, log);
+  const subscriptions = new FederatedSubscriptions(gateway, log, subgraphTls);
 
   return startGraphQLService<RouterContext>({
     name: 'router',
@@ -152,6 +158,7 @@ export async function startRouter(
     // Clients and other services can verify tokens against the router's JWKS.
     jwks: async () => publishedJwks(config, signingKeys),
     trustProxy: config.TRUSTED_PROXIES,
+    tls: serverTlsFromConfig(config),
     context: async (request) => {
       const context = await buildRequestContext(
         request,
@@ -166,6 +173,7 @@ export async function startRouter(
     onStop: async () => {
       await subscriptions.close();
       await Promise.all(subgraphClients.map((client) => client.close()));
+      subgraphTls?.close();
       await bus.close();
       await platform.close();
       await closeRedis(redis);

@@ -1,8 +1,12 @@
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import type { Histogram } from 'prom-client';
-import { Pool } from 'undici';
-import { ISSUED_TOKEN_HEADER, type RequestContext } from '@tradesage/shared';
+import { buildConnector, Pool } from 'undici';
+import {
+  ISSUED_TOKEN_HEADER,
+  type ReloadingClientTls,
+  type RequestContext,
+} from '@tradesage/shared';
 
 /** Per-operation state of the router, beside the request context. */
 export interface RouterContext extends RequestContext {
@@ -34,6 +38,8 @@ export interface SubgraphClientOptions {
   fetchDuration: Histogram<'subgraph' | 'outcome'>;
   /** How long a subgraph may take to answer a fetch. */
   timeoutMs: number;
+  /** The client certificate and CA bundle for an https:// subgraph (SUBGRAPH_TLS_*). */
+  tls?: ReloadingClientTls;
 }
 
 /** Idle connections to a subgraph stay open this long, so fetches rarely pay for a handshake. */
@@ -60,6 +66,7 @@ export class SubgraphClient implements GraphQLDataSource<RouterContext> {
       keepAliveTimeout: KEEP_ALIVE_MS,
       headersTimeout: options.timeoutMs,
       bodyTimeout: options.timeoutMs,
+      ...(options.tls ? { connect: reloadingConnector(options.tls) } : {}),
     });
   }
 
@@ -114,6 +121,23 @@ export class SubgraphClient implements GraphQLDataSource<RouterContext> {
   close(): Promise<void> {
     return this.pool.close();
   }
+}
+
+/**
+ * Opens each new connection with the TLS files as they are now: after a reload, new connections
+ * present the new client certificate (and trust the new CA), while open keep-alive connections
+ * finish with the old one. undici verifies the certificate and the URL's host name as always.
+ */
+function reloadingConnector(tls: ReloadingClientTls): buildConnector.connector {
+  let built = { version: -1, connect: undefined as unknown as buildConnector.connector };
+  return (options, callback) => {
+    if (built.version !== tls.version)
+      built = {
+        version: tls.version,
+        connect: buildConnector({ secureContext: tls.secureContext }),
+      };
+    built.connect(options, callback);
+  };
 }
 
 function forwardedHeaders(context: Partial<RouterContext>): Record<string, string> {

@@ -28,6 +28,7 @@ import {
   AppError,
   CARRIER_CONNECTION_PARAMS,
   type Logger,
+  type ReloadingClientTls,
   type RequestContext,
 } from '@tradesage/shared';
 
@@ -49,11 +50,17 @@ export class FederatedSubscriptions {
   /** Per operation (its text and name): its plan, as in queries; a new supergraph clears it. */
   private readonly plans = new LRUCache<string, PlannedSubscription>({ max: 1_000 });
 
+  /** What carriers connect with: `ws`, with the router's client TLS when it has one. */
+  private readonly webSocketImpl: WebSocketClass;
+
   constructor(
     private readonly gateway: ApolloGateway,
     private readonly log: Logger,
+    /** The same client certificate and CA bundle as the router's HTTP fetches (SUBGRAPH_TLS_*). */
+    tls?: ReloadingClientTls,
   ) {
     gateway.onSchemaLoadOrUpdate(() => this.plans.clear());
+    this.webSocketImpl = tls ? webSocketWithTls(tls) : WebSocket;
   }
 
   /** The API schema, to validate operations against; it follows the gateway's reloads. */
@@ -183,7 +190,7 @@ export class FederatedSubscriptions {
     if (!carrier) {
       carrier = createClient({
         url,
-        webSocketImpl: WebSocket,
+        webSocketImpl: this.webSocketImpl,
         connectionParams: CARRIER_CONNECTION_PARAMS,
         retryAttempts: 0,
         lazy: true,
@@ -207,6 +214,24 @@ export class FederatedSubscriptions {
     return gatewayInternals(this.gateway);
   }
 }
+
+/**
+ * `ws` with the router's client TLS: graphql-ws constructs sockets with a URL and protocols
+ * only, so the options ride on a subclass. Each new socket takes the secure context of the
+ * moment, so a carrier that reconnects after a reload presents the new client certificate.
+ */
+function webSocketWithTls(tls: ReloadingClientTls): WebSocketClass {
+  return class extends WebSocket {
+    constructor(address: string | URL, protocols?: string | string[]) {
+      // ws hands its options to https.request, and so to tls.connect, which takes a
+      // secureContext; @types/ws only lists the PEM options.
+      super(address, protocols, { secureContext: tls.secureContext } as WebSocket.ClientOptions);
+    }
+  };
+}
+
+/** How graphql-ws constructs a socket. */
+type WebSocketClass = new (address: string | URL, protocols?: string | string[]) => WebSocket;
 
 interface PlannedSubscription {
   /** The subscription at the subgraph that owns the field (none: not a subscription). */

@@ -4,6 +4,8 @@ import pg from 'pg';
 import {
   explorationEnabled,
   migrateControlPlane,
+  postgresConnection,
+  postgresTls,
   qualified,
   quoteIdent,
   redactUrl,
@@ -50,7 +52,8 @@ export async function ensureDatabase(config: Config, log: Logger): Promise<void>
 export async function migrateControl(config: Config, log: Logger): Promise<MigrationResult> {
   // One connection on a single-session database (PGlite), where a second would share the first.
   const pool = new pg.Pool({
-    connectionString: config.DATABASE_URL,
+    // DATABASE_TLS_* as the services use them: the migration Job runs this in production.
+    ...postgresConnection(config.DATABASE_URL, postgresTls(config)),
     max: config.DATABASE_SESSIONS === 'single' ? 1 : 2,
   });
   try {

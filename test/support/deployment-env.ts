@@ -4,7 +4,7 @@
  * packages/shared/src/config.ts, but the defaults point at 127.0.0.1, and production refuses to
  * start without keys: these are the settings a deployment has to set itself.
  */
-import { loadConfig, type Config } from '@tradesage/shared';
+import { createLogger, loadConfig, loadSecretKeys, type Config } from '@tradesage/shared';
 
 /** A service's environment, as a deployment file gives it. */
 export type Env = Record<string, string | undefined>;
@@ -32,8 +32,14 @@ export const REQUIRED_ENV: Record<DeployedService, string[][]> = {
     ['USER_SUBGRAPH_URL'],
     ['SESSION_SUBGRAPH_URL'],
   ],
-  // Auth signs tokens and sends e-mail with links into the app.
-  auth: [...EVERY_SERVICE, ['JWT_PRIVATE_KEYS', 'JWT_KEYS_DIR'], ['SMTP_URL'], ['PUBLIC_APP_URL']],
+  // Auth signs tokens, sends e-mail with links into the app, and encrypts TOTP secrets at rest.
+  auth: [
+    ...EVERY_SERVICE,
+    ['JWT_PRIVATE_KEYS', 'JWT_KEYS_DIR'],
+    ['SECRETS_KEYS', 'SECRETS_KEYS_DIR'],
+    ['SMTP_URL'],
+    ['PUBLIC_APP_URL'],
+  ],
   // Tenant writes backups to S3.
   tenant: [...EVERY_SERVICE, ...VERIFIES_TOKENS, ['S3_BUCKET']],
   user: [...EVERY_SERVICE, ...VERIFIES_TOKENS],
@@ -55,7 +61,18 @@ export function environmentProblems(service: DeployedService, env: Env): string[
     .filter((anyOf) => !anyOf.some((name) => env[name] !== undefined && env[name] !== ''))
     .map((anyOf) => `${service}: ${anyOf.join(' or ')} is not set`);
   try {
-    loadConfig(env);
+    const config = loadConfig(env);
+    // SECRETS_KEYS as the auth subgraph parses it at start-up (a directory is not checked: it is
+    // a path inside the container).
+    if (service === 'auth' && config.SECRETS_KEYS)
+      loadSecretKeys(
+        {
+          ...config,
+          SECRETS_KEYS_DIR: undefined,
+          SECRETS_ACTIVE_KEY: config.SECRETS_KEYS_DIR ? undefined : config.SECRETS_ACTIVE_KEY,
+        },
+        createLogger('deployment-env', { LOG_LEVEL: 'silent', LOG_FORMAT: 'json' }),
+      );
   } catch (error) {
     problems.push(`${service}: ${(error as Error).message}`);
   }

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { tlsConfigProblems } from './tls';
 
 /** Repository root, so that file defaults work whatever the working directory. */
 export const REPO_ROOT = path.resolve(__dirname, '../../..');
@@ -55,6 +56,25 @@ const schema = z.object({
     .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case Postgres identifier')
     .default('control'),
   DB_POOL_MAX: int(1, 500).default(10),
+  /**
+   * Read replicas of the primary cluster (comma-separated URLs). Reads that tolerate lag go to
+   * one of them; other clusters name theirs in the control plane (db_clusters.replica_urls).
+   */
+  DATABASE_REPLICA_URLS: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(url)),
+  /**
+   * After a session writes, its reads go to the primary for this long, so it reads its own
+   * writes whatever the replicas' lag. Longer than the replicas' usual lag.
+   */
+  REPLICA_READ_AFTER_WRITE_SECONDS: int(1, 3600).default(10),
   /**
    * `single`: the database is one backend session (embedded PGlite), so everything in the process
    * shares one connection and puts it back in scope on every checkout. Set by `npm start`.
@@ -128,6 +148,19 @@ const schema = z.object({
         ctx.addIssue({ code: 'custom', message: `must be a JWKS JSON document (${problem})` });
     }),
 
+  /**
+   * Keys that encrypt secrets at rest (TOTP secrets), one file per key named by key id, each 32
+   * random bytes in base64. Every key decrypts; SECRETS_ACTIVE_KEY, or else the last id in sort
+   * order, encrypts. Fits Vault agent or a Kubernetes secret volume.
+   */
+  SECRETS_KEYS_DIR: z.string().optional(),
+  /** The same as comma-separated `<key id>:<base64 key>` pairs, for secrets passed as variables. */
+  SECRETS_KEYS: z.string().optional(),
+  /** The key id that encrypts; unset or empty: the last key id in sort order. */
+  SECRETS_ACTIVE_KEY: z.string().optional(),
+  /** How often the auth subgraph re-reads those keys and re-encrypts what older keys sealed (one replica per pass). */
+  SECRETS_ROTATION_INTERVAL_SECONDS: int(60, 7 * 86_400).default(3600),
+
   /** Where the React app lives: links in e-mails (verification, reset, invitation) point there. */
   PUBLIC_APP_URL: url.default('http://localhost:5173'),
   /** The mail server (smtp:// or smtps://, user and password in the URL if it needs them). */
@@ -153,6 +186,15 @@ const schema = z.object({
 
   /** How long users' activity entries are kept. */
   ACTIVITY_RETENTION_DAYS: int(1, 3650).default(90),
+  /**
+   * The HMAC-SHA256 key of erased users' pseudonyms (eraseUser; docs/privacy.md). Secret, and
+   * never changed: the same user must always get the same pseudonym. Required in production for
+   * eraseUser; elsewhere a fixed development key stands in.
+   */
+  PSEUDONYM_KEY: z
+    .string()
+    .min(32, 'must be at least 32 characters (openssl rand -base64 32)')
+    .optional(),
 
   /** Failed logins allowed per account (and per account and IP) before a lockout. */
   LOGIN_MAX_FAILURES_PER_ACCOUNT: int(1, 1000).default(5),
@@ -199,6 +241,29 @@ const schema = z.object({
   SUBGRAPH_URLS: z.enum(['configured', 'supergraph']).default('configured'),
   /** How long the router waits for a subgraph's answer to one fetch. */
   SUBGRAPH_TIMEOUT_SECONDS: int(1, 600).default(30),
+
+  // TLS (see tls.ts, which checks how they fit together). Files are PEM; certificate files are
+  // watched and reloaded, those of Postgres and Redis are read at start-up. Empty means unset,
+  // as charts and compose files render optional values.
+  /** This service serves HTTPS (and wss) with this certificate (chain) and key. */
+  TLS_CERT_FILE: z.string().optional(),
+  TLS_KEY_FILE: z.string().optional(),
+  /** The CA whose client certificates this service accepts (with TLS_CLIENT_AUTH=require). */
+  TLS_CA_FILE: z.string().optional(),
+  /** `require`: callers without a client certificate from TLS_CA_FILE fail the handshake. */
+  TLS_CLIENT_AUTH: z.enum(['off', 'require']).default('off'),
+  /** The router's client certificate, key and CA bundle for https:// subgraph URLs. */
+  SUBGRAPH_TLS_CERT_FILE: z.string().optional(),
+  SUBGRAPH_TLS_KEY_FILE: z.string().optional(),
+  SUBGRAPH_TLS_CA_FILE: z.string().optional(),
+  /** Postgres TLS: a CA bundle and client certificate; any of them turns TLS on (verify-full). */
+  DATABASE_TLS_CA_FILE: z.string().optional(),
+  DATABASE_TLS_CERT_FILE: z.string().optional(),
+  DATABASE_TLS_KEY_FILE: z.string().optional(),
+  /** Redis TLS (a rediss:// REDIS_URL): a CA bundle and client certificate. */
+  REDIS_TLS_CA_FILE: z.string().optional(),
+  REDIS_TLS_CERT_FILE: z.string().optional(),
+  REDIS_TLS_KEY_FILE: z.string().optional(),
 
   /** Introspection and the Apollo Sandbox landing page: `auto` is on outside production only. */
   GRAPHQL_EXPLORATION: z.enum(['auto', 'on', 'off']).default('auto'),
@@ -263,6 +328,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError([
       'SESSION_TOUCH_INTERVAL_SECONDS: must be shorter than SESSION_IDLE_TTL_SECONDS, or use could not keep a session alive',
     ]);
+  const tlsProblems = tlsConfigProblems(config);
+  if (tlsProblems.length) throw new ConfigError(tlsProblems);
   return config;
 }
 

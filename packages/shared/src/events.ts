@@ -286,6 +286,18 @@ export interface DurableEvents {
   };
   /** Something happened to a user's account: the user service keeps it as the activity feed. */
   activity: ActivityEvent;
+  /**
+   * A user's personal data was erased (eraseUser): the auth service deleted the account; every
+   * other owner deletes what it holds about `userId`, or, where it must keep a record, replaces
+   * the id with `pseudonym` (what the audit trail calls the user now). Handlers are idempotent.
+   */
+  'user.erased': {
+    tenantId: string;
+    userId: string;
+    pseudonym: string;
+    /** ISO-8601. */
+    erasedAt: string;
+  };
 }
 
 export type DurableTopic = keyof DurableEvents;
@@ -443,6 +455,44 @@ export class EventStream {
       });
     };
     run();
+  }
+
+  /**
+   * Deletes the entries of a topic, and of its dead-letter stream, that `match` picks, reading
+   * a page at a time: for erasure, so that no copy of a person's data waits in Redis until the
+   * stream is trimmed. An entry a group has not handled yet goes too (what it is about is gone).
+   * Returns how many went.
+   */
+  async remove<T extends DurableTopic>(
+    topic: T,
+    match: (event: DurableEvents[T]) => boolean,
+  ): Promise<number> {
+    // The in-process Redis of embedded mode has no XDEL; its streams go with the process.
+    if (typeof (this.redis as Partial<Pick<Redis, 'xdel'>>).xdel !== 'function') return 0;
+    const page = 500;
+    let removed = 0;
+    for (const key of [this.key(topic), `${this.key(topic)}:dead`]) {
+      let start = '-';
+      for (;;) {
+        const entries = (await this.redis.xrange(key, start, '+', 'COUNT', page)) as [
+          string,
+          string[],
+        ][];
+        const ids = entries
+          .filter(([, fields]) => {
+            try {
+              return match(JSON.parse(fields[fields.indexOf('event') + 1]) as DurableEvents[T]);
+            } catch {
+              return false; // not an event of ours: left alone
+            }
+          })
+          .map(([id]) => id);
+        if (ids.length > 0) removed += await this.redis.xdel(key, ...ids);
+        if (entries.length < page) break;
+        start = `(${entries.at(-1)![0]}`;
+      }
+    }
+    return removed;
   }
 
   async close(): Promise<void> {

@@ -51,6 +51,21 @@ export const isSelf = rule({ cache: 'no_cache' })((
   return (ctx.principal.kind === 'user' && parent?.id === ctx.principal.userId) || forbidden();
 });
 
+/** The parent object is the caller's own personal data (a data export: `tenantId`, `userId`). */
+export const isDataSubject = rule({ cache: 'no_cache' })((
+  parent: { tenantId?: string; userId?: string },
+  _args,
+  ctx: RequestContext,
+) => {
+  if (ctx.principal.kind === 'anonymous') return unauthenticated();
+  return (
+    (ctx.principal.kind === 'user' &&
+      parent?.userId === ctx.principal.userId &&
+      parent?.tenantId === ctx.principal.tenantId) ||
+    forbidden()
+  );
+});
+
 /** The parent object belongs to the caller's own tenant (it carries `tenantId`). */
 export const sameTenant = rule({ cache: 'no_cache' })((
   parent: { tenantId?: string },

@@ -28,6 +28,9 @@ export const ROLE_PERMISSIONS: Record<TenantRole | typeof PLATFORM_OPERATOR, rea
     ...ADMINISTRATION,
     'roles:assign:owner',
     'tenant:settings',
+    // Erasing any user's personal data (eraseUser), one's own included. Other users may erase
+    // only themselves, where the tenant allows it (selfErasure), which no role grants.
+    'users:erase',
     'trading:read',
     'trading:write',
   ],

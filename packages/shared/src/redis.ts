@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import type { Config } from './config';
 import { InProcessRedis } from './in-process-redis';
 import type { Logger } from './logger';
+import { redisTls } from './tls';
 
 export type { Redis };
 
@@ -9,12 +10,17 @@ export type { Redis };
  * The one way services connect to Redis: bounded retries per command, errors logged not thrown.
  * A `memory:` URL gives the in-process Redis that every client in the process shares.
  */
-export function createRedis(config: Pick<Config, 'REDIS_URL'>, log: Logger): Redis {
+export function createRedis(
+  config: Pick<Config, 'REDIS_URL'> & Parameters<typeof redisTls>[0],
+  log: Logger,
+): Redis {
   if (config.REDIS_URL.startsWith('memory:')) return new InProcessRedis();
   const redis = new Redis(config.REDIS_URL, {
     maxRetriesPerRequest: 2,
     connectTimeout: 5_000,
     enableAutoPipelining: true,
+    // REDIS_TLS_* for a rediss:// URL; without them ioredis verifies against the system's CAs.
+    tls: redisTls(config),
   });
   let lastError = '';
   redis.on('error', (error: Error) => {

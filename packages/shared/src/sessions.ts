@@ -78,6 +78,8 @@ export type RevocationReason =
   | 'PASSWORD_CHANGED'
   | 'REVOKED'
   | 'USER_DISABLED'
+  /** The user's personal data was erased (eraseUser). */
+  | 'USER_ERASED'
   | 'TENANT_SUSPENDED'
   | 'TENANT_DELETED'
   /** Pushed out by a newer session when the user was at the tenant's limit. */
@@ -162,7 +164,13 @@ const LOGIN_WINDOW_MS = 86_400_000;
 const NOT_BEFORE_TTL_MS = 600_000;
 /** Daily peaks are kept this long. */
 const PEAK_RETENTION_DAYS = 400;
-const NOT_ACTIVITY = new Set<RevocationReason>(['EXPIRED', 'TENANT_SUSPENDED', 'TENANT_DELETED']);
+const NOT_ACTIVITY = new Set<RevocationReason>([
+  'EXPIRED',
+  'TENANT_SUSPENDED',
+  'TENANT_DELETED',
+  // The feed it would go to is being erased.
+  'USER_ERASED',
+]);
 /** Internal fields of the session hash, never shown to clients. */
 const INTERNAL_FIELDS = ['refreshHash', 'lastSeenMs', 'expiresMs', 'deadlineMs'];
 
@@ -470,7 +478,8 @@ export class SessionStore {
 
   /**
    * Revocations become activity entries of their users. Not expiry (nothing the user did), nor
-   * the endings of a whole suspended or deleted tenant, whose feed cannot take them.
+   * the endings of a whole suspended or deleted tenant, whose feed cannot take them, nor an
+   * erased user's.
    */
   private async recordEnded(ended: { session: SessionRecord; reason: RevocationReason }[]) {
     if (!this.streams) return;

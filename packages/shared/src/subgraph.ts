@@ -25,6 +25,9 @@ import { nulArgumentGuard } from './validation';
 import { closeRedis, createRedis, type Redis } from './redis';
 import { EventBus, EventStream } from './events';
 import { SessionStore, sessionPolicyFromConfig } from './sessions';
+import { WriteMarks } from './db/read-routing';
+import type { ApolloServerPlugin } from '@apollo/server';
+import { serverTlsFromConfig } from './tls';
 
 /** The process-wide dependencies every subgraph gets. */
 export interface SubgraphDeps {
@@ -147,6 +150,11 @@ export async function startSubgraph<T>(
   const sessionGate = sessionGateFor(config, deps.sessions, deps.bus, log);
   const production = config.NODE_ENV === 'production';
   const schema = buildGuardedSubgraphSchema(definition);
+  const writeMarks = new WriteMarks(
+    redis,
+    config.REDIS_KEY_PREFIX,
+    config.REPLICA_READ_AFTER_WRITE_SECONDS * 1000,
+  );
 
   const release = async () => {
     lifecycle.stop?.();
@@ -174,7 +182,7 @@ export async function startSubgraph<T>(
         await redis.ping();
       },
     },
-    apollo: { schema },
+    apollo: { schema, plugins: [markWrites<SubgraphContext<T>>()] },
     // The router's sockets carry many callers' subscriptions, each with its own credentials.
     subscriptions: {
       schema,
@@ -184,6 +192,8 @@ export async function startSubgraph<T>(
     },
     ...(signingKeys ? { jwks: async () => publicJwks(signingKeys) } : {}),
     trustProxy: config.TRUSTED_PROXIES,
+    // With TLS_CLIENT_AUTH=require, only holders of a client certificate (the router) get in.
+    tls: serverTlsFromConfig(config),
     context: async (request) => ({
       ...(await buildRequestContext(
         request,
@@ -191,6 +201,7 @@ export async function startSubgraph<T>(
         log,
         (id) => platform.assertTenantAccess(id),
         sessionGate,
+        writeMarks,
       )),
       services,
     }),
@@ -205,6 +216,22 @@ export async function startSubgraph<T>(
       await release();
       throw error;
     });
+}
+
+/**
+ * A mutation marks its session before it runs, so that the session's reads go to the primary
+ * for a while and see what it wrote (see ReadConsistency).
+ */
+function markWrites<TContext extends RequestContext>(): ApolloServerPlugin<TContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation, contextValue }) {
+          if (operation?.operation === 'mutation') await contextValue.reads.noteWrite();
+        },
+      };
+    },
+  };
 }
 
 /** How many subscriptions a connection and a tenant may hold, from configuration. */

@@ -13,6 +13,21 @@ export function requireTenantUser(ctx: RequestContext): TenantUser {
   return ctx.principal;
 }
 
+/** Whose personal data an export (exportMyData) is: always one user of one tenant. */
+export interface DataSubject {
+  tenantId: string;
+  userId: string;
+}
+
+/**
+ * The caller's own data export, for a reference to one: a reference to anyone else's resolves
+ * to nothing, so no subgraph hands out another user's export, whatever the router is sent.
+ */
+export function ownDataExport(ctx: RequestContext, userId: string): DataSubject | null {
+  const caller = requireTenantUser(ctx);
+  return userId === caller.userId ? { tenantId: caller.tenantId, userId } : null;
+}
+
 /** Whether the caller may see a tenant's data: operators any tenant, users only their own. */
 export function canSeeTenant(ctx: RequestContext, tenantId: string): boolean {
   const principal = ctx.principal;

@@ -10,6 +10,7 @@ import {
   isTenantMember,
   notFound,
   PLATFORM_OPERATOR,
+  ReadConsistency,
   type Principal,
   type RequestContext,
   type SubgraphDefinition,
@@ -111,6 +112,7 @@ async function run(
     requestId: 'r',
     log: pino({ level: 'silent' }),
     responseHeaders: new Map(),
+    reads: new ReadConsistency(principals[as], undefined),
   };
   return graphql({ schema, source, contextValue, variableValues });
 }

@@ -173,19 +173,6 @@ export async function createTestSigner(
   };
 }
 
-/** A TCP port that was free a moment ago, for services a test starts. */
-export async function freePort(): Promise<number> {
-  const net = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** Polls a URL until it answers 200, or fails after the deadline with the last error. */
 export async function waitForOk(url: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -207,6 +194,9 @@ export * from './oidc';
 export * from './gate-probe-client';
 export * from './ws';
 export * from './wait';
+export * from './ports';
+export * from './pgbouncer';
+export * from './tls';
 
 export interface GraphQLTestResponse {
   status: number;
@@ -234,6 +224,11 @@ export async function postGraphQL(
   };
 }
 
+/** A fresh key for secrets at rest, as one SECRETS_KEYS entry (`<key id>:<base64>`). */
+export function testSecretKey(keyId: string): string {
+  return `${keyId}:${randomBytes(32).toString('base64')}`;
+}
+
 /**
  * The settings that point a stack's sign-in at the test's own servers: its signing key, SMTP
  * capture, OIDC provider (standing in for Google) and first operator, whichever are given.
@@ -250,6 +245,8 @@ export function signInSettings(parts: {
   const { signer, smtp, google, operator } = parts;
   return {
     PUBLIC_APP_URL: 'http://app.test',
+    // Production refuses to start without keys for secrets at rest; each stack gets its own.
+    SECRETS_KEYS: testSecretKey('test-1'),
     ...(signer ? { JWT_PRIVATE_KEYS: signer.privateKeys } : {}),
     ...(smtp ? { SMTP_URL: smtp.url } : {}),
     ...(google

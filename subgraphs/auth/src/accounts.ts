@@ -18,6 +18,7 @@ import {
   unauthenticated,
   verifyPassword,
   type RequestContext,
+  type SecretBox,
   type SubgraphDeps,
   type TenantClients,
   type TenantLocation,
@@ -42,6 +43,7 @@ import {
 } from './inputs';
 import type { Mailer, MailKind } from './mail';
 import { confirmTotp, enrollTotp, passSecondFactor, type MfaAccount } from './mfa';
+import { accountSecretContext } from './secrets';
 import type { SessionTokens, SignedIn } from './tokens';
 
 const LINK_AUDIT = {
@@ -61,6 +63,8 @@ export interface AccountsDeps extends Pick<
   audit: AuditTrail;
   tokens: SessionTokens;
   mailer: Mailer;
+  /** Seals TOTP secrets at rest. */
+  secrets: SecretBox;
 }
 
 /** Sign-in of tenant users: registration, passwords, e-mail links, MFA and the audit trail. */
@@ -198,7 +202,7 @@ export class Accounts {
         await passSecondFactor({
           record: account,
           code: input.totpCode,
-          account: this.mfaAccount(db, account.id),
+          account: this.mfaAccount(db, tenant.id, account.id),
           forgiveAttempt: () => this.loginFailures.forgive(throttleKey, ctx.clientIp),
           onWrongCode: () =>
             this.deps.audit.tenant(db, tenant.id, ctx, {
@@ -420,7 +424,7 @@ export class Accounts {
 
   async enrollTotp(user: { tenantId: string; tenantSlug: string; userId: string }) {
     const db = await this.db(user.tenantId);
-    return enrollTotp(this.mfaAccount(db, user.userId, user.tenantSlug));
+    return enrollTotp(this.mfaAccount(db, user.tenantId, user.userId, user.tenantSlug));
   }
 
   async confirmTotp(
@@ -430,7 +434,10 @@ export class Accounts {
   ) {
     const code = parseInput(totpCodeInput, rawCode);
     const db = await this.db(user.tenantId);
-    const result = await confirmTotp(this.mfaAccount(db, user.userId, user.tenantSlug), code);
+    const result = await confirmTotp(
+      this.mfaAccount(db, user.tenantId, user.userId, user.tenantSlug),
+      code,
+    );
     await this.deps.audit.tenant(db, user.tenantId, ctx, {
       type: 'MFA_ENABLED',
       actorId: user.userId,
@@ -480,20 +487,31 @@ export class Accounts {
     return { tenantId, db: await this.db(tenantId) };
   }
 
-  /** The MFA state of a tenant account, in its tenant's schema. */
-  private mfaAccount(db: PrismaClient, accountId: string, tenantSlug = ''): MfaAccount {
+  /** The MFA state of a tenant account, in its tenant's schema; its secret sealed at rest. */
+  private mfaAccount(
+    db: PrismaClient,
+    tenantId: string,
+    accountId: string,
+    tenantSlug = '',
+  ): MfaAccount {
+    const { secrets } = this.deps;
+    const context = accountSecretContext(tenantId, accountId);
     return {
       load: async () => {
         const account = await db.account.findUniqueOrThrow({ where: { id: accountId } });
         return { ...account, label: `${tenantSlug}:${account.email}` };
       },
+      openSecret: (stored) => secrets.open(stored, context),
       savePendingSecret: async (secret) => {
-        await db.account.update({ where: { id: accountId }, data: { totpSecret: secret } });
+        await db.account.update({
+          where: { id: accountId },
+          data: { totpSecret: secrets.seal(secret, context) },
+        });
       },
-      enable: (secret, step, codeHashes) =>
+      enable: (stored, step, codeHashes) =>
         db.$transaction(async (tx) => {
           const { count } = await tx.account.updateMany({
-            where: { id: accountId, totpEnabled: false, totpSecret: secret },
+            where: { id: accountId, totpEnabled: false, totpSecret: stored },
             data: { totpEnabled: true, totpLastStep: step },
           });
           if (count !== 1) return false;

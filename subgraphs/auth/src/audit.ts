@@ -1,4 +1,12 @@
-import type { EventStream, RequestContext } from '@tradesage/shared';
+import {
+  badUserInput,
+  connection,
+  decodeCursor,
+  isUuid,
+  pageSize,
+  type EventStream,
+  type RequestContext,
+} from '@tradesage/shared';
 import type { PrismaClient as TenantClient } from '../../../prisma/auth/generated/client';
 import type { PrismaClient as OperatorClient } from '../../../prisma/operators/generated/client';
 
@@ -17,7 +25,9 @@ export type AuditEventType =
   | 'GOOGLE_LINKED'
   | 'ROLE_CHANGED'
   | 'USER_INVITED'
-  | 'USER_DISABLED';
+  | 'USER_DISABLED'
+  /** Recorded with the erased user's pseudonym as subject (eraseUser; docs/privacy.md). */
+  | 'USER_ERASED';
 
 export interface AuditEntry {
   type: AuditEventType;
@@ -61,7 +71,13 @@ const ACTIVITY: Partial<Record<AuditEventType, string>> = {
 export class AuditTrail {
   constructor(private readonly streams: Pick<EventStream, 'append'>) {}
 
-  async tenant(db: TenantClient, tenantId: string, ctx: Origin, entry: AuditEntry): Promise<void> {
+  /** `db` may be a transaction's client, when the entry must commit with the change it records. */
+  async tenant(
+    db: Pick<TenantClient, 'auditEvent'>,
+    tenantId: string,
+    ctx: Origin,
+    entry: AuditEntry,
+  ): Promise<void> {
     const row = await db.auditEvent.create({ data: auditRow(ctx, entry) });
     const activity = ACTIVITY[entry.type];
     if (activity && entry.subjectId)
@@ -79,4 +95,37 @@ export class AuditTrail {
   async operator(db: OperatorClient, ctx: Origin, entry: AuditEntry): Promise<void> {
     await db.operatorAuditEvent.create({ data: auditRow(ctx, entry) });
   }
+}
+
+export interface SignInTrailArgs {
+  /** Entries by or about this operator only. */
+  operatorId?: string | null;
+  first?: number | null;
+  after?: string | null;
+}
+
+/**
+ * The operators' sign-in trail (operator_audit_events), newest first, for operators. Their
+ * actions on tenants are the tenant subgraph's trail (operatorAuditEvents): each subgraph
+ * answers for the table it owns. Cursors carry the entry's id, and Prisma compares with the
+ * cursor entry's time inside Postgres, in microseconds (a JavaScript date has milliseconds), so
+ * no entry is lost or repeated between pages.
+ */
+export async function operatorSignInTrail(db: OperatorClient, args: SignInTrailArgs) {
+  const { operatorId } = args;
+  if (operatorId && !isUuid(operatorId))
+    throw badUserInput('operatorId must be an operator id (a UUID)', { field: 'operatorId' });
+  const size = pageSize(args.first, 50);
+  const after = args.after ? decodeCursor(args.after, 1)[0] : null;
+  if (after !== null && !isUuid(after)) throw badUserInput('Invalid cursor', { field: 'after' });
+  const where = operatorId ? { OR: [{ actorId: operatorId }, { subjectId: operatorId }] } : {};
+  const rows = await db.operatorAuditEvent.findMany({
+    // The cursor entry is left out by id: `skip: 1` would drop another one when it does not
+    // match this filter.
+    where: after ? { AND: [where, { id: { not: after } }] } : where,
+    orderBy: [{ at: 'desc' }, { id: 'desc' }],
+    take: size + 1,
+    ...(after ? { cursor: { id: after } } : {}),
+  });
+  return connection(rows, size, (event) => [event.id]);
 }

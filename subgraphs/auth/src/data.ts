@@ -1,4 +1,12 @@
-import { isUuid, requestLoader, type RequestContext, type SubgraphDeps } from '@tradesage/shared';
+import { Counter } from 'prom-client';
+import {
+  isUuid,
+  loadSecretKeys,
+  requestLoader,
+  SecretBox,
+  type RequestContext,
+  type SubgraphDeps,
+} from '@tradesage/shared';
 import { PrismaClient } from '../../../prisma/auth/generated/client';
 import { PrismaClient as OperatorClient } from '../../../prisma/operators/generated/client';
 import { Accounts } from './accounts';
@@ -7,6 +15,8 @@ import { AuditTrail } from './audit';
 import { GoogleSignIn } from './google';
 import { Mailer } from './mail';
 import { Operators } from './operators';
+import { PersonalData } from './privacy';
+import { SecretRotation, type SecretRotationDeps } from './secrets';
 import { SessionTokens } from './tokens';
 
 /** Usage is keyed by tenant; each subgraph counts what it owns. */
@@ -15,15 +25,35 @@ export interface TenantUsageModel {
 }
 
 export function createServices(deps: SubgraphDeps) {
-  const { platform, config, log, redis, sessions, streams, signingKeys } = deps;
+  const { platform, config, log, redis, sessions, streams, signingKeys, metrics } = deps;
   if (!signingKeys?.length) throw new Error('The auth subgraph needs signing keys to issue tokens');
+  // First of all: production without keys for secrets at rest refuses to start here.
+  const secrets = new SecretBox(() => loadSecretKeys(config, log));
   const clients = platform.tenantClients((adapter) => new PrismaClient({ adapter }));
   const operatorDb = platform.controlClient((adapter) => new OperatorClient({ adapter }));
   const tokens = new SessionTokens(sessions, signingKeys, config);
   const audit = new AuditTrail(streams);
   const mailer = new Mailer(config, log);
-  const accounts = new Accounts({ ...deps, clients, tokens, mailer, audit });
-  const operators = new Operators({ config, log, db: operatorDb, redis, sessions, tokens, audit });
+  const accounts = new Accounts({ ...deps, clients, tokens, mailer, audit, secrets });
+  const operators = new Operators({
+    config,
+    log,
+    db: operatorDb,
+    redis,
+    sessions,
+    tokens,
+    audit,
+    secrets,
+  });
+  const rotation = createSecretRotation(deps, secrets, {
+    clients,
+    operatorDb,
+    reencryptedCounter: new Counter({
+      name: 'secrets_reencrypted_total',
+      help: 'TOTP secrets re-encrypted under the active key by the background pass',
+      registers: [metrics.registry],
+    }),
+  });
   const google = new GoogleSignIn({
     config,
     log,
@@ -33,6 +63,7 @@ export function createServices(deps: SubgraphDeps) {
     audit,
     tenantDb: (tenantId) => clients.forTenant(tenantId),
   });
+  const privacy = new PersonalData({ config, log, clients, platform, streams, sessions, audit });
 
   return {
     clients,
@@ -42,14 +73,20 @@ export function createServices(deps: SubgraphDeps) {
     operators,
     google,
     admin: new UserAdministration({ clients, platform, streams, sessions, audit }),
+    /** exportMyData and eraseUser (docs/privacy.md). */
+    privacy,
     /** The configured first operator exists before the first request can try to sign in. */
     prepare: () => operators.ensureBootstrapOperator(),
+    rotation,
     start() {
       streams.consume('account.email', 'auth-mailer', (event) =>
         accounts.sendAccountMail(event.tenantId, event.accountId, event.kind),
       );
+      streams.consume('user.erased', 'auth-erasure', (event) => privacy.forgetInStreams(event));
+      rotation.start();
     },
     stop() {
+      rotation.stop();
       mailer.close();
     },
     /**
@@ -78,3 +115,23 @@ export function createServices(deps: SubgraphDeps) {
 }
 
 export type AuthServices = ReturnType<typeof createServices>;
+
+/**
+ * The re-encryption of stored TOTP secrets under the active key: the subgraph's background pass,
+ * and `npm run secrets:rotate`. Builds its own clients unless the subgraph's are given.
+ */
+export function createSecretRotation(
+  deps: Pick<SubgraphDeps, 'platform' | 'config' | 'log' | 'redis'>,
+  box: SecretBox,
+  own: Partial<Pick<SecretRotationDeps, 'clients' | 'operatorDb' | 'reencryptedCounter'>> = {},
+): SecretRotation {
+  const { platform } = deps;
+  return new SecretRotation({
+    ...deps,
+    box,
+    clients: own.clients ?? platform.tenantClients((adapter) => new PrismaClient({ adapter })),
+    operatorDb:
+      own.operatorDb ?? platform.controlClient((adapter) => new OperatorClient({ adapter })),
+    reencryptedCounter: own.reencryptedCounter,
+  });
+}

@@ -16,19 +16,25 @@ export const hashRecoveryCode = (code: string) => sha256Hex(code.trim().toLowerC
  * tables). The two conditional updates are what make codes single-use under concurrency.
  */
 export interface MfaAccount {
+  /** `totpSecret` as stored: encrypted (see `openSecret`), or plaintext from before encryption. */
   load(): Promise<{ label: string; totpEnabled: boolean; totpSecret: string | null }>;
-  /** Keeps a new secret, not yet in force. */
+  /** The plaintext of a stored secret; decrypted only when a TOTP code is to be checked. */
+  openSecret(stored: string): string;
+  /** Keeps a new secret, not yet in force (encrypted at rest). */
   savePendingSecret(secret: string): Promise<void>;
   /**
-   * Turns TOTP on with `secret`, records the confirming step and replaces the recovery codes,
-   * all at once; false (and nothing changed) if the pending secret is no longer `secret`.
+   * Turns TOTP on, records the confirming step and replaces the recovery codes, all at once;
+   * false (and nothing changed) if the stored pending secret is no longer `stored`.
    */
-  enable(secret: string, step: number, recoveryCodeHashes: string[]): Promise<boolean>;
+  enable(stored: string, step: number, recoveryCodeHashes: string[]): Promise<boolean>;
   /** Records the step if it is newer than the last accepted one; false means a replay. */
   advanceTotpStep(step: number): Promise<boolean>;
   /** Marks an unused recovery code used; false if there was none. */
   consumeRecoveryCode(codeHash: string): Promise<boolean>;
 }
+
+/** What checking a code at sign-in needs of an account. */
+type SignInMfa = Pick<MfaAccount, 'openSecret' | 'advanceTotpStep' | 'consumeRecoveryCode'>;
 
 /** Sign-in needs a second factor that was not given. */
 const mfaRequired = () =>
@@ -47,16 +53,26 @@ export async function enrollTotp(account: MfaAccount) {
 
 /** Confirms enrolment with a code from the app; returns the recovery codes, shown this once. */
 export async function confirmTotp(account: MfaAccount, code: string) {
-  const { totpEnabled, totpSecret } = await account.load();
+  const { totpEnabled, totpSecret: stored } = await account.load();
   if (totpEnabled) throw alreadyOn();
-  if (!totpSecret) throw badUserInput('Start with enrollTotp');
-  const step = await totpStep(totpSecret, code);
+  if (!stored) throw badUserInput('Start with enrollTotp');
+  const secret = account.openSecret(stored);
+  const step = await totpStep(secret, code);
   if (step === null) throw badUserInput('The code is not valid', { field: 'code' });
   const recoveryCodes = newRecoveryCodes();
+  const hashes = recoveryCodes.map(hashRecoveryCode);
+  if (await account.enable(stored, step, hashes)) return { recoveryCodes };
+  // Re-encrypted under a new key meanwhile (key rotation): the same secret, stored anew.
+  const again = await account.load();
+  if (
+    !again.totpEnabled &&
+    again.totpSecret &&
+    account.openSecret(again.totpSecret) === secret &&
+    (await account.enable(again.totpSecret, step, hashes))
+  )
+    return { recoveryCodes };
   // A second enrolment racing this one replaced the secret: the code proved the old one.
-  if (!(await account.enable(totpSecret, step, recoveryCodes.map(hashRecoveryCode))))
-    throw new AppError('CONFLICT', 'Enrolment changed meanwhile; start again with enrollTotp');
-  return { recoveryCodes };
+  throw new AppError('CONFLICT', 'Enrolment changed meanwhile; start again with enrollTotp');
 }
 
 async function totpStep(secret: string, code: string): Promise<number | null> {
@@ -69,16 +85,19 @@ async function totpStep(secret: string, code: string): Promise<number | null> {
   return result.valid && 'timeStep' in result ? result.timeStep : null;
 }
 
-/** A second factor at sign-in: a TOTP code (never twice) or an unused recovery code. */
+/**
+ * A second factor at sign-in: a TOTP code (never twice) or an unused recovery code. The secret
+ * is decrypted only for a TOTP code, so recovery codes work even when its key is missing.
+ */
 export async function verifySecondFactor(
-  secret: string,
+  stored: string,
   code: string,
-  account: Pick<MfaAccount, 'advanceTotpStep' | 'consumeRecoveryCode'>,
+  account: SignInMfa,
 ): Promise<boolean> {
   const candidate = code.trim().toLowerCase();
   if (RECOVERY_CODE.test(candidate))
     return account.consumeRecoveryCode(hashRecoveryCode(candidate));
-  const step = await totpStep(secret, candidate);
+  const step = await totpStep(account.openSecret(stored), candidate);
   return step !== null && account.advanceTotpStep(step);
 }
 
@@ -89,9 +108,10 @@ export async function verifySecondFactor(
  * `onWrongCode` records it, then UNAUTHENTICATED.
  */
 export async function passSecondFactor(options: {
+  /** The account as stored (its secret encrypted). */
   record: { totpEnabled: boolean; totpSecret: string | null };
   code: string | null | undefined;
-  account: Pick<MfaAccount, 'advanceTotpStep' | 'consumeRecoveryCode'>;
+  account: SignInMfa;
   forgiveAttempt: () => Promise<void>;
   onWrongCode: () => Promise<void>;
 }): Promise<void> {

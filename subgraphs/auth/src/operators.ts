@@ -10,12 +10,14 @@ import {
   type Config,
   type Logger,
   type RequestContext,
+  type SecretBox,
   type SessionStore,
 } from '@tradesage/shared';
 import { Prisma, type PrismaClient } from '../../../prisma/operators/generated/client';
-import type { AuditTrail } from './audit';
+import { operatorSignInTrail, type AuditTrail, type SignInTrailArgs } from './audit';
 import { operatorLoginInput, totpCodeInput } from './inputs';
 import { confirmTotp, enrollTotp, passSecondFactor, type MfaAccount } from './mfa';
+import { operatorSecretContext } from './secrets';
 import type { SessionTokens, SignedIn } from './tokens';
 
 export interface OperatorsDeps {
@@ -26,6 +28,8 @@ export interface OperatorsDeps {
   sessions: SessionStore;
   tokens: SessionTokens;
   audit: AuditTrail;
+  /** Seals TOTP secrets at rest. */
+  secrets: SecretBox;
 }
 
 /** Platform operators: control-plane accounts with no tenant, signing in with role PLATFORM_OPERATOR. */
@@ -120,6 +124,11 @@ export class Operators {
     return result;
   }
 
+  /** The operators' sign-in trail, newest first (see audit.ts). */
+  signInTrail(args: SignInTrailArgs) {
+    return operatorSignInTrail(this.deps.db, args);
+  }
+
   /** Creates the configured first operator if there is no operator at all yet. */
   async ensureBootstrapOperator(): Promise<void> {
     const { config, db, log } = this.deps;
@@ -133,24 +142,26 @@ export class Operators {
     if (created) log.info({ operatorId: created.id }, 'created the first platform operator');
   }
 
-  /** The MFA state of an operator, in the control plane. */
+  /** The MFA state of an operator, in the control plane; its secret sealed at rest. */
   private mfaAccount(operatorId: string): MfaAccount {
-    const { db } = this.deps;
+    const { db, secrets } = this.deps;
+    const context = operatorSecretContext(operatorId);
     return {
       load: async () => {
         const operator = await db.platformOperator.findUniqueOrThrow({ where: { id: operatorId } });
         return { ...operator, label: `operator:${operator.email}` };
       },
+      openSecret: (stored) => secrets.open(stored, context),
       savePendingSecret: async (secret) => {
         await db.platformOperator.update({
           where: { id: operatorId },
-          data: { totpSecret: secret },
+          data: { totpSecret: secrets.seal(secret, context) },
         });
       },
-      enable: (secret, step, codeHashes) =>
+      enable: (stored, step, codeHashes) =>
         db.$transaction(async (tx) => {
           const { count } = await tx.platformOperator.updateMany({
-            where: { id: operatorId, totpEnabled: false, totpSecret: secret },
+            where: { id: operatorId, totpEnabled: false, totpSecret: stored },
             data: { totpEnabled: true, totpLastStep: step },
           });
           if (count !== 1) return false;

@@ -5,6 +5,8 @@ import {
   or,
   hasPermission,
   isAuthenticated,
+  isDataSubject,
+  isOperator,
   isTenantMember,
   type PermissionRules,
 } from '@tradesage/shared';
@@ -17,7 +19,12 @@ const returnedToItsUser = rule({ cache: 'no_cache' })(
 const accountDetails = or(isSelf, returnedToItsUser, hasPermission('users:read'));
 
 export const permissions: PermissionRules = {
-  Query: { authStatus: allow, auditLog: hasPermission('audit:read') },
+  Query: {
+    authStatus: allow,
+    auditLog: hasPermission('audit:read'),
+    exportMyData: isTenantMember,
+    operatorSignInEvents: isOperator,
+  },
   Mutation: {
     // Sign-in flows are for anonymous callers; each checks its own credentials or token.
     register: allow,
@@ -38,6 +45,9 @@ export const permissions: PermissionRules = {
     assignRole: hasPermission('roles:assign'),
     revokeRole: hasPermission('roles:assign'),
     disableUser: hasPermission('users:disable'),
+    // An OWNER erases anyone (users:erase, checked on the stored roles); anyone else only
+    // themselves, where the tenant allows it: the resolver decides.
+    eraseUser: isTenantMember,
   },
   AuthStatus: allow,
   // Payloads of the flows above: whoever got one may read it.
@@ -67,5 +77,11 @@ export const permissions: PermissionRules = {
   AuditEventEdge: allow,
   AuditEventConnection: allow,
   PageInfo: allow,
+  // A data export is the caller's own; its parts are reached only through it.
+  MyDataExport: isDataSubject,
+  ExportedAccount: isTenantMember,
+  ExportedIdentity: isTenantMember,
+  ExportedEmailLink: isTenantMember,
+  EraseUserPayload: isTenantMember,
   TenantUsage: isAuthenticated,
 };

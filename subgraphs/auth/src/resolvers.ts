@@ -4,6 +4,7 @@ import {
   DateTimeScalar,
   JSONScalar,
   permissionsOf,
+  ownDataExport,
   PLATFORM_SCOPE,
   requireTenantUser,
 } from '@tradesage/shared';
@@ -48,6 +49,12 @@ export const resolvers: Resolvers = {
     },
     auditLog: (_parent, { first, after }, ctx) =>
       ctx.services.accounts.auditLog(requireTenantUser(ctx).tenantId, first ?? 50, after),
+    operatorSignInEvents: (_parent, args, ctx) => ctx.services.operators.signInTrail(args),
+    // The caller's own, always: the other subgraphs resolve their parts by this key.
+    exportMyData: (_parent, _args, ctx) => {
+      const { tenantId, userId } = requireTenantUser(ctx);
+      return { tenantId, userId };
+    },
   },
   Mutation: {
     register: async (_parent, { input }, ctx) => ({
@@ -127,6 +134,8 @@ export const resolvers: Resolvers = {
       ctx.services.admin.revokeRole(ctx, requireTenantUser(ctx), userId, role),
     disableUser: (_parent, { userId }, ctx) =>
       ctx.services.admin.disable(ctx, requireTenantUser(ctx), userId),
+    eraseUser: (_parent, { userId }, ctx) =>
+      ctx.services.privacy.erase(ctx, requireTenantUser(ctx), userId),
     confirmTotp: (_parent, { code }, ctx) => {
       const principal = signedIn(ctx);
       return principal.kind === 'operator'
@@ -145,6 +154,24 @@ export const resolvers: Resolvers = {
   },
   AuditEvent: {
     metadata: (event) => event.metadata ?? {},
+  },
+  MyDataExport: {
+    __resolveReference: (reference, ctx) => ownDataExport(ctx, reference.userId),
+    generatedAt: () => new Date(),
+    account: (subject, _args, ctx) =>
+      ctx.services.privacy.account(subject, (tenantId, id) =>
+        ctx.services.account(ctx, tenantId, id),
+      ),
+    auditEvents: (subject, { first, after }, ctx) =>
+      ctx.services.privacy.auditEvents(subject, first ?? 100, after),
+  },
+  ExportedAccount: {
+    hasPassword: (account) => account.passwordHash !== null,
+    mfaEnabled: (account) => account.totpEnabled,
+    recoveryCodesLeft: (account, _args, ctx) => ctx.services.privacy.recoveryCodesLeft(account),
+    identities: (account) =>
+      account.googleSubject ? [{ provider: 'GOOGLE', subject: account.googleSubject }] : [],
+    emailLinks: (account, _args, ctx) => ctx.services.privacy.emailLinks(account),
   },
   TenantUsage: {
     __resolveReference: (reference, ctx) =>

@@ -2,6 +2,7 @@ import { Gauge } from 'prom-client';
 import {
   rolesAllow,
   SESSION_STATUS_AFTER,
+  type DurableEvents,
   type SessionAnalytics,
   type SessionEvent,
   type SessionRecord,
@@ -32,7 +33,15 @@ export interface TenantUsageModel {
   tenantId: string;
 }
 
-export function createServices({ config, log, platform, sessions, bus, metrics }: SubgraphDeps) {
+export function createServices({
+  config,
+  log,
+  platform,
+  sessions,
+  bus,
+  streams,
+  metrics,
+}: SubgraphDeps) {
   new Gauge({
     name: 'sessions_active',
     help: 'Live sessions across every tenant, read from the session store at scrape time',
@@ -42,9 +51,22 @@ export function createServices({ config, log, platform, sessions, bus, metrics }
     },
   });
   let sweeper: NodeJS.Timeout | undefined;
+  const loginHistory = platform.tenantClients((adapter) => new PrismaClient({ adapter }));
+
+  /**
+   * The session subgraph's share of an erasure (user.erased): the auth service has ended the
+   * user's sessions already; ending them again catches one opened at that very moment (it is a
+   * no-op otherwise), and the login history goes. Idempotent.
+   */
+  async function erase(event: DurableEvents['user.erased']): Promise<void> {
+    await sessions.revokeAllForUser(event.tenantId, event.userId, 'USER_ERASED');
+    const db = await loginHistory.forTenant(event.tenantId, { includeSuspended: true });
+    await db.loginHistory.deleteMany({ where: { userId: event.userId } });
+  }
+
   return {
     /** Durable login history, in each tenant's schema. */
-    loginHistory: platform.tenantClients((adapter) => new PrismaClient({ adapter })),
+    loginHistory,
     /** Live sessions, in Redis. */
     sessions,
     platform,
@@ -104,6 +126,7 @@ export function createServices({ config, log, platform, sessions, bus, metrics }
 
     /** Ends expired sessions and announces them; every replica sweeps, each session ends once. */
     start() {
+      streams.consume('user.erased', 'session-erasure', erase);
       let sweeping = false;
       sweeper = setInterval(() => {
         if (sweeping) return; // a slow sweep is still going: skip this round

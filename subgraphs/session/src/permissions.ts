@@ -1,6 +1,7 @@
 import {
   hasPermission,
   isAuthenticated,
+  isDataSubject,
   isTenantMember,
   type PermissionRules,
 } from '@tradesage/shared';
@@ -24,4 +25,5 @@ export const permissions: PermissionRules = {
   DeviceTypeCount: hasPermission('sessions:analytics'),
   DailySessionPeak: hasPermission('sessions:analytics'),
   TenantUsage: isAuthenticated,
+  MyDataExport: isDataSubject,
 };

@@ -5,6 +5,7 @@ import {
   forbidden,
   isUuid,
   notFound,
+  ownDataExport,
   requireTenantUser,
   rolesAllow,
   SESSION_STATUS_AFTER,
@@ -102,6 +103,12 @@ export const resolvers: Resolvers = {
       const records = await ctx.services.sessions.listForUser(caller.tenantId, user.id);
       return records.map(live);
     },
+  },
+  // The caller's own export only: a reference to anyone else's resolves to nothing.
+  MyDataExport: {
+    __resolveReference: (reference, ctx) => ownDataExport(ctx, reference.userId),
+    sessions: async (subject, _args, ctx) =>
+      (await ctx.services.sessions.listForUser(subject.tenantId, subject.userId)).map(live),
   },
   TenantUsage: {
     __resolveReference: (reference, ctx) =>

@@ -26,7 +26,7 @@ import {
   withTransaction,
 } from '@tradesage/shared';
 import type { Tenant, TenantBackup } from '../../../prisma/tenant/generated/client';
-import type { ControlPlaneDeps } from './control';
+import { unrecorded, type ChangeScope, type ControlPlaneDeps } from './control';
 
 export function createS3Client(config: Config): S3Client {
   const options: S3ClientConfig = { region: config.S3_REGION };
@@ -152,11 +152,12 @@ export class TenantBackups {
 
   /**
    * Records a RUNNING backup and starts it; `done` settles when it has COMPLETED or FAILED.
-   * `final` is the purge's last backup of a deleted tenant.
+   * `final` is the purge's last backup of a deleted tenant; `scope` commits the RUNNING row
+   * (with an operator's audit entry, when an operator asked for the backup).
    */
   async start(
     tenantId: string,
-    options: { final?: boolean } = {},
+    options: { final?: boolean; scope?: ChangeScope } = {},
   ): Promise<{ backup: TenantBackup; done: Promise<TenantBackup> }> {
     assertBackupsOn(this.deps.config);
     const { tenant, url } = await this.tenantWithCluster(tenantId);
@@ -164,8 +165,11 @@ export class TenantBackups {
     if (!allowed.includes(tenant.status) || tenant.purgedAt) {
       throw new AppError('CONFLICT', `Cannot back up a tenant that is ${tenant.status}`);
     }
-    const backup = await this.deps.control.tenantBackup.create({
-      data: { tenantId, status: 'RUNNING' },
+    const scope = options.scope ?? unrecorded(this.deps.control);
+    const backup = await scope.commit(async (tx) => {
+      const created = await tx.tenantBackup.create({ data: { tenantId, status: 'RUNNING' } });
+      scope.about(tenantId, { backupId: created.id });
+      return created;
     });
     const done = this.run(tenant, url, backup);
     return { backup, done };
@@ -249,12 +253,14 @@ export class TenantBackups {
    * Restores a backup over its tenant. The download is checked against the recorded sha256
    * first; a corrupted backup is refused and nothing changes. The schema is rebuilt under a
    * scratch name and swapped in within one transaction, so the tenant never sees half a restore.
+   * The swap commits in the tenant's database, so `scope` only learns which tenant it was.
    */
-  async restore(backupId: string): Promise<Tenant> {
+  async restore(backupId: string, scope?: ChangeScope): Promise<Tenant> {
     const { control, s3, config, log } = this.deps;
     assertBackupsOn(config);
     const backup = await control.tenantBackup.findUnique({ where: { id: backupId } });
     if (!backup) throw notFound('Backup not found');
+    scope?.about(backup.tenantId);
     if (backup.status !== 'COMPLETED' || !backup.objectKey || !backup.checksum) {
       throw new AppError(
         'CONFLICT',

@@ -7,6 +7,7 @@ import {
   isUuid,
   notFound,
   requestLoader,
+  type ReadConsistency,
   type SubgraphDeps,
 } from '@tradesage/shared';
 import { z } from 'zod';
@@ -17,7 +18,9 @@ import {
 } from '../../../prisma/tenant/generated/client';
 import type { TenantStatus } from '../../../prisma/tenant/generated/enums';
 import { BackupScheduler, createS3Client, TenantBackups } from './backups';
+import { unrecorded, type ChangeScope } from './control';
 import { TenantHealthMonitor } from './health';
+import { OperatorAuditTrail } from './operator-audit';
 import { TenantProvisioner } from './provisioning';
 
 export type TenantModel = Tenant;
@@ -71,9 +74,11 @@ export function createServices({
     registers: [metrics.registry],
   });
   const control = platform.controlClient((adapter) => new PrismaClient({ adapter }));
+  const controlReplica = platform.controlReplicaClient((adapter) => new PrismaClient({ adapter }));
   const backups = new TenantBackups({ config, log, platform, control, s3: createS3Client(config) });
   const scheduler = new BackupScheduler({ backups, control, redis, config, log, platform });
   const health = new TenantHealthMonitor({ config, log, platform, control, sessions, bus, redis });
+  const operatorAudit = new OperatorAuditTrail({ control, log });
 
   /** Ends every session of a tenant that is suspended or deleted. */
   async function endSessions(tenantId: string, action: LifecycleAction): Promise<void> {
@@ -100,6 +105,7 @@ export function createServices({
     backups,
     scheduler,
     health,
+    operatorAudit,
     provisioner: new TenantProvisioner({
       config,
       log,
@@ -163,23 +169,28 @@ export function createServices({
         : null,
     tenantBySlug: (slug: string) => control.tenant.findUnique({ where: { slug } }),
 
-    async listTenants(args: {
-      first?: number | null;
-      after?: string | null;
-      status?: TenantStatus | null;
-    }) {
+    /** Operators' tenant list: it may lag (a replica) unless the operator's session just wrote. */
+    async listTenants(
+      reads: Pick<ReadConsistency, 'replicaAllowed'>,
+      args: {
+        first?: number | null;
+        after?: string | null;
+        status?: TenantStatus | null;
+      },
+    ) {
       const first = args.first ?? 20;
       if (first < 1 || first > MAX_PAGE)
         throw badUserInput(`first must be between 1 and ${MAX_PAGE}`);
       const where = args.status ? { status: args.status } : {};
+      const db = controlReplica && (await reads.replicaAllowed()) ? controlReplica : control;
       const [rows, totalCount] = await Promise.all([
-        control.tenant.findMany({
+        db.tenant.findMany({
           where,
           orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
           take: first + 1,
           ...(args.after ? { cursor: { id: cursorId(args.after) }, skip: 1 } : {}),
         }),
-        control.tenant.count({ where }),
+        db.tenant.count({ where }),
       ]);
       return {
         ...connection(rows, first, (tenant) => [tenant.id]),
@@ -187,8 +198,16 @@ export function createServices({
       };
     },
 
-    /** Moves a tenant through its lifecycle; an action its status does not allow is a CONFLICT. */
-    async transition(id: string, action: LifecycleAction, reason?: string): Promise<Tenant> {
+    /**
+     * Moves a tenant through its lifecycle; an action its status does not allow is a CONFLICT.
+     * `scope` commits the change (with an operator's audit entry, when there is one).
+     */
+    async transition(
+      id: string,
+      action: LifecycleAction,
+      reason?: string,
+      scope: ChangeScope = unrecorded(control),
+    ): Promise<Tenant> {
       const { from, to } = TRANSITIONS[action];
       const now = new Date();
       // No one can sign in while the tenant is suspended, so a session still there at resume
@@ -207,17 +226,21 @@ export function createServices({
                 deletedAt: now,
                 purgeAfter: new Date(now.getTime() + config.TENANT_RETENTION_DAYS * 86_400_000),
               };
-      const { count } = await control.tenant.updateMany({
-        where: { id, status: { in: [...from] } },
-        data,
-      });
-      const tenant = await control.tenant.findUnique({ where: { id } });
-      if (!tenant) throw notFound('Tenant not found');
-      if (count === 0) {
-        throw new AppError('CONFLICT', `Cannot ${action} a tenant that is ${tenant.status}`, {
-          status: tenant.status,
+      const tenant = await scope.commit(async (tx) => {
+        const { count } = await tx.tenant.updateMany({
+          where: { id, status: { in: [...from] } },
+          data,
         });
-      }
+        const changed = await tx.tenant.findUnique({ where: { id } });
+        if (!changed) throw notFound('Tenant not found');
+        if (count === 0) {
+          throw new AppError('CONFLICT', `Cannot ${action} a tenant that is ${changed.status}`, {
+            status: changed.status,
+          });
+        }
+        scope.about(id, { status: changed.status });
+        return changed;
+      });
       log.info({ tenantId: id, action, status: tenant.status }, 'tenant lifecycle change');
       const announced = await announce(tenant);
       // The status already refuses the tenant's tokens; ending the sessions kills the refresh
@@ -226,21 +249,38 @@ export function createServices({
       return announced;
     },
 
-    async updateSettings(id: string, input: { selfRegistration?: boolean | null }) {
-      const existing = await control.tenant.findUnique({ where: { id } });
-      if (!existing || existing.status === 'DELETED') throw notFound('Tenant not found');
-      if (input.selfRegistration === null)
-        throw badUserInput('selfRegistration: must be true or false', {
-          field: 'selfRegistration',
+    async updateSettings(
+      id: string,
+      input: { selfRegistration?: boolean | null; selfErasure?: boolean | null },
+      scope: ChangeScope = unrecorded(control),
+    ) {
+      const tenant = await scope.commit(async (tx) => {
+        const existing = await tx.tenant.findUnique({ where: { id } });
+        if (!existing || existing.status === 'DELETED') throw notFound('Tenant not found');
+        if (input.selfRegistration === null)
+          throw badUserInput('selfRegistration: must be true or false', {
+            field: 'selfRegistration',
+          });
+        if (input.selfErasure === null)
+          throw badUserInput('selfErasure: must be true or false', { field: 'selfErasure' });
+        // The values replaced, for whichever settings the input names.
+        const previous = Object.fromEntries(
+          Object.keys(input).map((key) => [key, existing[key as keyof typeof existing]]),
+        );
+        scope.about(id, { previous });
+        return tx.tenant.update({
+          where: { id },
+          data: { selfRegistration: input.selfRegistration, selfErasure: input.selfErasure },
         });
-      const tenant = await control.tenant.update({
-        where: { id },
-        data: { selfRegistration: input.selfRegistration },
       });
       return announce(tenant);
     },
 
-    async updateLimits(id: string, input: LimitsInput): Promise<Tenant> {
+    async updateLimits(
+      id: string,
+      input: LimitsInput,
+      scope: ChangeScope = unrecorded(control),
+    ): Promise<Tenant> {
       const parsed = limitsSchema.safeParse(input);
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
@@ -248,11 +288,18 @@ export function createServices({
           field: issue.path.join('.'),
         });
       }
-      const existing = await control.tenant.findUnique({ where: { id } });
-      if (!existing) throw notFound('Tenant not found');
-      if (existing.status === 'DELETED')
-        throw new AppError('CONFLICT', 'Cannot change a deleted tenant');
-      const tenant = await control.tenant.update({ where: { id }, data: parsed.data });
+      const tenant = await scope.commit(async (tx) => {
+        const existing = await tx.tenant.findUnique({ where: { id } });
+        if (!existing) throw notFound('Tenant not found');
+        if (existing.status === 'DELETED')
+          throw new AppError('CONFLICT', 'Cannot change a deleted tenant');
+        // The values replaced, so the trail says what a limit was before (null: the plan's).
+        const { maxUsers, maxSessionsPerUser, requestsPerMinute, storageMb } = existing;
+        scope.about(id, {
+          previous: { maxUsers, maxSessionsPerUser, requestsPerMinute, storageMb },
+        });
+        return tx.tenant.update({ where: { id }, data: parsed.data });
+      });
       return announce(tenant);
     },
   };

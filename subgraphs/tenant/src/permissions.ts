@@ -8,7 +8,12 @@ import {
 } from '@tradesage/shared';
 
 export const permissions: PermissionRules = {
-  Query: { currentTenant: isTenantMember, tenant: isAuthenticated, tenants: isOperator },
+  Query: {
+    currentTenant: isTenantMember,
+    tenant: isAuthenticated,
+    tenants: isOperator,
+    operatorAuditEvents: isOperator,
+  },
   Mutation: {
     createTenant: isOperator,
     suspendTenant: isOperator,
@@ -33,4 +38,8 @@ export const permissions: PermissionRules = {
   PageInfo: isAuthenticated,
   TenantOwner: isOperator,
   CreateTenantPayload: isOperator,
+  // The operators' audit trail is for operators alone, down to every field.
+  OperatorAuditEvent: isOperator,
+  OperatorAuditEventEdge: isOperator,
+  OperatorAuditEventConnection: isOperator,
 };

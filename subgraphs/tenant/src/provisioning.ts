@@ -20,7 +20,7 @@ import {
 } from '@tradesage/shared';
 import { z } from 'zod';
 import type { Tenant } from '../../../prisma/tenant/generated/client';
-import type { ControlPlaneDeps } from './control';
+import { unrecorded, type ChangeScope, type ControlPlaneDeps } from './control';
 
 export const SLUG_PATTERN = /^[a-z][a-z0-9-]{2,39}$/;
 
@@ -117,10 +117,14 @@ export class TenantProvisioner {
     this.provisionScripts = loadProvisionScripts(deps.config.PRISMA_DIR);
   }
 
-  async create(raw: CreateTenantInput): Promise<ProvisionedTenant> {
+  /** `scope` commits the tenant's ACTIVE status (with an operator's audit entry, when there is one). */
+  async create(
+    raw: CreateTenantInput,
+    scope: ChangeScope = unrecorded(this.deps.control),
+  ): Promise<ProvisionedTenant> {
     const stop = this.deps.durations?.startTimer();
     try {
-      const tenant = await this.provision(raw);
+      const tenant = await this.provision(raw, scope);
       stop?.({ outcome: 'success' });
       return tenant;
     } catch (error) {
@@ -129,7 +133,7 @@ export class TenantProvisioner {
     }
   }
 
-  private async provision(raw: CreateTenantInput): Promise<ProvisionedTenant> {
+  private async provision(raw: CreateTenantInput, scope: ChangeScope): Promise<ProvisionedTenant> {
     const parsed = inputSchema.safeParse(raw);
     if (!parsed.success) throw badUserInput(parsed.error.issues[0].message);
     const input = parsed.data;
@@ -152,6 +156,8 @@ export class TenantProvisioner {
       schemaName,
       clusterId: cluster.id,
     });
+    // From here the id names a tenant (or what a failed run leaves of one) in the audit trail.
+    scope.about(id, { ownerId, ownerInvited: passwordHash === null });
     const location = { schemaName, connectionUrl: cluster.connectionUrl };
     let tenant: Tenant;
     try {
@@ -177,10 +183,12 @@ export class TenantProvisioner {
         await this.deps.hooks?.beforeSchemaCommit?.();
       });
       // The ACTIVE update is the commit point: after it, the tenant exists and nothing undoes it.
-      tenant = await this.deps.control.tenant.update({
-        where: { id, status: 'PROVISIONING' },
-        data: { status: 'ACTIVE', provisioningMs: Math.round(performance.now() - started) },
-      });
+      tenant = await scope.commit((tx) =>
+        tx.tenant.update({
+          where: { id, status: 'PROVISIONING' },
+          data: { status: 'ACTIVE', provisioningMs: Math.round(performance.now() - started) },
+        }),
+      );
     } catch (error) {
       const undone = await this.undo(id, location);
       if (error instanceof AppError) throw error;

@@ -6,11 +6,13 @@ import {
   effectiveLimits,
   forbidden,
   isUuid,
+  JSONScalar,
   notFound,
   requireTenantUser,
 } from '@tradesage/shared';
 import type { Context } from './context';
 import type { HealthEvent } from './health';
+import { clip } from './operator-audit';
 import type { Resolvers } from './generated/resolvers';
 
 /**
@@ -35,6 +37,7 @@ function tenantId(id: string): string {
 
 export const resolvers: Resolvers = {
   DateTime: DateTimeScalar,
+  JSON: JSONScalar,
   Query: {
     currentTenant: (_parent, _args, ctx) =>
       visibleTenant(ctx, { id: requireTenantUser(ctx).tenantId }),
@@ -43,35 +46,77 @@ export const resolvers: Resolvers = {
       if (!tenant) throw notFound('Tenant not found');
       return tenant;
     },
-    tenants: (_parent, args, ctx) => ctx.services.listTenants(args),
+    tenants: (_parent, args, ctx) => ctx.services.listTenants(ctx.reads, args),
+    operatorAuditEvents: (_parent, args, ctx) => ctx.services.operatorAudit.list(args),
   },
+  // Each operator action goes through the audit trail, which records it exactly once: its
+  // change commits with a SUCCEEDED entry, and an action that fails leaves a FAILED one.
+  // Input summaries hold no secret and no personal data (the entries are never erased).
   Mutation: {
-    createTenant: async (_parent, { input }, ctx) => {
-      const { tenant, owner } = await ctx.services.provisioner.create(input);
-      return { tenant, owner };
-    },
+    createTenant: (_parent, { input }, ctx) =>
+      ctx.services.operatorAudit.run(
+        ctx,
+        {
+          action: 'CREATE_TENANT',
+          input: { slug: clip(input.slug, 64), name: clip(input.name), plan: input.plan },
+        },
+        async (scope) => {
+          const { tenant, owner } = await ctx.services.provisioner.create(input, scope);
+          return { tenant, owner };
+        },
+      ),
     suspendTenant: (_parent, { id, reason }, ctx) =>
-      ctx.services.transition(tenantId(id), 'suspend', reason),
-    resumeTenant: (_parent, { id }, ctx) => ctx.services.transition(tenantId(id), 'resume'),
-    deleteTenant: (_parent, { id }, ctx) => ctx.services.transition(tenantId(id), 'delete'),
+      ctx.services.operatorAudit.run(
+        ctx,
+        { action: 'SUSPEND_TENANT', tenantId: id, input: { reason: clip(reason) } },
+        (scope) => ctx.services.transition(tenantId(id), 'suspend', reason, scope),
+      ),
+    resumeTenant: (_parent, { id }, ctx) =>
+      ctx.services.operatorAudit.run(ctx, { action: 'RESUME_TENANT', tenantId: id }, (scope) =>
+        ctx.services.transition(tenantId(id), 'resume', undefined, scope),
+      ),
+    deleteTenant: (_parent, { id }, ctx) =>
+      ctx.services.operatorAudit.run(ctx, { action: 'DELETE_TENANT', tenantId: id }, (scope) =>
+        ctx.services.transition(tenantId(id), 'delete', undefined, scope),
+      ),
     updateTenantLimits: (_parent, { id, input }, ctx) =>
-      ctx.services.updateLimits(tenantId(id), input),
+      ctx.services.operatorAudit.run(
+        ctx,
+        { action: 'UPDATE_TENANT_LIMITS', tenantId: id, input: { ...input } },
+        (scope) => ctx.services.updateLimits(tenantId(id), input, scope),
+      ),
     updateTenantSettings: (_parent, { id, input }, ctx) => {
       // An OWNER's own tenant only; any other id looks like an unknown one.
       if (ctx.principal.kind === 'user' && ctx.principal.tenantId !== id)
         throw notFound('Tenant not found');
-      return ctx.services.updateSettings(tenantId(id), input);
+      // Recorded for operators only; an OWNER's change of their own tenant is no operator action.
+      return ctx.services.operatorAudit.run(
+        ctx,
+        { action: 'UPDATE_TENANT_SETTINGS', tenantId: id, input: { ...input } },
+        (scope) => ctx.services.updateSettings(tenantId(id), input, scope),
+      );
     },
-    backupTenant: async (_parent, { id }, ctx) => {
-      const { backup, done } = await ctx.services.backups.start(tenantId(id));
-      // The backup goes on after the response; its outcome is recorded on the backup row.
-      void done;
-      return backup;
-    },
-    restoreTenant: (_parent, { backupId }, ctx) => {
-      if (!isUuid(backupId)) throw notFound('Backup not found');
-      return ctx.services.backups.restore(backupId);
-    },
+    backupTenant: (_parent, { id }, ctx) =>
+      ctx.services.operatorAudit.run(
+        ctx,
+        { action: 'BACKUP_TENANT', tenantId: id },
+        async (scope) => {
+          const { backup, done } = await ctx.services.backups.start(tenantId(id), { scope });
+          // The backup goes on after the response; its outcome is recorded on the backup row
+          // (the trail records the request, with the backup's id).
+          void done;
+          return backup;
+        },
+      ),
+    restoreTenant: (_parent, { backupId }, ctx) =>
+      ctx.services.operatorAudit.run(
+        ctx,
+        { action: 'RESTORE_TENANT', input: { backupId: clip(backupId, 64) } },
+        (scope) => {
+          if (!isUuid(backupId)) throw notFound('Backup not found');
+          return ctx.services.backups.restore(backupId, scope);
+        },
+      ),
   },
   Subscription: {
     tenantHealth: {
@@ -111,5 +156,9 @@ export const resolvers: Resolvers = {
   },
   TenantBackup: {
     sizeBytes: (backup) => (backup.sizeBytes === null ? null : Number(backup.sizeBytes)),
+  },
+  OperatorAuditEvent: {
+    input: (event) => event.input ?? {},
+    details: (event) => event.details ?? {},
   },
 };

@@ -8,10 +8,12 @@ import {
   isUuid,
   requestLoader,
   type ActivityEvent,
+  type DataSubject,
+  type DurableEvents,
   type RequestContext,
   type SubgraphDeps,
 } from '@tradesage/shared';
-import { PrismaClient, type Profile } from '../../../prisma/user/generated/client';
+import { PrismaClient, type Prisma, type Profile } from '../../../prisma/user/generated/client';
 import {
   mergePreferences,
   preferencesInput,
@@ -37,6 +39,26 @@ interface Caller {
 
 const HOUR_MS = 3_600_000;
 
+/** The advisory lock of one user's data: events about them take it shared, erasure exclusively. */
+const userLock = (userId: string) => `tradesage:user:${userId}`;
+
+/**
+ * Writes what an event says about a user, unless the user was erased. An event delivered late,
+ * or again (delivery is at least once), then either lands before the erasure, which deletes it,
+ * or finds the user erased and leaves nothing behind.
+ */
+async function unlessErased(
+  db: PrismaClient,
+  userId: string,
+  write: (tx: Prisma.TransactionClient) => Promise<unknown>,
+): Promise<void> {
+  await db.$transaction(async (tx) => {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock_shared(hashtextextended(${userLock(userId)}::text, 0))`;
+    if (await tx.erasedUser.findUnique({ where: { userId } })) return;
+    await write(tx);
+  });
+}
+
 function toUser(tenantId: string, userId: string, profile: Profile | null): UserModel {
   return {
     id: userId,
@@ -55,19 +77,21 @@ export function createServices({ platform, streams, config }: SubgraphDeps) {
   async function recordActivity(event: ActivityEvent): Promise<void> {
     const db = await clients.forTenant(event.tenantId, { includeSuspended: true });
     // The event's id makes a redelivered event a no-op.
-    await db.activity.createMany({
-      data: [
-        {
-          id: event.id,
-          userId: event.userId,
-          type: event.type,
-          at: new Date(event.at),
-          ipAddress: event.ipAddress ?? null,
-          metadata: (event.metadata ?? {}) as object,
-        },
-      ],
-      skipDuplicates: true,
-    });
+    await unlessErased(db, event.userId, (tx) =>
+      tx.activity.createMany({
+        data: [
+          {
+            id: event.id,
+            userId: event.userId,
+            type: event.type,
+            at: new Date(event.at),
+            ipAddress: event.ipAddress ?? null,
+            metadata: (event.metadata ?? {}) as object,
+          },
+        ],
+        skipDuplicates: true,
+      }),
+    );
     const last = purgedAt.get(event.tenantId) ?? 0;
     if (Date.now() - last > HOUR_MS) {
       purgedAt.set(event.tenantId, Date.now());
@@ -77,24 +101,55 @@ export function createServices({ platform, streams, config }: SubgraphDeps) {
 
   const retentionCutoff = () => new Date(Date.now() - config.ACTIVITY_RETENTION_DAYS * 86_400_000);
 
+  /**
+   * The user subgraph's share of an erasure: the profile (name, e-mail copy, avatar,
+   * preferences) and the activity feed go, and the user is remembered as erased, so that no
+   * later event brings anything back. Idempotent.
+   */
+  async function erase(event: DurableEvents['user.erased']): Promise<void> {
+    const db = await clients.forTenant(event.tenantId, { includeSuspended: true });
+    const { userId } = event;
+    await db.$transaction(async (tx) => {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${userLock(userId)}::text, 0))`;
+      await tx.erasedUser.createMany({ data: [{ userId }], skipDuplicates: true });
+      await tx.profile.deleteMany({ where: { userId } });
+      await tx.activity.deleteMany({ where: { userId } });
+    });
+  }
+
+  /** Profiles of the caller's tenant by user id, batched per request. */
+  const profiles = (ctx: RequestContext, tenantId: string) =>
+    requestLoader(
+      ctx,
+      `profiles:${tenantId}`,
+      async (ids) =>
+        (await clients.forTenant(tenantId)).profile.findMany({
+          where: { userId: { in: [...ids] } },
+        }),
+      (profile) => profile.userId,
+    );
+
   return {
     clients,
     start() {
       // Every new account gets its profile (idempotent: the stream delivers at least once).
       streams.consume('account.created', 'user-profiles', async (event) => {
         const db = await clients.forTenant(event.tenantId, { includeSuspended: true });
-        await db.profile.upsert({
-          where: { userId: event.accountId },
-          create: { userId: event.accountId, name: event.name, email: event.email },
-          update: { email: event.email },
-        });
-        // A profile the user touched before this event arrived has no name yet: give it one.
-        await db.profile.updateMany({
-          where: { userId: event.accountId, name: '' },
-          data: { name: event.name },
+        await unlessErased(db, event.accountId, async (tx) => {
+          await tx.profile.upsert({
+            where: { userId: event.accountId },
+            create: { userId: event.accountId, name: event.name, email: event.email },
+            update: { email: event.email },
+          });
+          // A profile the user touched before this event arrived has no name yet: give it one.
+          await tx.profile.updateMany({
+            where: { userId: event.accountId, name: '' },
+            data: { name: event.name },
+          });
         });
       });
       streams.consume('activity', 'user-activity', recordActivity);
+      streams.consume('user.erased', 'user-erasure', erase);
     },
 
     /**
@@ -104,22 +159,26 @@ export function createServices({ platform, streams, config }: SubgraphDeps) {
      */
     async user(ctx: RequestContext, caller: Caller, userId: string, withDefaultsForSelf = false) {
       if (!isUuid(userId)) return null;
-      const loader = requestLoader(
-        ctx,
-        `profiles:${caller.tenantId}`,
-        async (ids) =>
-          (await clients.forTenant(caller.tenantId)).profile.findMany({
-            where: { userId: { in: [...ids] } },
-          }),
-        (profile) => profile.userId,
-      );
-      const profile = await loader.load(userId);
+      const profile = await profiles(ctx, caller.tenantId).load(userId);
       if (!profile && !withDefaultsForSelf) return null;
       return toUser(caller.tenantId, userId, profile);
     },
 
-    /** The tenant's users ordered by name, then id; search matches name or e-mail. */
-    async users(caller: Caller, first: number, after?: string | null, search?: string | null) {
+    /** The caller's stored profile, as it is (exportMyData), or null. */
+    profile: (ctx: RequestContext, subject: DataSubject) =>
+      profiles(ctx, subject.tenantId).load(subject.userId),
+
+    /**
+     * The tenant's users ordered by name, then id; search matches name or e-mail. A list may lag:
+     * it is read from a replica unless the caller's session has just written.
+     */
+    async users(
+      ctx: RequestContext,
+      caller: Caller,
+      first: number,
+      after?: string | null,
+      search?: string | null,
+    ) {
       const size = pageSize(first, 20);
       const term = search?.trim();
       if (term && term.length > 100) throw badUserInput('search: at most 100 characters');
@@ -127,7 +186,7 @@ export function createServices({ platform, streams, config }: SubgraphDeps) {
       const literal = term?.replace(/[\\%_]/g, (char) => `\\${char}`);
       const cursor = after ? decodeCursor(after, 2) : null;
       if (cursor && !isUuid(cursor[1])) throw badUserInput('Invalid cursor', { field: 'after' });
-      const db = await clients.forTenant(caller.tenantId);
+      const db = await clients.forReading(caller.tenantId, ctx.reads);
       const matching = term
         ? {
             OR: [

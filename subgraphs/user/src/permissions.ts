@@ -1,6 +1,7 @@
 import {
   allow,
   hasPermission,
+  isDataSubject,
   isSelf,
   isTenantMember,
   sameTenant,
@@ -30,4 +31,6 @@ export const permissions: PermissionRules = {
   UserEdge: hasPermission('users:read'),
   PageInfo: allow,
   Tenant: isTenantMember,
+  MyDataExport: isDataSubject,
+  ExportedProfile: isTenantMember,
 };

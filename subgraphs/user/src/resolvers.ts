@@ -1,4 +1,4 @@
-import { DateTimeScalar, JSONScalar, requireTenantUser } from '@tradesage/shared';
+import { DateTimeScalar, JSONScalar, ownDataExport, requireTenantUser } from '@tradesage/shared';
 import type { Resolvers } from './generated/resolvers';
 
 /**
@@ -14,7 +14,7 @@ export const resolvers: Resolvers = {
       return ctx.services.user(ctx, caller, caller.userId, true);
     },
     users: (_parent, { first, after, search }, ctx) =>
-      ctx.services.users(requireTenantUser(ctx), first ?? 20, after, search),
+      ctx.services.users(ctx, requireTenantUser(ctx), first ?? 20, after, search),
   },
   Mutation: {
     updateProfile: (_parent, { input }, ctx) =>
@@ -35,5 +35,14 @@ export const resolvers: Resolvers = {
   },
   ActivityEntry: {
     metadata: (entry) => entry.metadata ?? {},
+  },
+  // The caller's own export only: a reference to anyone else's resolves to nothing.
+  MyDataExport: {
+    __resolveReference: (reference, ctx) => ownDataExport(ctx, reference.userId),
+    profile: (subject, _args, ctx) => ctx.services.profile(ctx, subject),
+    preferences: async (subject, _args, ctx) =>
+      (await ctx.services.user(ctx, subject, subject.userId, true))!.preferences,
+    activity: (subject, { first, after }, ctx) =>
+      ctx.services.activity(subject, first ?? 100, after),
   },
 };

@@ -157,3 +157,31 @@ describe('entity resolution with DataLoader', () => {
     },
   );
 });
+
+describe('read-your-writes marks', () => {
+  /** The session id inside a token (its `sid` claim). */
+  const sessionOf = (token: string) =>
+    (JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as { sid: string }).sid;
+  const marked = async (token: string) =>
+    (await redis.exists(`${redisPrefix}rw:user:${sessionOf(token)}`)) === 1;
+
+  test("a mutation marks the caller's session (its lists then read the primary); a query does not", async () => {
+    const reader = await tokenOf(alpha);
+    const read = await postGraphQL(user.url, '{ users(first: 5) { totalCount } }', undefined, {
+      authorization: `Bearer ${reader}`,
+    });
+    expect(read.body.errors).toBeUndefined();
+    expect(await marked(reader)).toBe(false);
+
+    const writer = await tokenOf(alpha);
+    const wrote = await postGraphQL(
+      user.url,
+      'mutation { updateProfile(input: { name: "Marked Owner" }) { name } }',
+      undefined,
+      { authorization: `Bearer ${writer}` },
+    );
+    expect(wrote.body.errors).toBeUndefined();
+    expect(await marked(writer)).toBe(true);
+    expect(await marked(reader)).toBe(false);
+  });
+});

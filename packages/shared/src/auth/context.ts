@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { ReadConsistency, type WriteMarks } from '../db/read-routing';
 import type { Logger } from '../logger';
 import type { Principal, TokenVerifier } from './principal';
 import type { SessionGate } from './session-gate';
@@ -16,6 +17,8 @@ export interface RequestContext {
   userAgent?: string;
   /** Headers the response should carry (see ISSUED_TOKEN_HEADER). */
   responseHeaders: Map<string, string>;
+  /** Whether this request's lag-tolerant reads may go to a read replica. */
+  reads: ReadConsistency;
 }
 
 /** What a service knows of an incoming HTTP request. */
@@ -47,6 +50,8 @@ export async function buildRequestContext(
   tenantGate?: (tenantId: string) => Promise<void>,
   /** Refuses tokens whose session has ended. */
   sessionGate?: Pick<SessionGate, 'assertLive'>,
+  /** Where sessions' recent writes are marked (services that read from replicas). */
+  writeMarks?: WriteMarks,
 ): Promise<RequestContext> {
   const incomingId = header(headers, 'x-request-id');
   const requestId = incomingId && REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
@@ -63,5 +68,6 @@ export async function buildRequestContext(
     clientIp: ip,
     userAgent,
     responseHeaders: new Map(),
+    reads: new ReadConsistency(principal, writeMarks),
   };
 }

@@ -18,6 +18,8 @@ export interface TenantLocation {
   status: TenantStatus;
   /** Whether anyone may register an account in the tenant. */
   selfRegistration: boolean;
+  /** Whether a user may erase their own personal data (eraseUser on themselves). */
+  selfErasure: boolean;
   plan: TenantPlan;
   /** The plan's limits with the tenant's own overrides applied. */
   limits: TenantLimits;
@@ -25,6 +27,8 @@ export interface TenantLocation {
   clusterId: string;
   /** NULL in the directory means the process's own DATABASE_URL. */
   connectionUrl: string | null;
+  /** The cluster's read replicas (for the primary cluster: DATABASE_REPLICA_URLS instead). */
+  replicaUrls: string[];
 }
 
 type TenantRow = Omit<TenantLocation, 'limits'> & LimitOverrides;
@@ -71,11 +75,12 @@ export class TenantDirectory {
     if (this.negative.has(tenantId)) return null;
     const generation = this.generation;
     const { rows } = await this.controlPool.query<TenantRow>(
-      `SELECT t.id, t.slug, t.name, t.status, t.self_registration AS "selfRegistration", t.plan,
+      `SELECT t.id, t.slug, t.name, t.status, t.self_registration AS "selfRegistration",
+              t.self_erasure AS "selfErasure", t.plan,
               t.max_users AS "maxUsers", t.max_sessions_per_user AS "maxSessionsPerUser",
               t.requests_per_minute AS "requestsPerMinute", t.storage_mb AS "storageMb",
               t.schema_name AS "schemaName", t.cluster_id AS "clusterId",
-              c.connection_url AS "connectionUrl"
+              c.connection_url AS "connectionUrl", COALESCE(c.replica_urls, '{}') AS "replicaUrls"
          FROM ${qualified(this.controlSchema, 'tenants')} t
          JOIN ${qualified(this.controlSchema, 'db_clusters')} c ON c.id = t.cluster_id
         WHERE t.id = $1`,

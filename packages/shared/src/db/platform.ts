@@ -8,6 +8,8 @@ import type { Logger } from '../logger';
 import { TenantDirectory, type TenantLocation } from './directory';
 import { assertIdentifier } from './identifiers';
 import { ClusterPools } from './pools';
+import { postgresTls } from '../tls';
+import type { ReadConsistency } from './read-routing';
 import { TenantScopedPool } from './tenant-session';
 
 /** What the data layer needs of a generated Prisma client. */
@@ -28,6 +30,7 @@ export class DataPlatform {
   readonly directory: TenantDirectory;
   private readonly clientCaches: TenantClients<DisposableClient>[] = [];
   private readonly controlClients: DisposableClient[] = [];
+  private replicaTurn = -1;
 
   constructor(
     readonly config: Pick<
@@ -40,7 +43,8 @@ export class DataPlatform {
       | 'TENANT_DB_USER'
       | 'TENANT_DB_PASSWORD'
     > &
-      Partial<Pick<Config, 'DATABASE_SESSIONS'>>,
+      Partial<Pick<Config, 'DATABASE_SESSIONS' | 'DATABASE_REPLICA_URLS'>> &
+      Parameters<typeof postgresTls>[0],
     readonly log: Logger,
     applicationName = 'tradesage',
   ) {
@@ -50,6 +54,7 @@ export class DataPlatform {
       log,
       tenantLogin: { user: config.TENANT_DB_USER, password: config.TENANT_DB_PASSWORD },
       sessions: config.DATABASE_SESSIONS,
+      tls: postgresTls(config),
     });
     this.controlPool = this.pools.get(config.DATABASE_URL);
     this.directory = new TenantDirectory(this.controlPool, config.CONTROL_SCHEMA, {
@@ -119,6 +124,34 @@ export class DataPlatform {
     return new TenantScopedPool(shared, location.schemaName);
   }
 
+  /**
+   * A read replica of the cluster a location is on, or undefined when it has none: the primary
+   * cluster's come from DATABASE_REPLICA_URLS, others' from the control plane. Taken in turn.
+   */
+  replicaFor(location: Pick<TenantLocation, 'connectionUrl' | 'replicaUrls'>): string | undefined {
+    const urls =
+      location.connectionUrl === null
+        ? (this.config.DATABASE_REPLICA_URLS ?? [])
+        : (location.replicaUrls ?? []);
+    if (urls.length === 0) return undefined;
+    this.replicaTurn = (this.replicaTurn + 1) % urls.length;
+    return urls[this.replicaTurn];
+  }
+
+  /**
+   * A control-plane client on a replica of the primary cluster, for reads that tolerate lag
+   * (lists, health), or undefined when there is none. Use it only when `reads` allows.
+   */
+  controlReplicaClient<T extends DisposableClient>(factory: ClientFactory<T>): T | undefined {
+    const replica = this.replicaFor({ connectionUrl: null, replicaUrls: [] });
+    if (!replica) return undefined;
+    const client = factory(
+      new PrismaPg(this.pools.get(replica), { schema: this.config.CONTROL_SCHEMA }),
+    );
+    this.controlClients.push(client);
+    return client;
+  }
+
   /** A cache of tenant-scoped clients of one generated Prisma client type. */
   tenantClients<T extends DisposableClient>(
     factory: ClientFactory<T>,
@@ -170,6 +203,23 @@ export class TenantClients<T extends DisposableClient> {
    */
   async forTenant(tenantId: string, options: { includeSuspended?: boolean } = {}): Promise<T> {
     return this.forLocation(await this.platform.activeTenant(tenantId, options));
+  }
+
+  /**
+   * The client for reads that tolerate lag (lists, analytics): on a replica of the tenant's
+   * cluster when it has one and `reads` allows it (the caller's session has not just written),
+   * otherwise on the primary.
+   */
+  async forReading(
+    tenantId: string,
+    reads: Pick<ReadConsistency, 'replicaAllowed'>,
+    options: { includeSuspended?: boolean } = {},
+  ): Promise<T> {
+    const location = await this.platform.activeTenant(tenantId, options);
+    const replica = this.platform.replicaFor(location);
+    return replica && (await reads.replicaAllowed())
+      ? this.forLocation({ schemaName: location.schemaName, connectionUrl: replica })
+      : this.forLocation(location);
   }
 
   /**

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { Logger } from '../logger';
 import { redactUrl } from '../logger';
-import { ScopedPool } from './tenant-session';
+import { postgresConnection, type ClientTlsFiles } from '../tls';
 
 export interface PoolOptions {
   max: number;
@@ -14,6 +14,8 @@ export interface PoolOptions {
    * would share the first one's transaction. See SingleSessionPools.
    */
   sessions?: 'pooled' | 'single';
+  /** DATABASE_TLS_* files (see postgresTls); none: the URL's sslmode alone decides. */
+  tls?: ClientTlsFiles;
 }
 
 /** How long a checkout waits on a single-session database before it fails instead of hanging. */
@@ -21,8 +23,8 @@ const SINGLE_SESSION_WAIT_MS = 30_000;
 
 /**
  * For a database that is one backend session: one connection per cluster for the whole process
- * (every service's DataPlatform in it), shared by the service and tenant sides. Tenant checkouts
- * take the tenant's role as always (TenantScopedPool); service checkouts first give it back.
+ * (every service's DataPlatform in it), shared by the service and tenant sides. A tenant's scope
+ * lasts one transaction (TenantScopedPool), so service work never runs in a tenant's role.
  */
 class SingleSessionPools {
   private static readonly shared = new Map<string, { pool: pg.Pool; users: number }>();
@@ -53,13 +55,6 @@ class SingleSessionPools {
     if (!entry || --entry.users > 0) return;
     SingleSessionPools.shared.delete(connectionString);
     await entry.pool.end();
-  }
-}
-
-/** The service side of a single-session database: no tenant's role or search_path carried over. */
-class ServiceScopedPool extends ScopedPool {
-  protected override async enterScope(client: pg.PoolClient): Promise<void> {
-    await client.query('RESET ROLE; RESET search_path');
   }
 }
 
@@ -99,13 +94,15 @@ export class ClusterPools {
     const key = `${kind}\u0000${connectionString}`;
     let pool = this.pools.get(key);
     if (!pool && this.options.sessions === 'single') {
-      const shared = this.singleSession(connectionString);
-      pool = kind === 'tenant' ? shared : new ServiceScopedPool(shared);
+      pool = this.singleSession(connectionString);
       this.pools.set(key, pool);
     }
     if (!pool) {
       pool = new pg.Pool({
-        connectionString: kind === 'tenant' ? this.tenantUrl(connectionString) : connectionString,
+        ...postgresConnection(
+          kind === 'tenant' ? this.tenantUrl(connectionString) : connectionString,
+          this.options.tls,
+        ),
         max: this.options.max,
         application_name: `${this.options.applicationName}:${kind}`,
         idleTimeoutMillis: 30_000,
@@ -127,17 +124,16 @@ export class ClusterPools {
   }
 
   all(): pg.Pool[] {
-    return [...new Set([...this.pools.values(), ...this.singleSessions.values()])].filter(
-      (pool) => !(pool instanceof ScopedPool),
-    );
+    return [...new Set(this.pools.values())];
   }
 
   async close(): Promise<void> {
-    const pools = this.all().filter((pool) => ![...this.singleSessions.values()].includes(pool));
-    const shared = [...this.singleSessions.keys()];
+    const shared = new Set(this.singleSessions.values());
+    const pools = this.all().filter((pool) => !shared.has(pool));
+    const urls = [...this.singleSessions.keys()];
     this.pools.clear();
     this.singleSessions.clear();
     await Promise.all(pools.map((pool) => pool.end()));
-    await Promise.all(shared.map((url) => SingleSessionPools.release(url)));
+    await Promise.all(urls.map((url) => SingleSessionPools.release(url)));
   }
 }

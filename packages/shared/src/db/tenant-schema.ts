@@ -29,6 +29,22 @@ export function tenantRoleGrants(schema: string): string[] {
          EXECUTE format('REVOKE UPDATE, DELETE, TRUNCATE ON %I.%I FROM %I', ${quoteLiteral(schema)}, t, ${quoteLiteral(tenantRoleName(schema))});
        END LOOP;
      END $grants$`,
+    // One exception: the columns of an append-only table commented 'pseudonymisable' (who did
+    // what, and from where) may be updated, and the table's trigger narrows that to replacing an
+    // erased user's id with their pseudonym (docs/privacy.md). The REVOKE above took any earlier
+    // column grant, so this runs after it.
+    `DO $grants$ DECLARE t text; c text; BEGIN
+       FOR t, c IN SELECT cl.relname, a.attname FROM pg_attribute a
+                     JOIN pg_class cl ON cl.oid = a.attrelid
+                     JOIN pg_namespace n ON n.oid = cl.relnamespace
+                    WHERE n.nspname = ${quoteLiteral(schema)} AND cl.relkind = 'r'
+                      AND obj_description(cl.oid, 'pg_class') = 'append-only'
+                      AND col_description(cl.oid, a.attnum) = 'pseudonymisable'
+                      AND a.attnum > 0 AND NOT a.attisdropped
+       LOOP
+         EXECUTE format('GRANT UPDATE (%I) ON %I.%I TO %I', c, ${quoteLiteral(schema)}, t, ${quoteLiteral(tenantRoleName(schema))});
+       END LOOP;
+     END $grants$`,
   ];
 }
 

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerOptions, type ApolloServerPlugin } from '@apollo/server';
@@ -24,6 +25,7 @@ import {
   type SubscriptionServerOptions,
 } from './subscriptions';
 import { multipartSubscriptions } from './multipart';
+import { serverTls, type ServerTlsSettings } from '../tls';
 
 /** Copies the headers resolvers asked for (context.responseHeaders) onto the HTTP response. */
 const responseHeadersPlugin: ApolloServerPlugin<{ responseHeaders?: Map<string, string> }> = {
@@ -103,6 +105,8 @@ export interface GraphQLServiceOptions<TContext extends object> {
     /** How many subscriptions a connection, and a tenant at this replica, may hold. */
     quotas?: { perConnection: number; perTenant: number };
   };
+  /** Serve HTTPS and wss from these files (serverTlsFromConfig), reloaded when they change. */
+  tls?: ServerTlsSettings;
 }
 
 export interface RunningService {
@@ -145,7 +149,11 @@ export async function startGraphQLService<TContext extends object>(
     // Bearer tokens, not cookies: no credentials mode. Clients may read Retry-After.
     app.use(cors({ origin: options.corsOrigins, exposedHeaders: ['Retry-After'], maxAge: 600 }));
   app.set('trust proxy', options.trustProxy ?? 'loopback');
-  const httpServer = http.createServer(app);
+  // Read before anything starts: unusable certificate files are a start-up error.
+  const tls = options.tls && serverTls(options.tls);
+  const httpServer: http.Server = tls
+    ? https.createServer(tls.options, app)
+    : http.createServer(app);
 
   const server = new ApolloServer<TContext>({
     ...(options.apollo as ApolloServerOptions<TContext>),
@@ -255,12 +263,22 @@ export async function startGraphQLService<TContext extends object>(
     httpServer.listen(options.port, options.host, () => resolve());
   });
   const { port } = httpServer.address() as AddressInfo;
-  const url = `http://${options.host}:${port}/graphql`;
-  options.log.info({ url }, `${options.name} listening`);
+  const url = `${tls ? 'https' : 'http'}://${options.host}:${port}/graphql`;
+  options.log.info(
+    { url, ...(tls ? { certificate: tls.certificate, clientAuth: options.tls?.clientAuth } : {}) },
+    `${options.name} listening`,
+  );
+  const stopWatchingTls = tls?.watch(httpServer as https.Server, options.log);
+  // Refused handshakes (no or a wrong client certificate) are the peer's problem: debug only.
+  if (tls)
+    httpServer.on('tlsClientError', (error: Error) =>
+      options.log.debug({ err: error }, 'TLS handshake refused'),
+    );
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
+      stopWatchingTls?.();
       // Open sockets would keep the HTTP server from draining: they close first (1001).
       await closeSockets?.();
       await server.stop();

@@ -2,9 +2,12 @@ import { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from '
 import {
   Account as AccountModel,
   AuditEvent as AuditEventModel,
+  AccountToken as ExportedEmailLinkModel,
 } from '../../../../prisma/auth/generated/client';
 import { PlatformOperator as OperatorModel } from '../../../../prisma/operators/generated/client';
 import { TenantUsageModel } from '../data';
+import { DataSubject } from '@tradesage/shared';
+import { ExportedAccountModel } from '../privacy';
 import { Context } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -65,6 +68,54 @@ export type AuthStatus = {
   userId?: Maybe<Scalars['ID']['output']>;
 };
 
+export type EmailLinkPurpose = 'EMAIL_VERIFICATION' | 'INVITATION' | 'PASSWORD_RESET';
+
+export type EraseUserPayload = {
+  __typename?: 'EraseUserPayload';
+  erasedAt: Scalars['DateTime']['output'];
+  /** What the audit trail calls the user from now on (auditLog's actorId and subjectId). */
+  pseudonym: Scalars['ID']['output'];
+  /** The erased user's former id; it names no one now. */
+  userId: Scalars['ID']['output'];
+};
+
+/** The account as stored. The password and the TOTP secret are never exported: only whether they are set. */
+export type ExportedAccount = {
+  __typename?: 'ExportedAccount';
+  createdAt: Scalars['DateTime']['output'];
+  email: Scalars['String']['output'];
+  /** The e-mailed single-use links (invitation, verification, password reset), newest first, at most 100; only their hashes are stored. */
+  emailLinks: Array<ExportedEmailLink>;
+  emailVerified: Scalars['Boolean']['output'];
+  /** Whether a password is set (it is stored as an argon2id hash only). */
+  hasPassword: Scalars['Boolean']['output'];
+  id: Scalars['ID']['output'];
+  /** Sign-in identities linked to the account (Google). */
+  identities: Array<ExportedIdentity>;
+  lastLoginAt?: Maybe<Scalars['DateTime']['output']>;
+  mfaEnabled: Scalars['Boolean']['output'];
+  /** Unused MFA recovery codes (stored as hashes only). */
+  recoveryCodesLeft: Scalars['Int']['output'];
+  roles: Array<Role>;
+  status: AccountStatus;
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+export type ExportedEmailLink = {
+  __typename?: 'ExportedEmailLink';
+  createdAt: Scalars['DateTime']['output'];
+  expiresAt: Scalars['DateTime']['output'];
+  purpose: EmailLinkPurpose;
+  usedAt?: Maybe<Scalars['DateTime']['output']>;
+};
+
+export type ExportedIdentity = {
+  __typename?: 'ExportedIdentity';
+  provider: IdentityProvider;
+  /** The provider's id of the user (OpenID Connect `sub`). */
+  subject: Scalars['String']['output'];
+};
+
 export type GoogleLoginStart = {
   __typename?: 'GoogleLoginStart';
   /** Send the browser here. */
@@ -72,6 +123,8 @@ export type GoogleLoginStart = {
   /** Comes back on the redirect; pass it to completeGoogleLogin. */
   state: Scalars['String']['output'];
 };
+
+export type IdentityProvider = 'GOOGLE';
 
 export type InviteUserInput = {
   email: Scalars['String']['input'];
@@ -114,6 +167,8 @@ export type Mutation = {
   /** OWNER and ADMIN. Ends all of the user's sessions at once. */
   disableUser: User;
   enrollTotp: TotpEnrollment;
+  /** Erases a user's personal data in every subgraph (docs/privacy.md): an OWNER any user of the tenant, themselves included; any other user only themselves, where the tenant's selfErasure allows it (FORBIDDEN otherwise). The account is deleted and its sessions end; audit entries stay, under the returned pseudonym. The last active OWNER cannot be erased (CONFLICT, reason LAST_OWNER). Erasing an erased user again gives the same answer; an unknown id is NOT_FOUND. */
+  eraseUser: EraseUserPayload;
   /** OWNER and ADMIN. E-mails an invitation whose link sets the password. LIMIT_EXCEEDED at the tenant's maxUsers; only an OWNER may invite an OWNER. */
   inviteUser: User;
   /** Wrong tenant, e-mail or password all give the same UNAUTHENTICATED error. */
@@ -163,6 +218,10 @@ export type MutationDisableUserArgs = {
   userId: Scalars['ID']['input'];
 };
 
+export type MutationEraseUserArgs = {
+  userId: Scalars['ID']['input'];
+};
+
 export type MutationInviteUserArgs = {
   input: InviteUserInput;
 };
@@ -209,6 +268,23 @@ export type MutationVerifyEmailArgs = {
   token: Scalars['String']['input'];
 };
 
+/** The signed-in user's personal data (exportMyData). Each subgraph contributes what it owns: this one the account and the audit entries. */
+export type MyDataExport = {
+  __typename?: 'MyDataExport';
+  account: ExportedAccount;
+  /** Audit entries that name the user as actor or subject, newest first. The trail is kept as long as the tenant, so it is paged: at most 200 per page. An entry's ipAddress and userAgent are shown only for the user's own requests. */
+  auditEvents: AuditEventConnection;
+  /** When this export was made. */
+  generatedAt: Scalars['DateTime']['output'];
+  userId: Scalars['ID']['output'];
+};
+
+/** The signed-in user's personal data (exportMyData). Each subgraph contributes what it owns: this one the account and the audit entries. */
+export type MyDataExportAuditEventsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
 /** A platform operator: runs the tenant lifecycle, belongs to no tenant. */
 export type Operator = {
   __typename?: 'Operator';
@@ -238,11 +314,21 @@ export type Query = {
   /** The tenant's audit trail, newest first. OWNER and ADMIN. */
   auditLog: AuditEventConnection;
   authStatus: AuthStatus;
+  /** Everything the system holds about the signed-in user, each part from the subgraph that owns it (docs/privacy.md). Tenant users only, about themselves only. */
+  exportMyData: MyDataExport;
+  /** Platform operators only. The operators' sign-ins (failed ones too), sign-outs, refresh-token reuse and MFA changes, newest first; their actions on tenants are operatorAuditEvents. */
+  operatorSignInEvents: AuditEventConnection;
 };
 
 export type QueryAuditLogArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type QueryOperatorSignInEventsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  operatorId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 export type RegisterInput = {
@@ -423,6 +509,7 @@ export type DirectiveResolverFn<
 
 /** Mapping of federation types */
 export type FederationTypes = ResolversObject<{
+  MyDataExport: MyDataExport;
   Session: Session;
   TenantUsage: TenantUsage;
   User: User;
@@ -430,6 +517,10 @@ export type FederationTypes = ResolversObject<{
 
 /** Mapping of federation reference types */
 export type FederationReferenceTypes = ResolversObject<{
+  MyDataExport: { __typename: 'MyDataExport' } & GraphQLRecursivePick<
+    FederationTypes['MyDataExport'],
+    { userId: true }
+  >;
   Session: { __typename: 'Session' } & GraphQLRecursivePick<
     FederationTypes['Session'],
     { id: true }
@@ -455,13 +546,21 @@ export type ResolversTypes = ResolversObject<{
   >;
   AuthStatus: ResolverTypeWrapper<AuthStatus>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  EmailLinkPurpose: EmailLinkPurpose;
+  EraseUserPayload: ResolverTypeWrapper<EraseUserPayload>;
+  ExportedAccount: ResolverTypeWrapper<ExportedAccountModel>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  ExportedEmailLink: ResolverTypeWrapper<ExportedEmailLinkModel>;
+  ExportedIdentity: ResolverTypeWrapper<ExportedIdentity>;
   GoogleLoginStart: ResolverTypeWrapper<GoogleLoginStart>;
+  IdentityProvider: IdentityProvider;
   InviteUserInput: InviteUserInput;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   LoginInput: LoginInput;
   LoginPayload: ResolverTypeWrapper<Omit<LoginPayload, 'user'> & { user: ResolversTypes['User'] }>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  MyDataExport: ResolverTypeWrapper<DataSubject>;
   Operator: ResolverTypeWrapper<OperatorModel>;
   OperatorLoginPayload: ResolverTypeWrapper<
     Omit<OperatorLoginPayload, 'operator'> & { operator: ResolversTypes['Operator'] }
@@ -469,7 +568,6 @@ export type ResolversTypes = ResolversObject<{
   PageInfo: ResolverTypeWrapper<PageInfo>;
   PrincipalKind: PrincipalKind;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   RegisterInput: RegisterInput;
   RegisterPayload: ResolverTypeWrapper<
     Omit<RegisterPayload, 'user'> & { user: ResolversTypes['User'] }
@@ -494,20 +592,25 @@ export type ResolversParentTypes = ResolversObject<{
   AuditEventEdge: Omit<AuditEventEdge, 'node'> & { node: ResolversParentTypes['AuditEvent'] };
   AuthStatus: AuthStatus;
   DateTime: Scalars['DateTime']['output'];
+  EraseUserPayload: EraseUserPayload;
+  ExportedAccount: ExportedAccountModel;
+  Boolean: Scalars['Boolean']['output'];
+  Int: Scalars['Int']['output'];
+  ExportedEmailLink: ExportedEmailLinkModel;
+  ExportedIdentity: ExportedIdentity;
   GoogleLoginStart: GoogleLoginStart;
   InviteUserInput: InviteUserInput;
   JSON: Scalars['JSON']['output'];
   LoginInput: LoginInput;
   LoginPayload: Omit<LoginPayload, 'user'> & { user: ResolversParentTypes['User'] };
   Mutation: Record<PropertyKey, never>;
-  Boolean: Scalars['Boolean']['output'];
+  MyDataExport: DataSubject;
   Operator: OperatorModel;
   OperatorLoginPayload: Omit<OperatorLoginPayload, 'operator'> & {
     operator: ResolversParentTypes['Operator'];
   };
   PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
-  Int: Scalars['Int']['output'];
   RegisterInput: RegisterInput;
   RegisterPayload: Omit<RegisterPayload, 'user'> & { user: ResolversParentTypes['User'] };
   Session: Session | FederationReferenceTypes['Session'];
@@ -566,6 +669,56 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<
 > {
   name: 'DateTime';
 }
+
+export type EraseUserPayloadResolvers<
+  ContextType = Context,
+  ParentType extends ResolversParentTypes['EraseUserPayload'] =
+    ResolversParentTypes['EraseUserPayload'],
+> = ResolversObject<{
+  erasedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  pseudonym?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  userId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+}>;
+
+export type ExportedAccountResolvers<
+  ContextType = Context,
+  ParentType extends ResolversParentTypes['ExportedAccount'] =
+    ResolversParentTypes['ExportedAccount'],
+> = ResolversObject<{
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  email?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  emailLinks?: Resolver<Array<ResolversTypes['ExportedEmailLink']>, ParentType, ContextType>;
+  emailVerified?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  hasPassword?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  identities?: Resolver<Array<ResolversTypes['ExportedIdentity']>, ParentType, ContextType>;
+  lastLoginAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  mfaEnabled?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  recoveryCodesLeft?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  roles?: Resolver<Array<ResolversTypes['Role']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['AccountStatus'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+}>;
+
+export type ExportedEmailLinkResolvers<
+  ContextType = Context,
+  ParentType extends ResolversParentTypes['ExportedEmailLink'] =
+    ResolversParentTypes['ExportedEmailLink'],
+> = ResolversObject<{
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  purpose?: Resolver<ResolversTypes['EmailLinkPurpose'], ParentType, ContextType>;
+  usedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+}>;
+
+export type ExportedIdentityResolvers<
+  ContextType = Context,
+  ParentType extends ResolversParentTypes['ExportedIdentity'] =
+    ResolversParentTypes['ExportedIdentity'],
+> = ResolversObject<{
+  provider?: Resolver<ResolversTypes['IdentityProvider'], ParentType, ContextType>;
+  subject?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
 
 export type GoogleLoginStartResolvers<
   ContextType = Context,
@@ -632,6 +785,12 @@ export type MutationResolvers<
     RequireFields<MutationDisableUserArgs, 'userId'>
   >;
   enrollTotp?: Resolver<ResolversTypes['TotpEnrollment'], ParentType, ContextType>;
+  eraseUser?: Resolver<
+    ResolversTypes['EraseUserPayload'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationEraseUserArgs, 'userId'>
+  >;
   inviteUser?: Resolver<
     ResolversTypes['User'],
     ParentType,
@@ -695,6 +854,28 @@ export type MutationResolvers<
   >;
 }>;
 
+export type MyDataExportResolvers<
+  ContextType = Context,
+  ParentType extends ResolversParentTypes['MyDataExport'] = ResolversParentTypes['MyDataExport'],
+  FederationReferenceType extends FederationReferenceTypes['MyDataExport'] =
+    FederationReferenceTypes['MyDataExport'],
+> = ResolversObject<{
+  __resolveReference?: ReferenceResolver<
+    Maybe<ResolversTypes['MyDataExport']> | FederationReferenceType,
+    FederationReferenceType,
+    ContextType
+  >;
+  account?: Resolver<ResolversTypes['ExportedAccount'], ParentType, ContextType>;
+  auditEvents?: Resolver<
+    ResolversTypes['AuditEventConnection'],
+    ParentType,
+    ContextType,
+    RequireFields<MyDataExportAuditEventsArgs, 'first'>
+  >;
+  generatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  userId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+}>;
+
 export type OperatorResolvers<
   ContextType = Context,
   ParentType extends ResolversParentTypes['Operator'] = ResolversParentTypes['Operator'],
@@ -734,6 +915,13 @@ export type QueryResolvers<
     RequireFields<QueryAuditLogArgs, 'first'>
   >;
   authStatus?: Resolver<ResolversTypes['AuthStatus'], ParentType, ContextType>;
+  exportMyData?: Resolver<ResolversTypes['MyDataExport'], ParentType, ContextType>;
+  operatorSignInEvents?: Resolver<
+    ResolversTypes['AuditEventConnection'],
+    ParentType,
+    ContextType,
+    RequireFields<QueryOperatorSignInEventsArgs, 'first'>
+  >;
 }>;
 
 export type RegisterPayloadResolvers<
@@ -827,10 +1015,15 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   AuditEventEdge?: AuditEventEdgeResolvers<ContextType>;
   AuthStatus?: AuthStatusResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  EraseUserPayload?: EraseUserPayloadResolvers<ContextType>;
+  ExportedAccount?: ExportedAccountResolvers<ContextType>;
+  ExportedEmailLink?: ExportedEmailLinkResolvers<ContextType>;
+  ExportedIdentity?: ExportedIdentityResolvers<ContextType>;
   GoogleLoginStart?: GoogleLoginStartResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   LoginPayload?: LoginPayloadResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  MyDataExport?: MyDataExportResolvers<ContextType>;
   Operator?: OperatorResolvers<ContextType>;
   OperatorLoginPayload?: OperatorLoginPayloadResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;

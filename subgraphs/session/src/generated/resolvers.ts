@@ -6,6 +6,7 @@ import {
   SessionAnalyticsModel,
   TenantUsageModel,
 } from '../data';
+import { DataSubject } from '@tradesage/shared';
 import { Context } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -56,6 +57,14 @@ export type Mutation = {
 
 export type MutationRevokeSessionArgs = {
   id: Scalars['ID']['input'];
+};
+
+/** The signed-in user's personal data (exportMyData); this subgraph contributes the sessions. */
+export type MyDataExport = {
+  __typename?: 'MyDataExport';
+  /** The user's live sessions (device, address, times), most recently active first: at most the tenant's maxSessionsPerUser. Ended sessions are not kept. */
+  sessions: Array<Session>;
+  userId: Scalars['ID']['output'];
 };
 
 export type Query = {
@@ -259,6 +268,7 @@ export type DirectiveResolverFn<
 
 /** Mapping of federation types */
 export type FederationTypes = ResolversObject<{
+  MyDataExport: MyDataExport;
   Session: Session;
   TenantUsage: TenantUsage;
   User: User;
@@ -266,6 +276,10 @@ export type FederationTypes = ResolversObject<{
 
 /** Mapping of federation reference types */
 export type FederationReferenceTypes = ResolversObject<{
+  MyDataExport: { __typename: 'MyDataExport' } & GraphQLRecursivePick<
+    FederationTypes['MyDataExport'],
+    { userId: true }
+  >;
   Session: { __typename: 'Session' } & GraphQLRecursivePick<
     FederationTypes['Session'],
     { id: true }
@@ -289,6 +303,7 @@ export type ResolversTypes = ResolversObject<{
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  MyDataExport: ResolverTypeWrapper<DataSubject>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Session: ResolverTypeWrapper<SessionModel>;
   SessionAnalytics: ResolverTypeWrapper<SessionAnalyticsModel>;
@@ -311,6 +326,7 @@ export type ResolversParentTypes = ResolversObject<{
   Mutation: Record<PropertyKey, never>;
   Boolean: Scalars['Boolean']['output'];
   ID: Scalars['ID']['output'];
+  MyDataExport: DataSubject;
   Query: Record<PropertyKey, never>;
   Session: SessionModel;
   SessionAnalytics: SessionAnalyticsModel;
@@ -366,6 +382,21 @@ export type MutationResolvers<
     ContextType,
     RequireFields<MutationRevokeSessionArgs, 'id'>
   >;
+}>;
+
+export type MyDataExportResolvers<
+  ContextType = Context,
+  ParentType extends ResolversParentTypes['MyDataExport'] = ResolversParentTypes['MyDataExport'],
+  FederationReferenceType extends FederationReferenceTypes['MyDataExport'] =
+    FederationReferenceTypes['MyDataExport'],
+> = ResolversObject<{
+  __resolveReference?: ReferenceResolver<
+    Maybe<ResolversTypes['MyDataExport']> | FederationReferenceType,
+    FederationReferenceType,
+    ContextType
+  >;
+  sessions?: Resolver<Array<ResolversTypes['Session']>, ParentType, ContextType>;
+  userId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 }>;
 
 export type QueryResolvers<
@@ -472,6 +503,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   Device?: DeviceResolvers<ContextType>;
   DeviceTypeCount?: DeviceTypeCountResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  MyDataExport?: MyDataExportResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Session?: SessionResolvers<ContextType>;
   SessionAnalytics?: SessionAnalyticsResolvers<ContextType>;

@@ -1,5 +1,6 @@
 import { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import { TenantModel, TenantBackupModel, TenantUsageModel } from '../data';
+import { OperatorAction as OperatorActionModel } from '../../../../prisma/tenant/generated/client';
 import { Context } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -13,6 +14,7 @@ export type Scalars = {
   Int: { input: number; output: number };
   Float: { input: number; output: number };
   DateTime: { input: Date | string; output: Date | string };
+  JSON: { input: unknown; output: unknown };
   _FieldSet: { input: unknown; output: unknown };
 };
 
@@ -98,6 +100,65 @@ export type MutationUpdateTenantSettingsArgs = {
   input: TenantSettingsInput;
 };
 
+export type OperatorActionOutcome = 'FAILED' | 'SUCCEEDED';
+
+export type OperatorActionType =
+  | 'BACKUP_TENANT'
+  | 'CREATE_TENANT'
+  | 'DELETE_TENANT'
+  | 'RESTORE_TENANT'
+  | 'RESUME_TENANT'
+  | 'SUSPEND_TENANT'
+  | 'UPDATE_TENANT_LIMITS'
+  | 'UPDATE_TENANT_SETTINGS';
+
+/** One platform operator's action on a tenant, from the append-only operator audit trail. */
+export type OperatorAuditEvent = {
+  __typename?: 'OperatorAuditEvent';
+  action: OperatorActionType;
+  at: Scalars['DateTime']['output'];
+  /** What came of it: the tenant's new status, the values replaced, a backup's id, the new owner's id. */
+  details: Scalars['JSON']['output'];
+  /** The error code the operator got, when the action failed. */
+  errorCode?: Maybe<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  /** What was asked, without secrets or personal data (never a password, nor the new owner's e-mail). */
+  input: Scalars['JSON']['output'];
+  ipAddress?: Maybe<Scalars['String']['output']>;
+  /** The operator, from their verified access token. */
+  operatorId: Scalars['ID']['output'];
+  outcome: OperatorActionOutcome;
+  /** The request's x-request-id (the router forwards it): its log lines carry the same id. */
+  requestId: Scalars['String']['output'];
+  /** The tenant acted on; null when the request named none that could exist (an id that is not a UUID, a createTenant refused before it began). */
+  tenantId?: Maybe<Scalars['ID']['output']>;
+  userAgent?: Maybe<Scalars['String']['output']>;
+};
+
+export type OperatorAuditEventConnection = {
+  __typename?: 'OperatorAuditEventConnection';
+  edges: Array<OperatorAuditEventEdge>;
+  pageInfo: PageInfo;
+};
+
+export type OperatorAuditEventEdge = {
+  __typename?: 'OperatorAuditEventEdge';
+  cursor: Scalars['String']['output'];
+  node: OperatorAuditEvent;
+};
+
+/** Every field given must match. */
+export type OperatorAuditFilter = {
+  action?: InputMaybe<OperatorActionType>;
+  /** From this time on (inclusive). */
+  from?: InputMaybe<Scalars['DateTime']['input']>;
+  operatorId?: InputMaybe<Scalars['ID']['input']>;
+  outcome?: InputMaybe<OperatorActionOutcome>;
+  tenantId?: InputMaybe<Scalars['ID']['input']>;
+  /** Before this time (exclusive). */
+  to?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
 export type PageInfo = {
   __typename?: 'PageInfo';
   endCursor?: Maybe<Scalars['String']['output']>;
@@ -108,10 +169,18 @@ export type Query = {
   __typename?: 'Query';
   /** The caller's own tenant. */
   currentTenant?: Maybe<Tenant>;
+  /** Platform operators only. Operators' actions on tenants, newest first; failed ones too. */
+  operatorAuditEvents: OperatorAuditEventConnection;
   /** Platform operators: any tenant. Tenant members: only their own (other slugs give NOT_FOUND). */
   tenant?: Maybe<Tenant>;
   /** Platform operators only. */
   tenants: TenantConnection;
+};
+
+export type QueryOperatorAuditEventsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<OperatorAuditFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type QueryTenantArgs = {
@@ -150,6 +219,8 @@ export type Tenant = {
   plan: TenantPlan;
   /** How long provisioning took, in milliseconds. */
   provisioningMs?: Maybe<Scalars['Int']['output']>;
+  /** Whether a user may erase their own personal data (the auth subgraph's eraseUser on themselves); an OWNER may always erase the tenant's other users. */
+  selfErasure: Scalars['Boolean']['output'];
   /** Whether anyone may register an account (the auth subgraph's register). */
   selfRegistration: Scalars['Boolean']['output'];
   slug: Scalars['String']['output'];
@@ -237,6 +308,7 @@ export type TenantPlan = 'ENTERPRISE' | 'FREE' | 'PRO';
 
 /** Omitted fields keep their value. */
 export type TenantSettingsInput = {
+  selfErasure?: InputMaybe<Scalars['Boolean']['input']>;
   selfRegistration?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
@@ -386,8 +458,21 @@ export type ResolversTypes = ResolversObject<{
   >;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   HealthStatus: HealthStatus;
+  JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  OperatorActionOutcome: OperatorActionOutcome;
+  OperatorActionType: OperatorActionType;
+  OperatorAuditEvent: ResolverTypeWrapper<OperatorActionModel>;
+  OperatorAuditEventConnection: ResolverTypeWrapper<
+    Omit<OperatorAuditEventConnection, 'edges'> & {
+      edges: Array<ResolversTypes['OperatorAuditEventEdge']>;
+    }
+  >;
+  OperatorAuditEventEdge: ResolverTypeWrapper<
+    Omit<OperatorAuditEventEdge, 'node'> & { node: ResolversTypes['OperatorAuditEvent'] }
+  >;
+  OperatorAuditFilter: OperatorAuditFilter;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -421,8 +506,17 @@ export type ResolversParentTypes = ResolversObject<{
     tenant: ResolversParentTypes['Tenant'];
   };
   DateTime: Scalars['DateTime']['output'];
+  JSON: Scalars['JSON']['output'];
   Mutation: Record<PropertyKey, never>;
   ID: Scalars['ID']['output'];
+  OperatorAuditEvent: OperatorActionModel;
+  OperatorAuditEventConnection: Omit<OperatorAuditEventConnection, 'edges'> & {
+    edges: Array<ResolversParentTypes['OperatorAuditEventEdge']>;
+  };
+  OperatorAuditEventEdge: Omit<OperatorAuditEventEdge, 'node'> & {
+    node: ResolversParentTypes['OperatorAuditEvent'];
+  };
+  OperatorAuditFilter: OperatorAuditFilter;
   PageInfo: PageInfo;
   Boolean: Scalars['Boolean']['output'];
   Query: Record<PropertyKey, never>;
@@ -458,6 +552,10 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<
   any
 > {
   name: 'DateTime';
+}
+
+export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSON'], any> {
+  name: 'JSON';
 }
 
 export type MutationResolvers<
@@ -514,6 +612,43 @@ export type MutationResolvers<
   >;
 }>;
 
+export type OperatorAuditEventResolvers<
+  ContextType = Context,
+  ParentType extends ResolversParentTypes['OperatorAuditEvent'] =
+    ResolversParentTypes['OperatorAuditEvent'],
+> = ResolversObject<{
+  action?: Resolver<ResolversTypes['OperatorActionType'], ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  details?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
+  errorCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  input?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
+  ipAddress?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  operatorId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  outcome?: Resolver<ResolversTypes['OperatorActionOutcome'], ParentType, ContextType>;
+  requestId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  tenantId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  userAgent?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
+export type OperatorAuditEventConnectionResolvers<
+  ContextType = Context,
+  ParentType extends ResolversParentTypes['OperatorAuditEventConnection'] =
+    ResolversParentTypes['OperatorAuditEventConnection'],
+> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['OperatorAuditEventEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+}>;
+
+export type OperatorAuditEventEdgeResolvers<
+  ContextType = Context,
+  ParentType extends ResolversParentTypes['OperatorAuditEventEdge'] =
+    ResolversParentTypes['OperatorAuditEventEdge'],
+> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['OperatorAuditEvent'], ParentType, ContextType>;
+}>;
+
 export type PageInfoResolvers<
   ContextType = Context,
   ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo'],
@@ -527,6 +662,12 @@ export type QueryResolvers<
   ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query'],
 > = ResolversObject<{
   currentTenant?: Resolver<Maybe<ResolversTypes['Tenant']>, ParentType, ContextType>;
+  operatorAuditEvents?: Resolver<
+    ResolversTypes['OperatorAuditEventConnection'],
+    ParentType,
+    ContextType,
+    Partial<QueryOperatorAuditEventsArgs>
+  >;
   tenant?: Resolver<
     Maybe<ResolversTypes['Tenant']>,
     ParentType,
@@ -578,6 +719,7 @@ export type TenantResolvers<
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   plan?: Resolver<ResolversTypes['TenantPlan'], ParentType, ContextType>;
   provisioningMs?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  selfErasure?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   selfRegistration?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   slug?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['TenantStatus'], ParentType, ContextType>;
@@ -675,7 +817,11 @@ export type TenantUsageResolvers<
 export type Resolvers<ContextType = Context> = ResolversObject<{
   CreateTenantPayload?: CreateTenantPayloadResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  JSON?: GraphQLScalarType;
   Mutation?: MutationResolvers<ContextType>;
+  OperatorAuditEvent?: OperatorAuditEventResolvers<ContextType>;
+  OperatorAuditEventConnection?: OperatorAuditEventConnectionResolvers<ContextType>;
+  OperatorAuditEventEdge?: OperatorAuditEventEdgeResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;

@@ -1,6 +1,10 @@
 import { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import { UserModel } from '../data';
-import { Activity as ActivityModel } from '../../../../prisma/user/generated/client';
+import {
+  Activity as ActivityModel,
+  Profile as ExportedProfileModel,
+} from '../../../../prisma/user/generated/client';
+import { DataSubject } from '@tradesage/shared';
 import { Context } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -29,6 +33,17 @@ export type ActivityEntry = {
   type: Scalars['String']['output'];
 };
 
+/** The profile as stored. */
+export type ExportedProfile = {
+  __typename?: 'ExportedProfile';
+  avatarUrl?: Maybe<Scalars['String']['output']>;
+  createdAt: Scalars['DateTime']['output'];
+  /** The copy of the account's e-mail kept for the user directory's search. */
+  email?: Maybe<Scalars['String']['output']>;
+  name: Scalars['String']['output'];
+  updatedAt: Scalars['DateTime']['output'];
+};
+
 export type Mutation = {
   __typename?: 'Mutation';
   updatePreferences: Preferences;
@@ -41,6 +56,23 @@ export type MutationUpdatePreferencesArgs = {
 
 export type MutationUpdateProfileArgs = {
   input: UpdateProfileInput;
+};
+
+/** The signed-in user's personal data (exportMyData); this subgraph contributes the profile, preferences and activity. */
+export type MyDataExport = {
+  __typename?: 'MyDataExport';
+  /** Newest first; kept for ACTIVITY_RETENTION_DAYS. `after`: the id of the last entry seen, for the next page; at most 100 per page. */
+  activity: Array<ActivityEntry>;
+  preferences: Preferences;
+  /** Null when no profile is stored. */
+  profile?: Maybe<ExportedProfile>;
+  userId: Scalars['ID']['output'];
+};
+
+/** The signed-in user's personal data (exportMyData); this subgraph contributes the profile, preferences and activity. */
+export type MyDataExportActivityArgs = {
+  after?: InputMaybe<Scalars['ID']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type NotificationPreferences = {
@@ -251,11 +283,16 @@ export type DirectiveResolverFn<
 
 /** Mapping of federation types */
 export type FederationTypes = ResolversObject<{
+  MyDataExport: MyDataExport;
   User: User;
 }>;
 
 /** Mapping of federation reference types */
 export type FederationReferenceTypes = ResolversObject<{
+  MyDataExport: { __typename: 'MyDataExport' } & GraphQLRecursivePick<
+    FederationTypes['MyDataExport'],
+    { userId: true }
+  >;
   User: { __typename: 'User' } & GraphQLRecursivePick<FederationTypes['User'], { id: true }>;
 }>;
 
@@ -265,15 +302,17 @@ export type ResolversTypes = ResolversObject<{
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  ExportedProfile: ResolverTypeWrapper<ExportedProfileModel>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  MyDataExport: ResolverTypeWrapper<DataSubject>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   NotificationPreferences: ResolverTypeWrapper<NotificationPreferences>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   NotificationPreferencesInput: NotificationPreferencesInput;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Preferences: ResolverTypeWrapper<Preferences>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Tenant: ResolverTypeWrapper<Tenant>;
   UpdatePreferencesInput: UpdatePreferencesInput;
   UpdateProfileInput: UpdateProfileInput;
@@ -290,15 +329,17 @@ export type ResolversParentTypes = ResolversObject<{
   ID: Scalars['ID']['output'];
   String: Scalars['String']['output'];
   DateTime: Scalars['DateTime']['output'];
+  ExportedProfile: ExportedProfileModel;
   JSON: Scalars['JSON']['output'];
   Mutation: Record<PropertyKey, never>;
+  MyDataExport: DataSubject;
+  Int: Scalars['Int']['output'];
   NotificationPreferences: NotificationPreferences;
   Boolean: Scalars['Boolean']['output'];
   NotificationPreferencesInput: NotificationPreferencesInput;
   PageInfo: PageInfo;
   Preferences: Preferences;
   Query: Record<PropertyKey, never>;
-  Int: Scalars['Int']['output'];
   Tenant: Tenant;
   UpdatePreferencesInput: UpdatePreferencesInput;
   UpdateProfileInput: UpdateProfileInput;
@@ -327,6 +368,18 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<
   name: 'DateTime';
 }
 
+export type ExportedProfileResolvers<
+  ContextType = Context,
+  ParentType extends ResolversParentTypes['ExportedProfile'] =
+    ResolversParentTypes['ExportedProfile'],
+> = ResolversObject<{
+  avatarUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+}>;
+
 export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSON'], any> {
   name: 'JSON';
 }
@@ -347,6 +400,28 @@ export type MutationResolvers<
     ContextType,
     RequireFields<MutationUpdateProfileArgs, 'input'>
   >;
+}>;
+
+export type MyDataExportResolvers<
+  ContextType = Context,
+  ParentType extends ResolversParentTypes['MyDataExport'] = ResolversParentTypes['MyDataExport'],
+  FederationReferenceType extends FederationReferenceTypes['MyDataExport'] =
+    FederationReferenceTypes['MyDataExport'],
+> = ResolversObject<{
+  __resolveReference?: ReferenceResolver<
+    Maybe<ResolversTypes['MyDataExport']> | FederationReferenceType,
+    FederationReferenceType,
+    ContextType
+  >;
+  activity?: Resolver<
+    Array<ResolversTypes['ActivityEntry']>,
+    ParentType,
+    ContextType,
+    RequireFields<MyDataExportActivityArgs, 'first'>
+  >;
+  preferences?: Resolver<ResolversTypes['Preferences'], ParentType, ContextType>;
+  profile?: Resolver<Maybe<ResolversTypes['ExportedProfile']>, ParentType, ContextType>;
+  userId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 }>;
 
 export type NotificationPreferencesResolvers<
@@ -441,8 +516,10 @@ export type UserEdgeResolvers<
 export type Resolvers<ContextType = Context> = ResolversObject<{
   ActivityEntry?: ActivityEntryResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  ExportedProfile?: ExportedProfileResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   Mutation?: MutationResolvers<ContextType>;
+  MyDataExport?: MyDataExportResolvers<ContextType>;
   NotificationPreferences?: NotificationPreferencesResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Preferences?: PreferencesResolvers<ContextType>;
