@@ -178,7 +178,7 @@ export class UserAdministration {
   }
 }
 
-interface Party {
+export interface Party {
   id: string;
   roles: TenantRole[];
   status: string;
@@ -188,23 +188,34 @@ interface Party {
  * Locks, in one statement and in id order (so concurrent changes cannot deadlock), the acting
  * user's row, the target's row and every active OWNER's row, and reads them. Decisions are then
  * made on the stored roles, not on the roles an access token still claims, and no concurrent
- * change can slip in between the read and the write.
+ * change can slip in between the read and the write. Both ids must be UUIDs.
  */
-async function lockParties(tx: Prisma.TransactionClient, actorId: string, targetId: string) {
-  const target = isUuid(targetId) ? targetId : actorId;
+export async function lockedParties(
+  tx: Prisma.TransactionClient,
+  actorId: string,
+  targetId: string,
+): Promise<{ actor?: Party; target?: Party; activeOwners: string[] }> {
   const rows = await tx.$queryRaw<Party[]>`
     SELECT id::text AS id, roles::text[] AS roles, status::text AS status FROM accounts
-     WHERE id IN (${actorId}::uuid, ${target}::uuid)
+     WHERE id IN (${actorId}::uuid, ${targetId}::uuid)
         OR ('OWNER'::"Role" = ANY(roles) AND status = 'ACTIVE'::"AccountStatus")
      ORDER BY id
        FOR UPDATE`;
-  const actor = rows.find((row) => row.id === actorId);
-  const found = isUuid(targetId) ? rows.find((row) => row.id === targetId) : undefined;
-  if (!found) throw notFound('User not found');
-  const activeOwners = rows
-    .filter((row) => row.status === 'ACTIVE' && row.roles.includes('OWNER'))
-    .map((row) => row.id);
-  const account = await tx.account.findUniqueOrThrow({ where: { id: found.id } });
+  return {
+    actor: rows.find((row) => row.id === actorId),
+    target: rows.find((row) => row.id === targetId),
+    activeOwners: rows
+      .filter((row) => row.status === 'ACTIVE' && row.roles.includes('OWNER'))
+      .map((row) => row.id),
+  };
+}
+
+/** lockedParties for a change to an existing account: NOT_FOUND without one, and its whole row. */
+async function lockParties(tx: Prisma.TransactionClient, actorId: string, targetId: string) {
+  if (!isUuid(targetId)) throw notFound('User not found');
+  const { actor, target, activeOwners } = await lockedParties(tx, actorId, targetId);
+  if (!target) throw notFound('User not found');
+  const account = await tx.account.findUniqueOrThrow({ where: { id: target.id } });
   return { actor, target: account, activeOwners };
 }
 

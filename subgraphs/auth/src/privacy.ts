@@ -20,7 +20,8 @@ import {
   type TenantClients,
   type TenantUser,
 } from '@tradesage/shared';
-import type { Account, Prisma, PrismaClient } from '../../../prisma/auth/generated/client';
+import type { Account, PrismaClient } from '../../../prisma/auth/generated/client';
+import { lockedParties } from './admin';
 import type { AuditTrail } from './audit';
 
 /** Stands in for PSEUDONYM_KEY outside production only. */
@@ -73,12 +74,6 @@ export interface PersonalDataDeps {
   streams: Pick<EventStream, 'append' | 'remove'>;
   sessions: Pick<SessionStore, 'revokeAllForUser'>;
   audit: AuditTrail;
-}
-
-interface Party {
-  id: string;
-  roles: string[];
-  status: string;
 }
 
 const lastOwner = () =>
@@ -198,7 +193,7 @@ export class PersonalData {
     const pseudonym = pseudonymOf(this.key(), caller.tenantId, userId);
     const db = await this.deps.clients.forTenant(caller.tenantId);
     const { erasedAt } = await db.$transaction(async (tx) => {
-      const { actor, target, activeOwners } = await lockParties(tx, caller.userId, userId);
+      const { actor, target, activeOwners } = await lockedParties(tx, caller.userId, userId);
       // A self-erasure that is repeated finds no actor: the account is gone already.
       const stored = actor?.status === 'ACTIVE' ? actor.roles : [];
       if (!allowedBy(stored)) throw refusal();
@@ -262,25 +257,4 @@ export class PersonalData {
       (entry) => entry.tenantId === tenantId && entry.userId === userId,
     );
   }
-}
-
-/**
- * Locks, in one statement and in id order (as admin.ts does, so that concurrent changes cannot
- * deadlock), the acting user's row, the target's and every active OWNER's, and reads them: the
- * last-owner rule then holds against a concurrent erasure, demotion or disabling.
- */
-async function lockParties(tx: Prisma.TransactionClient, actorId: string, targetId: string) {
-  const rows = await tx.$queryRaw<Party[]>`
-    SELECT id::text AS id, roles::text[] AS roles, status::text AS status FROM accounts
-     WHERE id IN (${actorId}::uuid, ${targetId}::uuid)
-        OR ('OWNER'::"Role" = ANY(roles) AND status = 'ACTIVE'::"AccountStatus")
-     ORDER BY id
-       FOR UPDATE`;
-  return {
-    actor: rows.find((row) => row.id === actorId),
-    target: rows.find((row) => row.id === targetId),
-    activeOwners: rows
-      .filter((row) => row.status === 'ACTIVE' && row.roles.includes('OWNER'))
-      .map((row) => row.id),
-  };
 }
