@@ -16,7 +16,7 @@ export const IN_PROCESS_REDIS_URL = 'memory://tradesage';
 export const EMBEDDED_POSTGRES_LIMITATIONS = [
   'tenant backups and restores are off: pg_dump and pg_restore cannot read PGlite (PostgreSQL 17 in WebAssembly, reachable only through this process)',
   'one database session: every service in this process shares one connection, so requests touching the database run one at a time',
-  'the login role of a connection is ignored (PGlite has no authentication); tenant isolation still takes each tenant role with SET ROLE, and row-level security applies',
+  'the login role of a connection is ignored (PGlite has no authentication); tenant isolation still takes the tenant role (SET LOCAL ROLE) in every transaction, and row-level security applies',
 ];
 
 export interface EmbeddedPostgres {
