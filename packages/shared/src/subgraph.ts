@@ -154,6 +154,7 @@ export async function startSubgraph<T>(
     redis,
     config.REDIS_KEY_PREFIX,
     config.REPLICA_READ_AFTER_WRITE_SECONDS * 1000,
+    (principal) => platform.hasReplicas(principal),
   );
 
   const release = async () => {

@@ -131,6 +131,22 @@ test('lag-tolerant reads go to the replica; a session that wrote reads the prima
   expect(await emailsVia(await accounts.forReading(tenant.id, unmarked))).toEqual(onPrimary);
 });
 
+test('a session is marked only where its data has a replica', async () => {
+  const without = new DataPlatform(testConfig({ DATABASE_URL: db.url }), silent);
+  try {
+    const guarded = (platform: DataPlatform) =>
+      new WriteMarks(testRedis.redis, testRedis.prefix, 60_000, (principal) =>
+        platform.hasReplicas(principal),
+      );
+    await guarded(without).mark(session('s-no-replica'));
+    expect(await marks.recent(session('s-no-replica'))).toBe(false);
+    await guarded(platform).mark(session('s-with-replica'));
+    expect(await marks.recent(session('s-with-replica'))).toBe(true);
+  } finally {
+    await without.close();
+  }
+});
+
 test("the control plane's lag-tolerant reads use the primary cluster's replica", async () => {
   const replica = platform.controlReplicaClient((adapter) => new ControlClient({ adapter }))!;
   expect(replica).toBeDefined();

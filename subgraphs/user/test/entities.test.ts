@@ -83,6 +83,8 @@ beforeAll(async () => {
     JWT_PRIVATE_KEYS: signer.privateKeys,
     USER_PORT: '0',
     AUTH_PORT: '0',
+    // The database itself stands in for a replica: sessions are marked only where one exists.
+    DATABASE_REPLICA_URLS: db.url,
   });
   await migrateControlPlane(admin, config);
   redis = new Redis(config.REDIS_URL);

@@ -9,6 +9,7 @@ import { TenantDirectory, type TenantLocation } from './directory';
 import { assertIdentifier } from './identifiers';
 import { ClusterPools } from './pools';
 import { postgresTls } from '../tls';
+import type { Principal } from '../auth/principal';
 import type { ReadConsistency } from './read-routing';
 import { TenantScopedPool } from './tenant-session';
 
@@ -124,18 +125,30 @@ export class DataPlatform {
     return new TenantScopedPool(shared, location.schemaName);
   }
 
-  /**
-   * A read replica of the cluster a location is on, or undefined when it has none: the primary
-   * cluster's come from DATABASE_REPLICA_URLS, others' from the control plane. Taken in turn.
-   */
+  /** The read replicas of a location's cluster: the primary cluster's from DATABASE_REPLICA_URLS. */
+  replicaUrls(location: Pick<TenantLocation, 'connectionUrl' | 'replicaUrls'>): string[] {
+    return location.connectionUrl === null
+      ? (this.config.DATABASE_REPLICA_URLS ?? [])
+      : (location.replicaUrls ?? []);
+  }
+
+  /** A read replica of the cluster a location is on, taken in turn, or undefined when none. */
   replicaFor(location: Pick<TenantLocation, 'connectionUrl' | 'replicaUrls'>): string | undefined {
-    const urls =
-      location.connectionUrl === null
-        ? (this.config.DATABASE_REPLICA_URLS ?? [])
-        : (location.replicaUrls ?? []);
+    const urls = this.replicaUrls(location);
     if (urls.length === 0) return undefined;
     this.replicaTurn = (this.replicaTurn + 1) % urls.length;
     return urls[this.replicaTurn];
+  }
+
+  /**
+   * Whether a caller's reads could go to a replica: their tenant's cluster has one (a cached
+   * directory lookup), or, for operators, the primary cluster does.
+   */
+  async hasReplicas(principal: Principal): Promise<boolean> {
+    if (principal.kind === 'operator') return (this.config.DATABASE_REPLICA_URLS ?? []).length > 0;
+    if (principal.kind !== 'user') return false;
+    const location = await this.directory.lookup(principal.tenantId);
+    return location !== null && this.replicaUrls(location).length > 0;
   }
 
   /**

@@ -11,11 +11,14 @@ export class WriteMarks {
     private readonly redis: Redis,
     private readonly prefix: string,
     private readonly windowMs: number,
+    /** Whether the caller's data has a replica at all; without one a mark is a wasted write. */
+    private readonly hasReplicas: (principal: Principal) => Promise<boolean> = async () => true,
   ) {}
 
   async mark(principal: Principal): Promise<void> {
     const key = this.key(principal);
-    if (key) await this.redis.set(key, '1', 'PX', this.windowMs);
+    if (key && (await this.hasReplicas(principal)))
+      await this.redis.set(key, '1', 'PX', this.windowMs);
   }
 
   async recent(principal: Principal): Promise<boolean> {
