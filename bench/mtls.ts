@@ -37,8 +37,6 @@ import {
   closeRedis,
   createRedis,
   qualified,
-  SessionStore,
-  sessionPolicyFromConfig,
   SUBGRAPH_NAMES,
   type SubgraphName,
 } from '@tradesage/shared';
@@ -49,6 +47,7 @@ import {
   createTestTenant,
   freePort,
   migrateControlPlane,
+  signedSessionToken,
   testConfig,
   uniqueName,
   type TestPki,
@@ -237,23 +236,11 @@ async function ownerToken(
   const config = testConfig(common);
   const redis = createRedis(config, pino({ level: 'silent' }));
   try {
-    const { session } = await new SessionStore(redis, config.REDIS_KEY_PREFIX, {
-      policy: sessionPolicyFromConfig(config),
-    }).create({
-      tenantId: tenant.id,
-      userId: tenant.owner.id,
-      device: { type: 'DESKTOP', os: 'Linux', browser: 'bench' },
+    const claims = { sub: tenant.owner.id, tid: tenant.id, tslug: tenant.slug, roles: ['OWNER'] };
+    return await signedSessionToken(redis, config.REDIS_KEY_PREFIX, signer, claims, {
+      ttlSeconds: 7_200,
+      expiresIn: '2h',
     });
-    return await signer.sign(
-      {
-        sub: tenant.owner.id,
-        tid: tenant.id,
-        tslug: tenant.slug,
-        roles: ['OWNER'],
-        sid: session.id,
-      },
-      { expiresIn: '2h' },
-    );
   } finally {
     await closeRedis(redis);
   }

@@ -18,7 +18,7 @@ import S3rver from 's3rver';
 import { parse, print } from 'graphql';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { PLATFORM_SCOPE, REPO_ROOT, SessionStore } from '@tradesage/shared';
+import { REPO_ROOT } from '@tradesage/shared';
 import { SERVICE_ENTRY_POINTS } from '../../scripts/lib/bootstrap';
 import {
   createTestDatabase,
@@ -26,6 +26,7 @@ import {
   GOOGLE_REDIRECT_URI,
   freePort,
   signInSettings,
+  signedSessionToken,
   startOidcProvider,
   startSmtpCapture,
   testConfig,
@@ -463,14 +464,7 @@ export async function sessionToken(
   stack: Pick<Stack, 'redis' | 'redisPrefix' | 'signer'>,
   claims: { sub: string; roles: string[]; tid?: string; tslug?: string },
 ): Promise<string> {
-  const { session } = await new SessionStore(stack.redis, stack.redisPrefix).create({
-    tenantId: claims.tid ?? PLATFORM_SCOPE,
-    userId: claims.sub,
-    device: { type: 'DESKTOP', os: 'Linux', browser: 'Firefox' },
-    ipAddress: '203.0.113.7',
-    ttlSeconds: 3600,
-  });
-  return stack.signer.sign({ ...claims, sid: session.id });
+  return signedSessionToken(stack.redis, stack.redisPrefix, stack.signer, claims);
 }
 
 /**

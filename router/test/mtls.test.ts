@@ -20,9 +20,7 @@ import WebSocket from 'ws';
 import {
   allow,
   PLATFORM_OPERATOR,
-  PLATFORM_SCOPE,
   ReloadingClientTls,
-  SessionStore,
   startSubgraph,
   type RunningService,
   type SubgraphDefinition,
@@ -31,6 +29,7 @@ import {
   createTestPki,
   createTestSigner,
   postOverTls,
+  signedSessionToken,
   testConfig,
   uniqueName,
   until,
@@ -102,13 +101,10 @@ beforeAll(async () => {
 
   // A platform operator's live session: subscriptions are for signed-in callers only.
   redis = new Redis(testConfig().REDIS_URL);
-  const operatorId = randomUUID();
-  const { session } = await new SessionStore(redis, redisPrefix).create({
-    tenantId: PLATFORM_SCOPE,
-    userId: operatorId,
-    device: { type: 'DESKTOP' },
+  token = await signedSessionToken(redis, redisPrefix, signer, {
+    sub: randomUUID(),
+    roles: [PLATFORM_OPERATOR],
   });
-  token = await signer.sign({ sub: operatorId, roles: [PLATFORM_OPERATOR], sid: session.id });
 }, 60_000);
 
 afterAll(async () => {

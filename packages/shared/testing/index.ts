@@ -15,6 +15,8 @@ import {
   createTenantSchema,
   InProcessRedis,
   loadConfig,
+  PLATFORM_SCOPE,
+  SessionStore,
   loadMigrations,
   loadProvisionScripts,
   qualified,
@@ -171,6 +173,30 @@ export async function createTestSigner(
         .setExpirationTime(options.expiresIn ?? '15m')
         .sign(privateKey),
   };
+}
+
+/**
+ * An access token for a live session: the session is opened in the store first (every service
+ * refuses tokens of sessions it does not know). No `tid`: a platform operator's session.
+ */
+export async function signedSessionToken(
+  redis: Redis,
+  redisPrefix: string,
+  signer: TestSigner,
+  claims: { sub: string; roles: string[]; tid?: string; tslug?: string },
+  options: { ttlSeconds?: number; expiresIn?: string } = {},
+): Promise<string> {
+  const { session } = await new SessionStore(redis, redisPrefix).create({
+    tenantId: claims.tid ?? PLATFORM_SCOPE,
+    userId: claims.sub,
+    device: { type: 'DESKTOP', os: 'Linux', browser: 'Firefox' },
+    ipAddress: '203.0.113.7',
+    ttlSeconds: options.ttlSeconds ?? 3600,
+  });
+  return signer.sign(
+    { ...claims, sid: session.id },
+    options.expiresIn ? { expiresIn: options.expiresIn } : undefined,
+  );
 }
 
 /** Polls a URL until it answers 200, or fails after the deadline with the last error. */

@@ -13,8 +13,6 @@ import pg from 'pg';
 import S3rver from 's3rver';
 import {
   migrateControlPlane,
-  PLATFORM_SCOPE,
-  SessionStore,
   startSubgraph,
   tenantRoleName,
   type Config,
@@ -25,6 +23,7 @@ import {
   createTestSigner,
   createTestTenant,
   postGraphQL,
+  signedSessionToken,
   testConfig,
   uniqueName,
   until,
@@ -44,7 +43,6 @@ let config: Config;
 let signer: TestSigner;
 let service: RunningService;
 let redis: Redis;
-let store: SessionStore;
 let s3rver: S3rver;
 let s3Dir: string;
 
@@ -71,7 +69,6 @@ beforeAll(async () => {
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   s3.destroy();
   redis = new Redis(config.REDIS_URL);
-  store = new SessionStore(redis, redisPrefix);
   service = await startSubgraph(definition, { config });
 }, 120_000);
 
@@ -89,27 +86,19 @@ afterAll(async () => {
 /** A platform operator of its own (a fresh id), with a live session and an access token. */
 async function newOperator(): Promise<{ id: string; token: string }> {
   const id = randomUUID();
-  const { session } = await store.create({
-    tenantId: PLATFORM_SCOPE,
-    userId: id,
-    device: { type: 'DESKTOP' },
+  const token = await signedSessionToken(redis, redisPrefix, signer, {
+    sub: id,
+    roles: ['PLATFORM_OPERATOR'],
   });
-  const token = await signer.sign({ sub: id, sid: session.id, roles: ['PLATFORM_OPERATOR'] });
   return { id, token };
 }
 
 async function ownerToken(tenant: TestTenant): Promise<string> {
-  const { session } = await store.create({
-    tenantId: tenant.id,
-    userId: tenant.owner.id,
-    device: { type: 'DESKTOP' },
-  });
-  return signer.sign({
+  return signedSessionToken(redis, redisPrefix, signer, {
     sub: tenant.owner.id,
     tid: tenant.id,
     tslug: tenant.slug,
     roles: ['OWNER'],
-    sid: session.id,
   });
 }
 
